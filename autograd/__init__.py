@@ -1,0 +1,24 @@
+"""gategrad's automatic differentiation engine: one reverse-mode graph, two value types.
+
+`Scalar` holds a Python float per node (small graphs you build by hand and look at);
+`Tensor` holds a numpy array per node (real training). Every operation records a node;
+`backward()` walks the graph in reverse topological order and applies each op's local
+gradient rule from the table in `autograd.ops`.
+"""
+
+from .functional import grad, hvp
+from .functions import concatenate, exp, log, maximum, relu, sigmoid, stack, tanh
+from .graph import (backward, detect_anomaly, enable_grad, is_grad_enabled, no_grad, toposort,
+                    unbroadcast)
+from .ops import OPS, Op, primitive
+from .scalar import Scalar
+from .tensor import Tensor
+from .value import Value
+
+__all__ = [
+    "Scalar", "Tensor", "Value", "Op", "OPS", "primitive",
+    "grad", "hvp", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
+    "backward", "toposort", "unbroadcast",
+    "exp", "log", "sigmoid", "tanh", "relu", "maximum", "concatenate", "stack",
+]
+__version__ = "0.1.0"

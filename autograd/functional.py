@@ -1,0 +1,123 @@
+"""The functional API: `grad(f)` returns a function computing f's gradient; `hvp` follows.
+
+Gradients are computed with `backward(..., inputs=...)`, which touches no `.grad` the caller
+holds. When the argument is itself part of a graph (for instance inside another `grad`), the
+backward pass is recorded, so `grad(grad(f))` gives second derivatives.
+"""
+
+import numbers
+
+import numpy as np
+
+from .graph import backward, is_grad_enabled
+from .scalar import Scalar
+from .tensor import Tensor
+from .value import Value
+
+
+def _watch(x, position):
+    """A graph value to differentiate with respect to, and whether its graph must be kept."""
+    if isinstance(x, Value):
+        if x.requires_grad:
+            return x, is_grad_enabled()
+        return type(x)._make(x.data, None, (), None, True), False
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return Scalar(x, requires_grad=True), False
+    if isinstance(x, (np.ndarray, list, tuple)):
+        return Tensor(x, requires_grad=True), False
+    raise TypeError(f"grad: argument {position} must be a number, an array, a Scalar or a "
+                    f"Tensor, got {type(x).__name__} {x!r:.40}")
+
+
+def _check_output(out):
+    if isinstance(out, Value):
+        if out.size != 1:
+            raise ValueError(f"grad: f must return a single number (a Scalar or a one-element "
+                             f"Tensor), got a Tensor of shape {out.shape}; reduce it with "
+                             f".sum() or .mean(), or call backward(grad=...) for a "
+                             f"vector-Jacobian product")
+        return out
+    if isinstance(out, numbers.Real) or (isinstance(out, np.ndarray) and out.size == 1):
+        return None  # a constant: every gradient is zero
+    raise TypeError(f"grad: f must return a single number (a Scalar or a one-element Tensor), "
+                    f"got {type(out).__name__} {out!r:.40}")
+
+
+def _as_argument_type(g, original, watched):
+    """The gradient in the type of the argument it belongs to."""
+    if g is None:
+        g = watched._zero_grad()
+    if isinstance(original, Value):
+        if isinstance(g, Value):
+            return g
+        return type(original)._make(g, None, (), None, False)
+    if isinstance(g, Value):
+        g = g.data
+    return float(g) if isinstance(watched, Scalar) else np.asarray(g)
+
+
+def grad(f, argnums=0):
+    """Return a function computing the gradient of the scalar-valued `f` with respect to its
+    argument(s) `argnums` (an int, or a tuple of ints for a tuple of gradients).
+
+    Each gradient has its argument's type: a float for a float, an ndarray for an array, a
+    Scalar or Tensor for a Scalar or Tensor. It nests: `grad(grad(f))(x)` is f''(x).
+
+    >>> grad(lambda x: x * x * x)(2.0)
+    12.0
+    """
+    positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+    def gradient(*args, **kwargs):
+        args = list(args)
+        originals, watched, keep_graph = [], [], False
+        for i in positions:
+            if not -len(args) <= i < len(args):
+                raise IndexError(f"grad: argnums {i} but f was called with {len(args)} "
+                                 f"positional arguments")
+            value, keep = _watch(args[i], i)
+            originals.append(args[i])
+            args[i] = value
+            watched.append(value)
+            keep_graph = keep_graph or keep
+        out = _check_output(f(*args, **kwargs))
+        if out is None or not out.requires_grad:
+            grads = [None] * len(watched)
+        else:
+            seed = out._seed(None)
+            if keep_graph:
+                seed = type(out)._make(seed, None, (), None, False)
+            grads = backward(out, seed, create_graph=keep_graph, inputs=watched)
+        results = [_as_argument_type(g, original, w)
+                   for g, original, w in zip(grads, originals, watched)]
+        return results[0] if isinstance(argnums, int) else tuple(results)
+
+    gradient.__name__ = f"grad_{getattr(f, '__name__', 'f')}"
+    gradient.__doc__ = f"The gradient of {getattr(f, '__name__', 'f')} (see autograd.grad)."
+    return gradient
+
+
+def hvp(f, x, v):
+    """The Hessian-vector product H(x) v of a scalar-valued `f`, without forming H:
+    the gradient of <grad f(x), v> with respect to x. Returned in x's type.
+
+    >>> hvp(lambda x: x * x * x, 2.0, 1.0)   # f''(2) * 1
+    12.0
+    """
+    if isinstance(x, Value):
+        x_shape = x.shape
+    else:
+        x_shape = np.shape(x)
+    v_raw = v.data if isinstance(v, Value) else np.asarray(v, dtype=float)
+    if np.shape(v_raw) != x_shape:
+        raise ValueError(f"hvp: v has shape {np.shape(v_raw)} but x has shape {x_shape}; "
+                         f"they must be equal")
+    if not x_shape:
+        v_raw = float(v_raw)
+
+    def directional_derivative(x_):
+        g = grad(f)(x_)
+        product = g * v_raw
+        return product.sum() if isinstance(product, (Tensor, np.ndarray)) else product
+
+    return grad(directional_derivative)(x)

@@ -1,0 +1,121 @@
+"""The few raw computations where a Python float and a numpy array differ.
+
+Each function takes a float, a numpy array or a graph value (Scalar/Tensor) and dispatches:
+floats go through `math` (fast for scalar graphs), arrays through numpy, and graph values
+through their own method, so one gradient rule in `ops.py` serves all three. Floats follow
+numpy's conventions instead of raising: overflow gives inf, log(0) gives -inf, log(-1) nan.
+"""
+
+import math
+
+import numpy as np
+
+INF = math.inf
+NAN = math.nan
+
+
+def exp(x):
+    """e**x; a float that overflows gives inf, as numpy does."""
+    if type(x) is float:
+        try:
+            return math.exp(x)
+        except OverflowError:
+            return INF
+    if isinstance(x, np.ndarray):
+        return np.exp(x)
+    return x.exp()
+
+
+def log(x):
+    """Natural logarithm; log(0) = -inf and log(x < 0) = nan for floats, as numpy does."""
+    if type(x) is float:
+        if x > 0.0:
+            return math.log(x)
+        return -INF if x == 0.0 else NAN
+    if isinstance(x, np.ndarray):
+        return np.log(x)
+    return x.log()
+
+
+def tanh(x):
+    """Hyperbolic tangent."""
+    if type(x) is float:
+        return math.tanh(x)
+    if isinstance(x, np.ndarray):
+        return np.tanh(x)
+    return x.tanh()
+
+
+def sigmoid(x):
+    """Logistic function 1 / (1 + e**-x), stable for large |x|: exp only ever sees -|x|."""
+    if type(x) is float:
+        if x >= 0.0:
+            return 1.0 / (1.0 + math.exp(-x))
+        e = math.exp(x)
+        return e / (1.0 + e)
+    if isinstance(x, np.ndarray):
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+    return x.sigmoid()
+
+
+def relu(x):
+    """max(x, 0)."""
+    if type(x) is float:
+        return x if x > 0.0 else 0.0
+    if isinstance(x, np.ndarray):
+        return np.maximum(x, 0)
+    return x.relu()
+
+
+def divide(x, y):
+    """x / y; a float divided by zero gives +-inf or nan, as numpy does."""
+    if type(y) is float and y == 0.0 and type(x) is float:
+        if x == 0.0 or x != x:
+            return NAN
+        return math.copysign(INF, x) * math.copysign(1.0, y)
+    return x / y
+
+
+def power(x, c):
+    """x**c for a constant c; for floats, a negative base with a fractional exponent gives nan
+    (not a complex number), overflow gives inf and 0**-1 gives inf, as numpy does."""
+    if type(x) is float:
+        try:
+            return math.pow(x, c)
+        except ValueError:  # negative base, fractional exponent; or 0.0 ** negative
+            return INF if x == 0.0 else NAN
+        except OverflowError:
+            return INF if x > 0.0 or c % 2 == 0 else -INF
+    if isinstance(x, np.ndarray):
+        return np.power(x, c)
+    return x ** c
+
+
+def where_positive(x):
+    """1 where x > 0 and 0 elsewhere, as a constant of x's raw kind (the relu gate's switch)."""
+    x = raw(x)
+    if type(x) is float:
+        return 1.0 if x > 0.0 else 0.0
+    return (x > 0).astype(x.dtype)
+
+
+def winner_share(x, y):
+    """The max gate's router: the share of the gradient that goes to x in max(x, y).
+
+    1 where x wins, 0 where y wins, and 1/2 on a tie, so the gradient is split evenly
+    (as HIPS autograd, JAX and tinygrad do). A constant: routing is not differentiated.
+    """
+    x, y = raw(x), raw(y)
+    if type(x) is float and type(y) is float:
+        return 1.0 if x > y else (0.5 if x == y else 0.0)
+    x, y = np.asarray(x), np.asarray(y)
+    dtype = np.result_type(x.dtype, y.dtype, np.float32)
+    return (x > y).astype(dtype) + 0.5 * (x == y).astype(dtype)
+
+
+def raw(v):
+    """The raw data of a value: floats and arrays as they are, graph values by their `.data`."""
+    if isinstance(v, (float, int, np.ndarray, np.generic)):
+        return v
+    return v.data

@@ -1,0 +1,271 @@
+"""THE table of primitives: each row is a name, a forward computation and its local-gradient rule.
+
+A rule is a vector-Jacobian product `vjp(g, out, *inputs, **params) -> one gradient per input`:
+`g` is the gradient arriving from above, `out` the forward result, `inputs` the forward inputs.
+Rules are pure: they mutate nothing and never undo broadcasting (the graph core does that once).
+They use plain arithmetic and the dispatching helpers of `kernels.py`, so one rule serves a
+Python float, a numpy array and, for higher-order gradients, a graph value (`create_graph=True`).
+
+This module knows nothing of graph nodes: calling an `Op` hands it to `Op.apply`, which the graph
+core installs (it records a node when an input is a graph value, and just runs `forward` on raw
+data otherwise).
+"""
+
+import operator
+
+import numpy as np
+
+from . import kernels
+from .kernels import divide, exp, power, where_positive, winner_share
+
+OPS = {}
+"""Every registered primitive by name: the built-ins below and the user's (see `primitive`)."""
+
+
+class Op:
+    """One primitive of the engine: `forward` on raw data and its local-gradient rule `vjp`.
+
+    Attributes: `name` (the label in diagrams), `forward(*inputs, **params)`,
+    `vjp(g, out, *inputs, **params)`, `gate` (the backpropagation pattern it shows, if any),
+    `domain` (what inputs the forward is defined on: None, "positive" or "nonzero"), `arity`
+    (number of inputs, or None when variadic) and `tensor_only`.
+    """
+
+    apply = None  # installed by graph.py: applies an op to raw data or graph values
+
+    def __init__(self, name, forward, vjp, *, gate=None, domain=None, arity=1,
+                 tensor_only=False, doc=None):
+        self.name = name
+        self.forward = forward
+        self.vjp = vjp
+        self.gate = gate
+        self.domain = domain
+        self.arity = arity
+        self.tensor_only = tensor_only
+        self.__doc__ = doc or getattr(forward, "__doc__", None)
+
+    def __call__(self, *inputs, **params):
+        """Apply the op: raw data in, raw data out; a graph value in, a recorded node out."""
+        return Op.apply(self, inputs, params)
+
+    def __repr__(self):
+        return f"Op({self.name!r})"
+
+
+def register(name, forward, vjp, **attributes):
+    """Add a primitive to the table and return it; a name can only be registered once."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"register: an op name must be an identifier, got {name!r}")
+    if name in OPS:
+        raise ValueError(f"register: an op named {name!r} exists already; choose another name")
+    if not callable(forward) or not callable(vjp):
+        raise TypeError(f"register {name!r}: forward and vjp must be callables")
+    op = OPS[name] = Op(name, forward, vjp, **attributes)
+    return op
+
+
+def primitive(vjp, *, name=None, arity=None, domain=None, tensor_only=False):
+    """Decorator: turn a forward function on raw data into a differentiable primitive.
+
+    `vjp(g, out, *inputs)` must return one gradient per input (a tuple, even for one input),
+    written with arithmetic and the engine's functions so that it also works on graph values
+    (then second derivatives work too). The decorated function accepts Scalars, Tensors or raw
+    data; the op joins the table, so `autograd.testing.gradcheck` covers it like a built-in.
+
+    Example::
+
+        def cube_vjp(g, out, x):
+            return (g * 3 * x * x,)
+
+        @autograd.primitive(cube_vjp)
+        def cube(x):
+            return x * x * x
+
+        y = cube(autograd.Scalar(2.0)); y.backward()   # y.data == 8.0, x.grad == 12.0
+    """
+    def decorate(forward):
+        op = register(name or forward.__name__, forward, vjp, arity=arity, domain=domain,
+                      tensor_only=tensor_only, doc=forward.__doc__)
+        return op
+    return decorate
+
+
+# ---- elementwise arithmetic: Scalar and Tensor --------------------------------------------------
+
+ADD = register("add", operator.add, lambda g, out, x, y: (g, g),  # add gate: distributes g
+               gate="add distributes", arity=2)
+SUB = register("sub", operator.sub, lambda g, out, x, y: (g, -g), arity=2)
+NEG = register("neg", operator.neg, lambda g, out, x: (-g,))
+MUL = register("mul", operator.mul, lambda g, out, x, y: (g * y, g * x),  # mul gate: swaps inputs
+               gate="mul swaps", arity=2)
+DIV = register("div", divide,
+               # d(x/y)/dx = 1/y;  d(x/y)/dy = -x/y**2 = -out/y
+               lambda g, out, x, y: (divide(g, y), -divide(g * out, y)),
+               arity=2, domain="nonzero")
+POW = register("pow", lambda x, exponent: power(x, exponent),
+               lambda g, out, x, exponent: (g * exponent * power(x, exponent - 1),),
+               domain="positive", doc="x ** exponent for a constant exponent.")
+
+
+def _maximum(x, y):
+    """Elementwise max(x, y)."""
+    if type(x) is float and type(y) is float:
+        return x if x >= y else y
+    return np.maximum(x, y)
+
+
+MAXIMUM = register("maximum", _maximum,
+                   # max gate: routes g to the larger input; a tie splits it evenly
+                   lambda g, out, x, y: (g * winner_share(x, y), g * winner_share(y, x)),
+                   gate="max routes", arity=2)
+
+# ---- elementwise functions: the local gradient from the output where that is simplest ----------
+
+EXP = register("exp", kernels.exp, lambda g, out, x: (g * out,))
+LOG = register("log", kernels.log, lambda g, out, x: (divide(g, x),), domain="positive")
+SIGMOID = register("sigmoid", kernels.sigmoid, lambda g, out, x: (g * out * (1.0 - out),))
+TANH = register("tanh", kernels.tanh, lambda g, out, x: (g * (1.0 - out * out),))
+RELU = register("relu", kernels.relu,
+                # relu is a max gate against 0: g passes where x > 0
+                lambda g, out, x: (g * where_positive(x),), gate="max routes")
+
+# ---- shape operations: Tensor only ---------------------------------------------------------------
+
+
+def _normalize_axes(axis, ndim):
+    """The reduced axes as a tuple of non-negative ints (all axes for None)."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(a % ndim if ndim else a for a in axes)
+
+
+def _expand(g, shape, axis, keepdims):
+    """Undo a reduction's shape: restore the reduced axes, then broadcast (the sum gate copies g)."""
+    if not keepdims:
+        axes = _normalize_axes(axis, len(shape))
+        g = g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    return BROADCAST_TO(g, shape=shape)
+
+
+BROADCAST_TO = register("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+                        lambda g, out, x, shape: (g,),  # the core sums g back to x's shape
+                        tensor_only=True, doc="Broadcast x to `shape` (a copy gate).")
+RESHAPE = register("reshape", lambda x, shape: np.reshape(x, shape),
+                   lambda g, out, x, shape: (g.reshape(x.shape),), tensor_only=True)
+TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes),
+                     lambda g, out, x, axes: (TRANSPOSE(g, axes=tuple(np.argsort(axes))),),
+                     tensor_only=True, doc="Permute the axes of x.")
+SUM = register("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+               # the sum gate is add with many inputs: it distributes g to every element
+               lambda g, out, x, axis, keepdims: (_expand(g, x.shape, axis, keepdims),),
+               gate="add distributes", tensor_only=True)
+MEAN = register("mean", lambda x, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
+                lambda g, out, x, axis, keepdims: (
+                    _expand(g, x.shape, axis, keepdims) * (out.size / x.size),),
+                tensor_only=True)
+
+
+def _max_vjp(g, out, x, axis, keepdims):
+    # the max gate over many inputs: g goes to the maxima; tied maxima share it evenly
+    raw_x = kernels.raw(x)
+    winners = (raw_x == _expand(kernels.raw(out), x.shape, axis, keepdims)).astype(raw_x.dtype)
+    share = winners / winners.sum(axis=axis, keepdims=True)
+    return (_expand(g, x.shape, axis, keepdims) * share,)
+
+
+MAX = register("max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims), _max_vjp,
+               gate="max routes", tensor_only=True)
+
+
+def _swap_last(a):
+    return a.swapaxes(-1, -2)
+
+
+def _matmul_vjp(g, out, x, y):
+    # a mul gate for matrices: each input's gradient is g times the other input (transposed)
+    if x.ndim == 1 and y.ndim == 1:
+        return g * y, g * x
+    if x.ndim == 1:                            # (k,) @ (..., k, n): treat x as a (1, k) row
+        g = g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+        return (g @ _swap_last(y)).reshape(g.shape[:-2] + (x.shape[0],)), x.reshape((-1, 1)) @ g
+    if y.ndim == 1:                            # (..., m, k) @ (k,): treat y as a (k, 1) column
+        g = g.reshape(g.shape + (1,))
+        dy = _swap_last(x) @ g
+        return g @ y.reshape((1, -1)), dy.reshape(dy.shape[:-1])
+    return g @ _swap_last(y), _swap_last(x) @ g
+
+
+MATMUL = register("matmul", np.matmul, _matmul_vjp, gate="mul swaps", arity=2, tensor_only=True)
+
+
+def _is_basic_index(index):
+    """True when indexing cannot select an element twice (ints, slices, None, Ellipsis)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
+
+
+def _scatter_add(g, index, shape):
+    """A zero array of `shape` with g added at `index`; repeated indices add up."""
+    result = np.zeros(shape, dtype=g.dtype)
+    if _is_basic_index(index):
+        result[index] = g
+    else:
+        np.add.at(result, index, g)
+    return result
+
+
+SCATTER_ADD = register("scatter_add", _scatter_add,
+                       lambda g, out, x, index, shape: (g[index],), tensor_only=True)
+GETITEM = register("getitem", lambda x, index: x[index],
+                   # indexing routes g back to the selected elements (adding on repeats)
+                   lambda g, out, x, index: (SCATTER_ADD(g, index=index, shape=x.shape),),
+                   tensor_only=True, doc="x[index] for ints, slices and integer arrays.")
+
+
+def _split_along(g, sizes, axis):
+    """Cut g along `axis` into consecutive pieces of the given sizes."""
+    pieces, start = [], 0
+    for size in sizes:
+        index = (slice(None),) * axis + (slice(start, start + size),)
+        pieces.append(g[index])
+        start += size
+    return tuple(pieces)
+
+
+CONCATENATE = register(
+    "concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
+    lambda g, out, *xs, axis: _split_along(g, [x.shape[axis] for x in xs], axis % out.ndim),
+    arity=None, tensor_only=True)
+STACK = register(
+    "stack", lambda *xs, axis: np.stack(xs, axis=axis),
+    lambda g, out, *xs, axis: tuple(
+        g[(slice(None),) * (axis % out.ndim) + (i,)] for i in range(len(xs))),
+    arity=None, tensor_only=True)
+
+# ---- stable log-sum-exp family --------------------------------------------------------------------
+
+
+def _logsumexp(x, axis, keepdims):
+    """log(sum(exp(x))) over `axis`, shifted by the max so that exp never overflows."""
+    shift = np.max(x, axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0)
+    with np.errstate(divide="ignore"):  # log(0) = -inf when every element is -inf
+        out = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+LOGSUMEXP = register(
+    "logsumexp", _logsumexp,
+    # d lse / dx = softmax(x) = exp(x - lse)
+    lambda g, out, x, axis, keepdims: (
+        _expand(g, x.shape, axis, keepdims) * exp(x - _expand(out, x.shape, axis, keepdims)),),
+    tensor_only=True)
+LOG_SOFTMAX = register(
+    "log_softmax", lambda x, axis: x - _logsumexp(x, axis, True),
+    lambda g, out, x, axis: (g - exp(out) * g.sum(axis=axis, keepdims=True),),
+    tensor_only=True)
+SOFTMAX = register(
+    "softmax", lambda x, axis: np.exp(x - _logsumexp(x, axis, True)),
+    lambda g, out, x, axis: (out * (g - (g * out).sum(axis=axis, keepdims=True)),),
+    tensor_only=True)

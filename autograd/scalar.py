@@ -1,0 +1,93 @@
+"""Scalar: a graph value holding one Python float, for small graphs built and inspected by hand."""
+
+import numbers
+
+from .graph import Node
+from .value import Value
+
+
+def _as_float(value, where):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if getattr(value, "size", None) == 1 and getattr(value, "dtype", None) is not None \
+                and value.dtype.kind in "biuf":
+            return float(value)  # a one-element numpy array from a user's primitive
+        raise TypeError(f"{where}: expected a real number, got {type(value).__name__} "
+                        f"{value!r:.40}; convert it with float() or use a Tensor for arrays")
+    return float(value)
+
+
+class Scalar(Value):
+    """A single number in the computation graph (Python float data, Python float gradient).
+
+    `Scalar(2.0, label="x")` is a leaf that receives a gradient (requires_grad=True by default,
+    as in micrograd: Scalars are for graphs you build by hand and look at). After `backward()`,
+    `.grad` holds d(output)/d(this value) as a float.
+    """
+
+    __slots__ = ()
+    shape = ()
+    ndim = 0
+    size = 1
+
+    def __init__(self, data, requires_grad=True, label=None):
+        if isinstance(data, Node):
+            raise TypeError(f"Scalar: expected a number, got a {type(data).__name__}; use "
+                            f"its .item() for a number, or .detach() for a new leaf")
+        self.data = _as_float(data, "Scalar")
+        self.grad = None
+        self.op = None
+        self.parents = ()
+        self.params = None
+        self.requires_grad = bool(requires_grad)
+        self.label = label
+
+    @classmethod
+    def _make(cls, data, op, parents, params, requires_grad):
+        node = object.__new__(cls)
+        node.data = data if type(data) is float else _as_float(data, op.name if op else "Scalar")
+        node.grad = None
+        node.op = op
+        node.parents = parents
+        node.params = params
+        node.requires_grad = requires_grad
+        node.label = None
+        return node
+
+    def _lift(self, other, symbol):
+        if type(other) is float or type(other) is Scalar:
+            return other
+        if isinstance(other, Node):
+            raise TypeError(f"{symbol}: cannot mix Scalar and {type(other).__name__} in one "
+                            f"operation; convert one of them (Tensor(scalar.item()) or "
+                            f"Scalar(tensor.item()))")
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            return float(other)
+        raise TypeError(f"Scalar {symbol}: unsupported operand {type(other).__name__} "
+                        f"{other!r:.40}; use a number or a Scalar (a Tensor for arrays)")
+
+    def _seed(self, grad):
+        if grad is None:
+            return 1.0
+        return grad.data if isinstance(grad, Scalar) else _as_float(grad, "backward(grad=...)")
+
+    def _fit_grad(self, g, op_name):
+        if type(g) is float or type(g) is Scalar:
+            return g
+        return _as_float(g, f"{op_name}: the gradient for a Scalar input")
+
+    def _zero_grad(self):
+        return 0.0
+
+    @staticmethod
+    def _show(value):
+        return f"{value:.6g}" if isinstance(value, float) else repr(value)
+
+    def item(self):
+        """The value as a Python float."""
+        return self.data
+
+    def __float__(self):
+        return self.data
+
+    def __repr__(self):
+        return f"Scalar({', '.join([f'data={self.data:.6g}'] + self._describe())})"

@@ -1,0 +1,295 @@
+"""Tensor: a graph value holding a numpy array, for real training.
+
+float64 by default; float32 is kept when asked for (`Tensor(x, dtype=np.float32)`).
+Shape operations that only arrays have are defined here; the arithmetic is shared with Scalar.
+"""
+
+import numbers
+
+import numpy as np
+
+from . import ops
+from .graph import Node, apply, unbroadcast
+from .value import Value
+
+_NUMERIC = "biuf"  # numpy dtype kinds that are numbers: bool, signed, unsigned, float
+
+
+def _as_array(data, dtype, where):
+    """A fresh floating-point array from array-like data, or a clear error."""
+    if isinstance(data, Tensor):
+        data = data.data
+    elif isinstance(data, Node):
+        data = data.data  # a Scalar's float: an explicit conversion
+    try:
+        array = np.array(data, dtype=dtype)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{where}: cannot make a numeric array from "
+                          f"{type(data).__name__}: {error}") from error
+    kind = array.dtype.kind
+    if kind not in _NUMERIC:
+        raise TypeError(f"{where}: expected numbers, got an array of dtype {array.dtype} from "
+                        f"{type(data).__name__} {data!r:.40}")
+    if kind != "f":
+        if dtype is not None:
+            raise TypeError(f"{where}: dtype {np.dtype(dtype)} is not a floating-point type; "
+                            f"use np.float32 or np.float64")
+        array = array.astype(np.float64)
+    return array
+
+
+class Tensor(Value):
+    """An n-dimensional array in the computation graph (numpy data, numpy gradient).
+
+    `Tensor(data, requires_grad=False, dtype=None, label=None)` copies `data` (so an optimiser
+    updating `.data` never touches the caller's array). Integer and boolean data become float64.
+    Numbers, numpy arrays and lists on either side of an operator are constants.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data, requires_grad=False, dtype=None, label=None):
+        self.data = _as_array(data, dtype, "Tensor")
+        self.grad = None
+        self.op = None
+        self.parents = ()
+        self.params = None
+        self.requires_grad = bool(requires_grad)
+        self.label = label
+
+    @classmethod
+    def _make(cls, data, op, parents, params, requires_grad):
+        node = object.__new__(cls)
+        if type(data) is not np.ndarray or data.dtype.kind != "f":
+            data = _as_array(data, None, op.name if op else "Tensor")
+        node.data = data
+        node.grad = None
+        node.op = op
+        node.parents = parents
+        node.params = params
+        node.requires_grad = requires_grad
+        node.label = None
+        return node
+
+    def _lift(self, other, symbol):
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, Node):
+            raise TypeError(f"{symbol}: cannot mix Tensor and {type(other).__name__} in one "
+                            f"operation; convert one of them (Tensor(scalar.item()) or "
+                            f"Scalar(tensor.item()))")
+        if isinstance(other, numbers.Real):
+            return float(other)  # a Python float keeps a float32 tensor float32
+        if isinstance(other, (np.ndarray, np.generic, list, tuple)):
+            array = np.asarray(other)
+            if array.dtype.kind in _NUMERIC:
+                return array
+        raise TypeError(f"Tensor {symbol}: unsupported operand {type(other).__name__} "
+                        f"{other!r:.40}; use a number, a numeric numpy array or a Tensor")
+
+    def _seed(self, grad):
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: a gradient can only be implied for a single-element output; "
+                    f"this one has shape {self.shape}: reduce it first (.sum() or .mean()) or "
+                    f"pass grad= an array of shape {self.shape}")
+            return np.ones_like(self.data)
+        seed = _as_array(grad, self.data.dtype, "backward(grad=...)")
+        if seed.shape != self.shape:
+            raise ValueError(f"backward: grad has shape {seed.shape} but the output has shape "
+                             f"{self.shape}; they must be equal")
+        return seed
+
+    def _fit_grad(self, g, op_name):
+        if type(g) is not np.ndarray:
+            if not isinstance(g, Tensor):
+                g = np.asarray(g)
+                if g.dtype.kind not in _NUMERIC:
+                    raise TypeError(f"{op_name}: a gradient must be numeric, got {g.dtype}")
+        if g.shape != self.data.shape:
+            g = unbroadcast(g, self.data.shape, op_name)
+        if type(g) is np.ndarray:
+            if g.dtype != self.data.dtype:
+                g = g.astype(self.data.dtype)
+            elif self.op is None and not g.flags.writeable:
+                g = g.copy()  # a leaf's gradient is the user's: never a read-only view
+        return g
+
+    def _zero_grad(self):
+        return np.zeros_like(self.data)
+
+    @staticmethod
+    def _show(value):
+        text = np.array2string(np.asarray(getattr(value, "data", value)), precision=4,
+                               threshold=20, edgeitems=3)
+        return text.replace("\n", "\n" + " " * 7)
+
+    # ---- array facts --------------------------------------------------------------------------------
+    @property
+    def shape(self):
+        """The shape of the data."""
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        """The number of axes."""
+        return self.data.ndim
+
+    @property
+    def size(self):
+        """The number of elements."""
+        return self.data.size
+
+    @property
+    def dtype(self):
+        """The numpy dtype of the data."""
+        return self.data.dtype
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d Tensor")
+        return len(self.data)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def numpy(self):
+        """The data as a numpy array (not a copy)."""
+        return self.data
+
+    def item(self):
+        """The single element as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only a one-element Tensor converts to a number; this one "
+                             f"has shape {self.shape}")
+        return float(self.data.reshape(()))
+
+    def __repr__(self):
+        data = self._show(self.data)
+        extra = self._describe()
+        if self.data.dtype != np.float64:
+            extra.append(f"dtype={self.data.dtype}")
+        return f"Tensor({', '.join([data] + extra)})"
+
+    # ---- matrix product and reductions --------------------------------------------------------------
+    def __matmul__(self, other):
+        other = self._lift(other, "@")
+        _check_matmul(self.shape, np.shape(getattr(other, "data", other)))
+        return apply(ops.MATMUL, (self, other))
+
+    def __rmatmul__(self, other):
+        other = self._lift(other, "@")
+        _check_matmul(np.shape(getattr(other, "data", other)), self.shape)
+        return apply(ops.MATMUL, (other, self))
+
+    def sum(self, axis=None, keepdims=False):
+        """Sum over `axis` (an int, a tuple of ints, or None for all)."""
+        return apply(ops.SUM, (self,), {"axis": _axis(axis), "keepdims": bool(keepdims)})
+
+    def mean(self, axis=None, keepdims=False):
+        """Mean over `axis` (an int, a tuple of ints, or None for all)."""
+        return apply(ops.MEAN, (self,), {"axis": _axis(axis), "keepdims": bool(keepdims)})
+
+    def max(self, axis=None, keepdims=False):
+        """Maximum over `axis`; tied maxima share the gradient evenly."""
+        return apply(ops.MAX, (self,), {"axis": _axis(axis), "keepdims": bool(keepdims)})
+
+    def min(self, axis=None, keepdims=False):
+        """Minimum over `axis`, as -max(-x)."""
+        return -((-self).max(axis=axis, keepdims=keepdims))
+
+    def logsumexp(self, axis=None, keepdims=False):
+        """log(sum(exp(x))) over `axis`, computed stably (no overflow for large x)."""
+        return apply(ops.LOGSUMEXP, (self,), {"axis": _axis(axis), "keepdims": bool(keepdims)})
+
+    def softmax(self, axis=-1):
+        """exp(x) / sum(exp(x)) along `axis`, computed stably."""
+        return apply(ops.SOFTMAX, (self,), {"axis": int(axis)})
+
+    def log_softmax(self, axis=-1):
+        """x - logsumexp(x) along `axis`: log-probabilities, stable for any logits."""
+        return apply(ops.LOG_SOFTMAX, (self,), {"axis": int(axis)})
+
+    # ---- shape operations -------------------------------------------------------------------------------
+    def reshape(self, *shape):
+        """The same data in a new shape; one axis may be -1. `reshape(2, 3)` or `reshape((2, 3))`."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        return apply(ops.RESHAPE, (self,), {"shape": tuple(int(n) for n in shape)})
+
+    def flatten(self):
+        """The data as one axis."""
+        return self.reshape(-1)
+
+    def permute(self, *axes):
+        """Reorder the axes: `permute(1, 0)` of a matrix is its transpose."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = axes[0]
+        axes = tuple(int(a) % self.ndim for a in axes)
+        if sorted(axes) != list(range(self.ndim)):
+            raise ValueError(f"permute: {axes} is not an ordering of the {self.ndim} axes of a "
+                             f"tensor of shape {self.shape}")
+        return apply(ops.TRANSPOSE, (self,), {"axes": axes})
+
+    def transpose(self, dim0=-2, dim1=-1):
+        """Swap two axes (PyTorch's convention; the last two by default)."""
+        if self.ndim < 2:
+            return self
+        axes = list(range(self.ndim))
+        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+        return self.permute(axes)
+
+    swapaxes = transpose
+
+    @property
+    def T(self):
+        """All axes reversed (the matrix transpose for 2-d)."""
+        return self.permute(tuple(reversed(range(self.ndim)))) if self.ndim > 1 else self
+
+    def broadcast_to(self, shape):
+        """Repeat the data along axes of size 1 (and new leading axes) to reach `shape`."""
+        return apply(ops.BROADCAST_TO, (self,), {"shape": tuple(shape)})
+
+    def __getitem__(self, index):
+        return apply(ops.GETITEM, (self,), {"index": _index(index)})
+
+
+def _axis(axis):
+    if axis is None or isinstance(axis, int):
+        return axis
+    if isinstance(axis, (tuple, list)):
+        return tuple(int(a) for a in axis)
+    return int(axis)
+
+
+def _index(index):
+    """An index with Tensors and lists turned into integer (or boolean) arrays."""
+    parts = index if isinstance(index, tuple) else (index,)
+    fixed = []
+    for part in parts:
+        if isinstance(part, Tensor):
+            part = part.data
+            if np.all(part == np.round(part)):
+                part = part.astype(np.intp)
+        elif isinstance(part, list):
+            part = np.asarray(part)
+        if isinstance(part, np.ndarray) and part.dtype.kind not in "biu":
+            raise IndexError(f"getitem: index arrays must hold integers or booleans, got "
+                             f"dtype {part.dtype}")
+        fixed.append(part)
+    return tuple(fixed) if isinstance(index, tuple) else fixed[0]
+
+
+def _check_matmul(a, b):
+    if not a or not b:
+        raise ValueError(f"matmul: both operands need at least one axis, got shapes {a} and {b}")
+    k2 = b[-2] if len(b) > 1 else b[0]
+    if a[-1] != k2:
+        raise ValueError(f"matmul: shapes {a} and {b} do not match: the last axis of the first "
+                         f"({a[-1]}) must equal the {'second-to-last' if len(b) > 1 else 'only'}"
+                         f" axis of the second ({k2})")
