@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from .graph import backward, is_grad_enabled
+from .graph import backward, is_grad_enabled, new_node
 from .scalar import Scalar
 from .tensor import Tensor
 from .value import Value
@@ -20,7 +20,7 @@ def _watch(x, position):
     if isinstance(x, Value):
         if x.requires_grad:
             return x, is_grad_enabled()
-        return type(x)._make(x.data, None, (), None, True), False
+        return new_node(type(x), x.data, requires_grad=True), False
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return Scalar(x, requires_grad=True), False
     if isinstance(x, (np.ndarray, list, tuple)):
@@ -50,7 +50,7 @@ def _as_argument_type(g, original, watched):
     if isinstance(original, Value):
         if isinstance(g, Value):
             return g
-        return type(original)._make(g, None, (), None, False)
+        return new_node(type(original), g)
     if isinstance(g, Value):
         g = g.data
     return float(g) if isinstance(watched, Scalar) else np.asarray(g)
@@ -86,7 +86,7 @@ def grad(f, argnums=0):
         else:
             seed = out._seed(None)
             if keep_graph:
-                seed = type(out)._make(seed, None, (), None, False)
+                seed = new_node(type(out), seed)
             grads = backward(out, seed, create_graph=keep_graph, inputs=watched)
         results = [_as_argument_type(g, original, w)
                    for g, original, w in zip(grads, originals, watched)]

@@ -21,10 +21,12 @@ class Node:
     `op`: the primitive that computed it (None for a leaf); `parents`: its inputs, graph values
     or raw constants; `params`: the op's constant parameters (None when it has none);
     `requires_grad`: whether gradients flow to it; `label`: its name in diagrams.
+    `_pending` counts, during a backward pass, the consumers that have not yet sent their
+    gradient (zero between passes).
     """
 
     __slots__ = ("data", "grad", "op", "parents", "params", "requires_grad", "label",
-                 "__weakref__")
+                 "_pending", "__weakref__")
 
     @property
     def is_leaf(self):
@@ -92,34 +94,80 @@ def apply(op, inputs, params=None):
 
     Raw inputs give a raw result. Constants among graph values stay raw in `parents`.
     """
-    if len(inputs) == 1 and isinstance(inputs[0], Node):  # the common cases, unrolled
-        x = inputs[0]
-        value_type, requires_grad, datas = x.__class__, x.requires_grad, (x.data,)
-    elif len(inputs) == 2 and isinstance(inputs[0], Node) and (
-            inputs[1].__class__ is inputs[0].__class__ or not isinstance(inputs[1], Node)):
-        x, y = inputs
-        value_type = x.__class__
-        if y.__class__ is value_type:
-            requires_grad, datas = x.requires_grad or y.requires_grad, (x.data, y.data)
-        else:
-            requires_grad, datas = x.requires_grad, (x.data, y)
-    else:
-        value_type, requires_grad, datas = _unpack(op, inputs)
+    value_type, requires_grad, datas = _unpack(op, inputs)
     try:
         out = op.forward(*datas, **params) if params else op.forward(*datas)
     except (ValueError, IndexError) as error:
-        raise type(error)(f"{op.name}: cannot apply to inputs of shapes ({_shapes(datas)}): "
-                          f"{error}") from error
+        raise _shape_error(op, error, datas) from error
     if value_type is None:
         return out
-    if requires_grad and _mode.grad_enabled:
-        node = value_type._make(out, op, inputs, params or None, True)
-    else:
-        node = value_type._make(out, None, (), None, False)
-    if _mode.detect_anomaly and not _all_finite(node.data):
+    return new_node(value_type, out, op, inputs, params or None, requires_grad)
+
+
+def apply_unary(op, x, params=None):
+    """`apply` for one graph value `x` (the methods' fast path)."""
+    try:
+        out = op.forward(x.data, **params) if params else op.forward(x.data)
+    except (ValueError, IndexError) as error:
+        raise _shape_error(op, error, (x.data,)) from error
+    return new_node(x.__class__, out, op, (x,), params, x.requires_grad)
+
+
+def apply_binary(op, x, y):
+    """`apply` for two inputs that are graph values of one type, or one such and a constant
+    (the operators' fast path: they have coerced the constant already)."""
+    try:
+        if x.__class__ is y.__class__:
+            out = op.forward(x.data, y.data)
+            return new_node(x.__class__, out, op, (x, y), None,
+                            x.requires_grad or y.requires_grad)
+        if isinstance(x, Node):
+            out = op.forward(x.data, y)
+            return new_node(x.__class__, out, op, (x, y), None, x.requires_grad)
+        out = op.forward(x, y.data)
+        return new_node(y.__class__, out, op, (x, y), None, y.requires_grad)
+    except (ValueError, IndexError) as error:
+        if isinstance(error, _ShapeError):
+            raise
+        raise _shape_error(op, error, [getattr(v, "data", v) for v in (x, y)]) from error
+
+
+class _ShapeError(ValueError):
+    """An op's inputs do not fit together (a ValueError naming the op and the shapes)."""
+
+
+class _IndexShapeError(_ShapeError, IndexError):
+    """An index does not fit the indexed value."""
+
+
+def _shape_error(op, error, datas):
+    kind = _IndexShapeError if isinstance(error, IndexError) else _ShapeError
+    return kind(f"{op.name}: cannot apply to inputs of shapes ({_shapes(datas)}): {error}")
+
+
+def new_node(value_type, data, op=None, parents=(), params=None, requires_grad=False):
+    """A node of `value_type` holding `data`, the result of `op` on `parents` (a leaf when `op`
+    is None). The op is recorded only when an input requires a gradient and recording is on.
+    Data not of the type's `data_class` (e.g. a numpy scalar from a reduction) is coerced."""
+    node = _allocate(value_type)
+    node.data = data if data.__class__ is value_type.data_class else \
+        value_type._coerce(data, op.name if op else value_type.__name__)
+    node.grad = None
+    node.label = None
+    node._pending = 0
+    if op is not None and not (requires_grad and _mode.grad_enabled):
+        op, parents, params, requires_grad = None, (), None, False
+    node.op = op
+    node.parents = parents
+    node.params = params
+    node.requires_grad = requires_grad
+    if op is not None and _mode.detect_anomaly and not _all_finite(data):
         raise FloatingPointError(f"detect_anomaly: the output of '{op.name}' contains nan or "
-                                 f"inf (input shapes: {_shapes(datas)})")
+                                 f"inf (input shapes: {_shapes(parents)})")
     return node
+
+
+_allocate = object.__new__
 
 
 def _unpack(op, inputs):
@@ -145,32 +193,59 @@ def _unpack(op, inputs):
 Op.apply = staticmethod(apply)
 
 
-def toposort(root):
-    """The interior nodes `root` depends on through gradient-requiring paths, parents first.
+def _count_consumers(root, targets=None):
+    """First half of the walk: for every interior node `root` depends on, count its consumers
+    in `_pending` and clear its gradient (interior gradients are fresh on every pass).
 
-    An iterative depth-first walk with an explicit stack (no recursion, so a graph of any depth
-    sorts), remembering visited nodes by `id` (so values that overload `__eq__` sort too).
-    Leaves are left out: they only receive gradients.
+    The walk is iterative with an explicit stack, so a graph of any depth works. A node is
+    pushed when first seen (its count was zero), so each is expanded once; nodes are marked in
+    place, never hashed, so values that overload `__eq__` work. Walking stops at `targets`.
     """
-    order = []
-    if root.op is None or not root.requires_grad:
-        return order
-    visited = set()
     stack = [root]
     while stack:
         node = stack.pop()
-        if node is None:               # all parents of the node below are done: emit it
-            order.append(stack.pop())
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append(node)
-        stack.append(None)
+        value_type = node.__class__
         for parent in node.parents:
-            if (isinstance(parent, Node) and parent.op is not None and parent.requires_grad
-                    and id(parent) not in visited):
+            # parents of another class are raw constants; leaves (op None) only receive grads
+            if parent.__class__ is value_type and parent.op is not None:
+                if targets is not None and id(parent) in targets:
+                    continue
+                count = parent._pending
+                if count == 0:
+                    parent.grad = None
+                    stack.append(parent)
+                parent._pending = count + 1
+
+
+def _reset_counts(root):
+    """Zero the consumer counts below `root` (after a pass that stopped half-way)."""
+    stack = [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if isinstance(parent, Node) and parent.op is not None and parent._pending:
+                parent._pending = 0
                 stack.append(parent)
+
+
+def toposort(root):
+    """The interior nodes `root` depends on, in topological order (parents first, `root` last).
+
+    Kahn's algorithm from the output: a node comes out once all its consumers have. Leaves and
+    constants are left out (they have no rule to run). Nothing recurses.
+    """
+    if root.op is None:
+        return []
+    _count_consumers(root)
+    order, ready = [], [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in node.parents:
+            if parent.__class__ is node.__class__ and parent.op is not None:
+                parent._pending -= 1
+                if parent._pending == 0:  # its last consumer is done
+                    ready.append(parent)
+    order.reverse()
     return order
 
 
@@ -194,123 +269,85 @@ def unbroadcast(g, shape, op_name="backward"):
 def backward(root, seed, create_graph=False, inputs=None):
     """Backpropagate `seed` (the gradient of the output with respect to `root`) through the graph.
 
-    Interior gradients are fresh on every pass; leaves accumulate across passes until
-    `zero_grad`; every node keeps its `.grad` afterwards. With `create_graph=True` the rules run
-    on graph values, so the gradients are graph values that can be differentiated again.
+    Nodes are processed in reverse topological order: a node runs its local-gradient rule once
+    every consumer has sent it a gradient. Interior gradients are fresh on every pass; leaves
+    accumulate across passes until `zero_grad`; every node keeps its `.grad` afterwards. With
+    `create_graph=True` the rules run on graph values, so the gradients are graph values that
+    can be differentiated again.
 
     With `inputs` (a list of nodes) only those receive gradients, which are returned in a list
-    instead of being stored: nothing the caller holds is touched (this is `autograd.grad`).
+    instead of being stored: no leaf the caller holds is touched (this is `autograd.grad`).
     """
-    targets = None if inputs is None else {id(x): x for x in inputs}
-    if targets is None:
-        order = toposort(root)
+    targets = None if inputs is None else {id(x) for x in inputs}
+    found = None if inputs is None else {}
+    if targets is not None and id(root) in targets:
+        found[id(root)] = seed
+    elif root.op is None:
+        if targets is None:
+            root.grad = seed if root.grad is None else root.grad + seed
     else:
-        order = _relevant(toposort_to(root, targets), targets)
-        if id(root) in targets:
-            return _collect(inputs, {id(root): seed})
-        if not order:
-            return _collect(inputs, {})
-    if root.op is None:
-        root.grad = seed if root.grad is None else root.grad + seed
-        return None
-    for node in order:
-        node.grad = None
-    root.grad = seed
-    found = {} if targets else None
-    relevant = {id(node) for node in order} if targets else None
-    previous, _mode.grad_enabled = _mode.grad_enabled, create_graph
-    try:
-        for node in reversed(order):
-            _propagate(node, create_graph, found, targets, relevant)
-    finally:
-        _mode.grad_enabled = previous
-    if targets is None:
-        return None
-    for node in order:  # a create_graph pass would otherwise leave cycles node -> grad -> node
-        node.grad = None
-    return _collect(inputs, found)
+        _count_consumers(root, targets)
+        root.grad = seed
+        previous, _mode.grad_enabled = _mode.grad_enabled, create_graph
+        try:
+            _run_rules(root, create_graph, targets, found)
+        except BaseException:
+            _reset_counts(root)
+            raise
+        finally:
+            _mode.grad_enabled = previous
+    return None if inputs is None else [found.get(id(x)) for x in inputs]
 
 
-def _propagate(node, create_graph, found, targets, relevant):
-    """Apply one node's local-gradient rule and pass the gradients to its parents."""
-    op = node.op
-    parents = node.parents
-    if create_graph:
-        out, inputs = node, parents
-    else:  # raw data in, raw gradients out (unrolled: most ops have one or two inputs)
-        out = node.data
-        if len(parents) == 1:
-            inputs = (parents[0].data,)
-        elif len(parents) == 2:
-            x, y = parents
-            inputs = (x.data if isinstance(x, Node) else x, y.data if isinstance(y, Node) else y)
-        else:
-            inputs = [p.data if isinstance(p, Node) else p for p in parents]
-    params = node.params
-    grads = op.vjp(node.grad, out, *inputs, **params) if params else op.vjp(node.grad, out, *inputs)
-    if grads.__class__ is not tuple or len(grads) != len(parents):
-        _bad_rule(op, grads, parents)
-    for parent, g in zip(parents, grads):
-        if isinstance(parent, Node) and parent.requires_grad:
-            g = parent._fit_grad(g, op.name)
-            if _mode.detect_anomaly and not _all_finite(g):
+def _run_rules(root, create_graph, targets, found):
+    """Second half of the walk: run each node's rule and send the gradients to its parents."""
+    anomaly = _mode.detect_anomaly
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        op, parents, params, value_type = node.op, node.parents, node.params, node.__class__
+        if create_graph:
+            out, inputs = node, parents
+        else:  # raw data in, raw gradients out (unrolled: most ops have one or two inputs)
+            out = node.data
+            if len(parents) == 1:
+                inputs = (parents[0].data,)
+            elif len(parents) == 2:
+                x, y = parents
+                inputs = (x.data if x.__class__ is value_type else x,
+                          y.data if y.__class__ is value_type else y)
+            else:
+                inputs = [p.data if p.__class__ is value_type else p for p in parents]
+        grads = op.vjp(node.grad, out, *inputs, **params) if params else \
+            op.vjp(node.grad, out, *inputs)
+        if grads.__class__ is not tuple or len(grads) != len(parents):
+            grads = _check_rule_result(op, grads, parents)
+        if targets is not None:  # a functional pass: interior grads are not kept (no cycles)
+            node.grad = None
+        for parent, g in zip(parents, grads):
+            if parent.__class__ is not value_type or not parent.requires_grad:
+                continue  # a constant, or a value that needs no gradient
+            if g.__class__ is not value_type.grad_class:
+                g = parent._fit_grad(g, op.name)
+            if anomaly and not _all_finite(g):
                 raise FloatingPointError(f"detect_anomaly: the gradient that '{op.name}' passes "
                                          f"to an input contains nan or inf")
-            if targets is not None:
-                key = id(parent)
-                if key in targets:
+            if targets is not None and (parent.op is None or id(parent) in targets):
+                if id(parent) in targets:
+                    key = id(parent)
                     found[key] = g if key not in found else found[key] + g
-                    continue
-                if key not in relevant:
-                    continue
+                continue
             # the fan-out (copy) gate: gradients coming back from several consumers add up
             parent.grad = g if parent.grad is None else parent.grad + g
+            if parent.op is not None:
+                count = parent._pending - 1
+                parent._pending = count
+                if count == 0:  # its last consumer is done: its gradient is complete
+                    ready.append(parent)
 
 
-def _bad_rule(op, grads, parents):
+def _check_rule_result(op, grads, parents):
     if isinstance(grads, list) and len(grads) == len(parents):
-        return
+        return grads
     raise ValueError(f"{op.name}: its gradient rule must return a tuple with one gradient per "
                      f"input ({len(parents)}), got {type(grads).__name__} {grads!r:.60}")
-
-
-def _collect(inputs, found):
-    return [found.get(id(x)) for x in inputs]
-
-
-def toposort_to(root, targets):
-    """Like `toposort`, but stops descending at the target nodes and keeps them as ends."""
-    order = []
-    visited = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node is None:
-            order.append(stack.pop())
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append(node)
-        stack.append(None)
-        if id(node) in targets:
-            continue
-        for parent in node.parents:
-            if (isinstance(parent, Node) and parent.requires_grad
-                    and id(parent) not in visited):
-                stack.append(parent)
-    return order
-
-
-def _relevant(order, targets):
-    """The interior nodes of `order` from which a target can be reached (parents first)."""
-    reaches = set(targets)
-    kept = []
-    for node in order:
-        if id(node) in targets:
-            continue
-        if any(isinstance(p, Node) and id(p) in reaches for p in node.parents):
-            reaches.add(id(node))
-            if node.op is not None:
-                kept.append(node)
-    return kept

@@ -84,9 +84,14 @@ def primitive(vjp, *, name=None, arity=None, domain=None, tensor_only=False):
         y = cube(autograd.Scalar(2.0)); y.backward()   # y.data == 8.0, x.grad == 12.0
     """
     def decorate(forward):
-        op = register(name or forward.__name__, forward, vjp, arity=arity, domain=domain,
-                      tensor_only=tensor_only, doc=forward.__doc__)
-        return op
+        def float_forward(*inputs, **params):
+            out = forward(*inputs, **params)
+            if isinstance(out, np.ndarray) and out.dtype.kind in "biu":
+                out = out.astype(np.float64)  # gradients need floating point
+            return out
+
+        return register(name or forward.__name__, float_forward, vjp, arity=arity, domain=domain,
+                        tensor_only=tensor_only, doc=forward.__doc__)
     return decorate
 
 

@@ -29,6 +29,9 @@ class Scalar(Value):
     ndim = 0
     size = 1
 
+    data_class = float
+    grad_class = float
+
     def __init__(self, data, requires_grad=True, label=None):
         if isinstance(data, Node):
             raise TypeError(f"Scalar: expected a number, got a {type(data).__name__}; use "
@@ -40,18 +43,11 @@ class Scalar(Value):
         self.params = None
         self.requires_grad = bool(requires_grad)
         self.label = label
+        self._pending = 0
 
-    @classmethod
-    def _make(cls, data, op, parents, params, requires_grad):
-        node = object.__new__(cls)
-        node.data = data if type(data) is float else _as_float(data, op.name if op else "Scalar")
-        node.grad = None
-        node.op = op
-        node.parents = parents
-        node.params = params
-        node.requires_grad = requires_grad
-        node.label = None
-        return node
+    @staticmethod
+    def _coerce(data, where):
+        return _as_float(data, where)
 
     def _lift(self, other, symbol):
         if type(other) is float or type(other) is Scalar:

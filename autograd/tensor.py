@@ -9,7 +9,7 @@ import numbers
 import numpy as np
 
 from . import ops
-from .graph import Node, apply, unbroadcast
+from .graph import Node, apply_binary, apply_unary, unbroadcast
 from .value import Value
 
 _NUMERIC = "biuf"  # numpy dtype kinds that are numbers: bool, signed, unsigned, float
@@ -48,6 +48,9 @@ class Tensor(Value):
 
     __slots__ = ()
 
+    data_class = np.ndarray
+    grad_class = None  # every array gradient is checked against its shape
+
     def __init__(self, data, requires_grad=False, dtype=None, label=None):
         self.data = _as_array(data, dtype, "Tensor")
         self.grad = None
@@ -56,20 +59,13 @@ class Tensor(Value):
         self.params = None
         self.requires_grad = bool(requires_grad)
         self.label = label
+        self._pending = 0
 
-    @classmethod
-    def _make(cls, data, op, parents, params, requires_grad):
-        node = object.__new__(cls)
-        if type(data) is not np.ndarray or data.dtype.kind != "f":
-            data = _as_array(data, None, op.name if op else "Tensor")
-        node.data = data
-        node.grad = None
-        node.op = op
-        node.parents = parents
-        node.params = params
-        node.requires_grad = requires_grad
-        node.label = None
-        return node
+    @staticmethod
+    def _coerce(data, where):
+        if isinstance(data, np.ndarray) and data.dtype.kind == "f":
+            return data  # a subclass of ndarray
+        return _as_array(data, None, where)
 
     def _lift(self, other, symbol):
         if isinstance(other, Tensor):
@@ -180,24 +176,24 @@ class Tensor(Value):
     def __matmul__(self, other):
         other = self._lift(other, "@")
         _check_matmul(self.shape, np.shape(getattr(other, "data", other)))
-        return apply(ops.MATMUL, (self, other))
+        return apply_binary(ops.MATMUL, self, other)
 
     def __rmatmul__(self, other):
         other = self._lift(other, "@")
         _check_matmul(np.shape(getattr(other, "data", other)), self.shape)
-        return apply(ops.MATMUL, (other, self))
+        return apply_binary(ops.MATMUL, other, self)
 
     def sum(self, axis=None, keepdims=False):
         """Sum over `axis` (an int, a tuple of ints, or None for all)."""
-        return apply(ops.SUM, (self,), {"axis": _axis(axis), "keepdims": bool(keepdims)})
+        return apply_unary(ops.SUM, self, {"axis": _axis(axis), "keepdims": bool(keepdims)})
 
     def mean(self, axis=None, keepdims=False):
         """Mean over `axis` (an int, a tuple of ints, or None for all)."""
-        return apply(ops.MEAN, (self,), {"axis": _axis(axis), "keepdims": bool(keepdims)})
+        return apply_unary(ops.MEAN, self, {"axis": _axis(axis), "keepdims": bool(keepdims)})
 
     def max(self, axis=None, keepdims=False):
         """Maximum over `axis`; tied maxima share the gradient evenly."""
-        return apply(ops.MAX, (self,), {"axis": _axis(axis), "keepdims": bool(keepdims)})
+        return apply_unary(ops.MAX, self, {"axis": _axis(axis), "keepdims": bool(keepdims)})
 
     def min(self, axis=None, keepdims=False):
         """Minimum over `axis`, as -max(-x)."""
@@ -205,22 +201,22 @@ class Tensor(Value):
 
     def logsumexp(self, axis=None, keepdims=False):
         """log(sum(exp(x))) over `axis`, computed stably (no overflow for large x)."""
-        return apply(ops.LOGSUMEXP, (self,), {"axis": _axis(axis), "keepdims": bool(keepdims)})
+        return apply_unary(ops.LOGSUMEXP, self, {"axis": _axis(axis), "keepdims": bool(keepdims)})
 
     def softmax(self, axis=-1):
         """exp(x) / sum(exp(x)) along `axis`, computed stably."""
-        return apply(ops.SOFTMAX, (self,), {"axis": int(axis)})
+        return apply_unary(ops.SOFTMAX, self, {"axis": int(axis)})
 
     def log_softmax(self, axis=-1):
         """x - logsumexp(x) along `axis`: log-probabilities, stable for any logits."""
-        return apply(ops.LOG_SOFTMAX, (self,), {"axis": int(axis)})
+        return apply_unary(ops.LOG_SOFTMAX, self, {"axis": int(axis)})
 
     # ---- shape operations -------------------------------------------------------------------------------
     def reshape(self, *shape):
         """The same data in a new shape; one axis may be -1. `reshape(2, 3)` or `reshape((2, 3))`."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
-        return apply(ops.RESHAPE, (self,), {"shape": tuple(int(n) for n in shape)})
+        return apply_unary(ops.RESHAPE, self, {"shape": tuple(int(n) for n in shape)})
 
     def flatten(self):
         """The data as one axis."""
@@ -234,7 +230,7 @@ class Tensor(Value):
         if sorted(axes) != list(range(self.ndim)):
             raise ValueError(f"permute: {axes} is not an ordering of the {self.ndim} axes of a "
                              f"tensor of shape {self.shape}")
-        return apply(ops.TRANSPOSE, (self,), {"axes": axes})
+        return apply_unary(ops.TRANSPOSE, self, {"axes": axes})
 
     def transpose(self, dim0=-2, dim1=-1):
         """Swap two axes (PyTorch's convention; the last two by default)."""
@@ -253,10 +249,10 @@ class Tensor(Value):
 
     def broadcast_to(self, shape):
         """Repeat the data along axes of size 1 (and new leading axes) to reach `shape`."""
-        return apply(ops.BROADCAST_TO, (self,), {"shape": tuple(shape)})
+        return apply_unary(ops.BROADCAST_TO, self, {"shape": tuple(shape)})
 
     def __getitem__(self, index):
-        return apply(ops.GETITEM, (self,), {"index": _index(index)})
+        return apply_unary(ops.GETITEM, self, {"index": _index(index)})
 
 
 def _axis(axis):

@@ -1,7 +1,7 @@
 """What Scalar and Tensor share: the operators, the elementwise functions and backward.
 
 Subclasses say how a constant is coerced (`_lift`), how raw op results are wrapped
-(`_make`), what the default output gradient is (`_seed`) and how a gradient is fitted to a
+(`data_class`, `_coerce`), what the default output gradient is (`_seed`) and how a gradient is fitted to a
 value (`_fit_grad`); everything else is defined once, here.
 """
 
@@ -9,7 +9,7 @@ import math
 import numbers
 
 from . import ops
-from .graph import Node, apply, backward
+from .graph import Node, apply_binary, apply_unary, backward, new_node
 
 _ADD, _SUB, _MUL, _DIV, _NEG, _POW = ops.ADD, ops.SUB, ops.MUL, ops.DIV, ops.NEG, ops.POW
 _EXP, _LOG, _SIGMOID, _TANH, _RELU, _MAXIMUM = (ops.EXP, ops.LOG, ops.SIGMOID, ops.TANH, ops.RELU,
@@ -24,31 +24,31 @@ class Value(Node):
 
     # ---- arithmetic: numbers on either side are constants ----------------------------------------
     def __add__(self, other):
-        return apply(_ADD, (self, self._lift(other, "+")))
+        return apply_binary(_ADD, self, self._lift(other, "+"))
 
     def __radd__(self, other):
-        return apply(_ADD, (self._lift(other, "+"), self))
+        return apply_binary(_ADD, self._lift(other, "+"), self)
 
     def __sub__(self, other):
-        return apply(_SUB, (self, self._lift(other, "-")))
+        return apply_binary(_SUB, self, self._lift(other, "-"))
 
     def __rsub__(self, other):
-        return apply(_SUB, (self._lift(other, "-"), self))
+        return apply_binary(_SUB, self._lift(other, "-"), self)
 
     def __mul__(self, other):
-        return apply(_MUL, (self, self._lift(other, "*")))
+        return apply_binary(_MUL, self, self._lift(other, "*"))
 
     def __rmul__(self, other):
-        return apply(_MUL, (self._lift(other, "*"), self))
+        return apply_binary(_MUL, self._lift(other, "*"), self)
 
     def __truediv__(self, other):
-        return apply(_DIV, (self, self._lift(other, "/")))
+        return apply_binary(_DIV, self, self._lift(other, "/"))
 
     def __rtruediv__(self, other):
-        return apply(_DIV, (self._lift(other, "/"), self))
+        return apply_binary(_DIV, self._lift(other, "/"), self)
 
     def __neg__(self):
-        return apply(_NEG, (self,))
+        return apply_unary(_NEG, self)
 
     def __pos__(self):
         return self
@@ -59,7 +59,7 @@ class Value(Node):
             raise TypeError(f"**: the exponent must be a constant number, got "
                             f"{type(exponent).__name__} {exponent!r:.40}; for a graph-valued "
                             f"exponent y write (y * x.log()).exp()")
-        return apply(_POW, (self,), {"exponent": float(exponent)})
+        return apply_unary(_POW, self, {"exponent": float(exponent)})
 
     def __rpow__(self, base):
         """c ** x for a constant base c > 0, computed as exp(x * ln c)."""
@@ -70,27 +70,27 @@ class Value(Node):
     # ---- elementwise functions --------------------------------------------------------------------
     def exp(self):
         """e ** x."""
-        return apply(_EXP, (self,))
+        return apply_unary(_EXP, self)
 
     def log(self):
         """Natural logarithm (nan below 0, -inf at 0, as numpy)."""
-        return apply(_LOG, (self,))
+        return apply_unary(_LOG, self)
 
     def sigmoid(self):
         """Logistic function 1 / (1 + e^-x), computed stably for large |x|."""
-        return apply(_SIGMOID, (self,))
+        return apply_unary(_SIGMOID, self)
 
     def tanh(self):
         """Hyperbolic tangent."""
-        return apply(_TANH, (self,))
+        return apply_unary(_TANH, self)
 
     def relu(self):
         """max(x, 0); its gradient at 0 is 0, as in PyTorch."""
-        return apply(_RELU, (self,))
+        return apply_unary(_RELU, self)
 
     def maximum(self, other):
         """Elementwise max(self, other): the max gate (ties split the gradient evenly)."""
-        return apply(_MAXIMUM, (self, self._lift(other, "maximum")))
+        return apply_binary(_MAXIMUM, self, self._lift(other, "maximum"))
 
     # ---- gradients --------------------------------------------------------------------------------
     def backward(self, grad=None, create_graph=False):
@@ -107,7 +107,7 @@ class Value(Node):
                                "no_grad() or from detached values)")
         seed = self._seed(grad)
         if create_graph:
-            seed = type(self)._make(seed, None, (), None, False)
+            seed = new_node(type(self), seed)
         backward(self, seed, create_graph=create_graph)
 
     def zero_grad(self):
@@ -116,7 +116,7 @@ class Value(Node):
 
     def detach(self):
         """A new leaf with the same data that records nothing and needs no gradient."""
-        return type(self)._make(self.data, None, (), None, False)
+        return new_node(type(self), self.data)
 
     def requires_grad_(self, requires_grad=True):
         """Set whether this leaf receives gradients; returns self (as in PyTorch)."""
