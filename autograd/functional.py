@@ -16,15 +16,13 @@ from .value import Value
 
 
 def _watch(x, position):
-    """A graph value to differentiate with respect to, and whether its graph must be kept."""
+    """The graph value to differentiate with respect to for argument `x`."""
     if isinstance(x, Value):
-        if x.requires_grad:
-            return x, is_grad_enabled()
-        return new_node(type(x), x.data, requires_grad=True), False
+        return x if x.requires_grad else new_node(type(x), x.data, requires_grad=True)
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return Scalar(x, requires_grad=True), False
+        return Scalar(x, requires_grad=True)
     if isinstance(x, (np.ndarray, list, tuple)):
-        return Tensor(x, requires_grad=True), False
+        return Tensor(x, requires_grad=True)
     raise TypeError(f"grad: argument {position} must be a number, an array, a Scalar or a "
                     f"Tensor, got {type(x).__name__} {x!r:.40}")
 
@@ -43,10 +41,13 @@ def _check_output(out):
                     f"got {type(out).__name__} {out!r:.40}")
 
 
-def _as_argument_type(g, original, watched):
-    """The gradient in the type of the argument it belongs to."""
+def _as_argument_type(g, original, watched, traced):
+    """The gradient in the type of the argument it belongs to (a graph value when `traced`:
+    an enclosing `grad` differentiates it again)."""
     if g is None:
         g = watched._zero_grad()
+    if traced and isinstance(g, Value):
+        return g
     if isinstance(original, Value):
         if isinstance(g, Value):
             return g
@@ -69,26 +70,28 @@ def grad(f, argnums=0):
     positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
     def gradient(*args, **kwargs):
+        # record the backward pass when an enclosing computation may differentiate the result
+        # again: some argument is a graph value that requires a gradient
+        traced = is_grad_enabled() and any(isinstance(a, Value) and a.requires_grad
+                                           for a in (*args, *kwargs.values()))
         args = list(args)
-        originals, watched, keep_graph = [], [], False
+        originals, watched = [], []
         for i in positions:
             if not -len(args) <= i < len(args):
                 raise IndexError(f"grad: argnums {i} but f was called with {len(args)} "
                                  f"positional arguments")
-            value, keep = _watch(args[i], i)
             originals.append(args[i])
-            args[i] = value
-            watched.append(value)
-            keep_graph = keep_graph or keep
+            args[i] = _watch(args[i], i)
+            watched.append(args[i])
         out = _check_output(f(*args, **kwargs))
         if out is None or not out.requires_grad:
             grads = [None] * len(watched)
         else:
             seed = out._seed(None)
-            if keep_graph:
+            if traced:
                 seed = new_node(type(out), seed)
-            grads = backward(out, seed, create_graph=keep_graph, inputs=watched)
-        results = [_as_argument_type(g, original, w)
+            grads = backward(out, seed, create_graph=traced, inputs=watched)
+        results = [_as_argument_type(g, original, w, traced)
                    for g, original, w in zip(grads, originals, watched)]
         return results[0] if isinstance(argnums, int) else tuple(results)
 

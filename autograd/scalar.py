@@ -50,10 +50,10 @@ class Scalar(Value):
         return _as_float(data, where)
 
     def _lift(self, other, symbol):
-        if type(other) is float or type(other) is Scalar:
+        if type(other) is float or type(other) is type(self):
             return other
         if isinstance(other, Node):
-            raise TypeError(f"{symbol}: cannot mix Scalar and {type(other).__name__} in one "
+            raise TypeError(f"{symbol}: cannot mix {type(self).__name__} and {type(other).__name__} in one "
                             f"operation; convert one of them (Tensor(scalar.item()) or "
                             f"Scalar(tensor.item()))")
         if isinstance(other, numbers.Real) and not isinstance(other, bool):

@@ -68,10 +68,10 @@ class Tensor(Value):
         return _as_array(data, None, where)
 
     def _lift(self, other, symbol):
-        if isinstance(other, Tensor):
+        if type(other) is type(self):
             return other
         if isinstance(other, Node):
-            raise TypeError(f"{symbol}: cannot mix Tensor and {type(other).__name__} in one "
+            raise TypeError(f"{symbol}: cannot mix {type(self).__name__} and {type(other).__name__} in one "
                             f"operation; convert one of them (Tensor(scalar.item()) or "
                             f"Scalar(tensor.item()))")
         if isinstance(other, numbers.Real):
