@@ -260,9 +260,10 @@ def unbroadcast(g, shape, op_name="backward"):
         raise ValueError(f"{op_name}: the gradient for an input of shape {shape} has shape "
                          f"{g_shape}, which is not a broadcast of it; a gradient must have its "
                          f"input's shape")
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and g_shape[extra + i] != 1)
-    g = g.sum(axis=axes, keepdims=True)
+    kept = tuple(extra + i for i, n in enumerate(shape) if n == 1 and g_shape[extra + i] != 1)
+    if not kept:
+        return g.sum(axis=tuple(range(extra)))  # only leading axes were added
+    g = g.sum(axis=tuple(range(extra)) + kept, keepdims=True)
     return g.reshape(shape) if extra else g
 
 
@@ -318,10 +319,24 @@ def _run_rules(root, create_graph, targets, found):
                           y.data if y.__class__ is value_type else y)
             else:
                 inputs = [p.data if p.__class__ is value_type else p for p in parents]
-        grads = op.vjp(node.grad, out, *inputs, **params) if params else \
-            op.vjp(node.grad, out, *inputs)
-        if grads.__class__ is not tuple or len(grads) != len(parents):
-            grads = _check_rule_result(op, grads, parents)
+        g = node.grad
+        rules = op.input_vjps
+        if rules is None:  # one rule for all inputs
+            grads = op.vjp(g, out, *inputs, **params) if params else op.vjp(g, out, *inputs)
+            if grads.__class__ is not tuple or len(grads) != len(parents):
+                grads = _check_rule_result(op, grads, parents)
+        elif len(rules) == 1:
+            grads = (rules[0](g, out, *inputs, **params) if params else rules[0](g, out, *inputs),)
+        elif len(rules) == 2 and not params:  # binary ops, unrolled
+            x, y = parents
+            grads = (rules[0](g, out, *inputs) if x.__class__ is value_type and x.requires_grad
+                     else None,
+                     rules[1](g, out, *inputs) if y.__class__ is value_type and y.requires_grad
+                     else None)
+        else:  # one rule per input: compute only the gradients that are needed
+            grads = [rule(g, out, *inputs, **params)
+                     if parent.__class__ is value_type and parent.requires_grad else None
+                     for rule, parent in zip(rules, parents)]
         if targets is not None:  # a functional pass: interior grads are not kept (no cycles)
             node.grad = None
         for parent, g in zip(parents, grads):

@@ -23,26 +23,57 @@ OPS = {}
 
 
 class Op:
-    """One primitive of the engine: `forward` on raw data and its local-gradient rule `vjp`.
+    """One primitive of the engine: `forward` on raw data and its local-gradient rule.
 
-    Attributes: `name` (the label in diagrams), `forward(*inputs, **params)`,
-    `vjp(g, out, *inputs, **params)`, `gate` (the backpropagation pattern it shows, if any),
-    `domain` (what inputs the forward is defined on: None, "positive" or "nonzero"), `arity`
-    (number of inputs, or None when variadic) and `tensor_only`.
+    The rule is given either as `vjp(g, out, *inputs, **params) -> (one gradient per input)`, or
+    as `input_vjps`, one function per input returning that input's gradient (as HIPS autograd's
+    `defvjp` does), so the core computes only the gradients that are needed: a matmul with a
+    constant input skips that input's product. `op.vjp` is always the tuple form.
+
+    Other attributes: `name` (the label in diagrams), `gate` (the backpropagation pattern it
+    shows, if any), `domain` (where the forward is defined: None, "positive" or "nonzero"),
+    `arity` (number of inputs, None when variadic) and `tensor_only`.
     """
 
     apply = None  # installed by graph.py: applies an op to raw data or graph values
 
-    def __init__(self, name, forward, vjp, *, gate=None, domain=None, arity=1,
-                 tensor_only=False, doc=None):
+    def __init__(self, name, forward, vjp=None, *, input_vjps=None, gate=None, domain=None,
+                 arity=1, tensor_only=False, doc=None):
+        if (vjp is None) == (input_vjps is None):
+            raise TypeError(f"op {name!r}: give exactly one of vjp and input_vjps")
+        for rule in (vjp,) if input_vjps is None else input_vjps:
+            if not callable(rule):
+                raise TypeError(f"op {name!r}: a gradient rule must be callable, got {rule!r}")
         self.name = name
         self.forward = forward
-        self.vjp = vjp
+        self._vjp = vjp
+        self.input_vjps = None if input_vjps is None else tuple(input_vjps)
         self.gate = gate
         self.domain = domain
-        self.arity = arity
+        self.arity = len(self.input_vjps) if input_vjps is not None else arity
         self.tensor_only = tensor_only
         self.__doc__ = doc or getattr(forward, "__doc__", None)
+
+    @property
+    def vjp(self):
+        """The rule in tuple form: `vjp(g, out, *inputs, **params)` -> one gradient per input."""
+        if self._vjp is not None:
+            return self._vjp
+        rules = self.input_vjps
+
+        def vjp(g, out, *inputs, **params):
+            return tuple(rule(g, out, *inputs, **params) for rule in rules)
+
+        vjp.input_vjps = rules
+        return vjp
+
+    @vjp.setter
+    def vjp(self, rule):
+        # swapping in a rule (e.g. a test's deliberately wrong one) replaces the per-input rules;
+        # assigning back a function obtained from `op.vjp` restores them
+        restored = getattr(rule, "input_vjps", None)
+        self._vjp = None if restored is not None else rule
+        self.input_vjps = restored
 
     def __call__(self, *inputs, **params):
         """Apply the op: raw data in, raw data out; a graph value in, a recorded node out."""
@@ -52,14 +83,16 @@ class Op:
         return f"Op({self.name!r})"
 
 
-def register(name, forward, vjp, **attributes):
-    """Add a primitive to the table and return it; a name can only be registered once."""
+def register(name, forward, vjp=None, **attributes):
+    """Add a primitive to the table and return it; a name can only be registered once.
+
+    Give the rule as `vjp` (tuple form) or as `input_vjps=(rule_for_input_0, ...)`."""
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"register: an op name must be an identifier, got {name!r}")
     if name in OPS:
         raise ValueError(f"register: an op named {name!r} exists already; choose another name")
-    if not callable(forward) or not callable(vjp):
-        raise TypeError(f"register {name!r}: forward and vjp must be callables")
+    if not callable(forward):
+        raise TypeError(f"register {name!r}: forward must be callable")
     op = OPS[name] = Op(name, forward, vjp, **attributes)
     return op
 
@@ -95,21 +128,25 @@ def primitive(vjp, *, name=None, arity=None, domain=None, tensor_only=False):
     return decorate
 
 
-# ---- elementwise arithmetic: Scalar and Tensor --------------------------------------------------
+# ---- elementwise arithmetic: Scalar and Tensor ----------------------------------------------------
+# Binary rules are one function per input: (rule for x, rule for y).
 
-ADD = register("add", operator.add, lambda g, out, x, y: (g, g),  # add gate: distributes g
-               gate="add distributes", arity=2)
-SUB = register("sub", operator.sub, lambda g, out, x, y: (g, -g), arity=2)
-NEG = register("neg", operator.neg, lambda g, out, x: (-g,))
-MUL = register("mul", operator.mul, lambda g, out, x, y: (g * y, g * x),  # mul gate: swaps inputs
-               gate="mul swaps", arity=2)
-DIV = register("div", divide,
-               # d(x/y)/dx = 1/y;  d(x/y)/dy = -x/y**2 = -out/y
-               lambda g, out, x, y: (divide(g, y), -divide(g * out, y)),
-               arity=2, domain="nonzero")
-POW = register("pow", lambda x, exponent: power(x, exponent),
-               lambda g, out, x, exponent: (g * exponent * power(x, exponent - 1),),
-               domain="positive", doc="x ** exponent for a constant exponent.")
+ADD = register("add", operator.add, gate="add distributes", input_vjps=(
+    lambda g, out, x, y: g,        # the add gate distributes g unchanged
+    lambda g, out, x, y: g))       # to both inputs
+SUB = register("sub", operator.sub, input_vjps=(
+    lambda g, out, x, y: g,
+    lambda g, out, x, y: -g))
+NEG = register("neg", operator.neg, input_vjps=(lambda g, out, x: -g,))
+MUL = register("mul", operator.mul, gate="mul swaps", input_vjps=(
+    lambda g, out, x, y: g * y,    # the mul gate swaps its inputs:
+    lambda g, out, x, y: g * x))   # x gets g times y, y gets g times x
+DIV = register("div", divide, domain="nonzero", input_vjps=(
+    lambda g, out, x, y: divide(g, y),           # d(x/y)/dx = 1/y
+    lambda g, out, x, y: -divide(g * out, y)))   # d(x/y)/dy = -x/y**2 = -out/y
+POW = register("pow", lambda x, exponent: power(x, exponent), domain="positive",
+               doc="x ** exponent for a constant exponent.", input_vjps=(
+                   lambda g, out, x, exponent: g * exponent * power(x, exponent - 1),))
 
 
 def _maximum(x, y):
@@ -119,20 +156,20 @@ def _maximum(x, y):
     return np.maximum(x, y)
 
 
-MAXIMUM = register("maximum", _maximum,
-                   # max gate: routes g to the larger input; a tie splits it evenly
-                   lambda g, out, x, y: (g * winner_share(x, y), g * winner_share(y, x)),
-                   gate="max routes", arity=2)
+MAXIMUM = register("maximum", _maximum, gate="max routes", input_vjps=(
+    lambda g, out, x, y: g * winner_share(x, y),   # the max gate routes g to the larger input;
+    lambda g, out, x, y: g * winner_share(y, x)))  # a tie splits it evenly
 
 # ---- elementwise functions: the local gradient from the output where that is simplest ----------
 
-EXP = register("exp", kernels.exp, lambda g, out, x: (g * out,))
-LOG = register("log", kernels.log, lambda g, out, x: (divide(g, x),), domain="positive")
-SIGMOID = register("sigmoid", kernels.sigmoid, lambda g, out, x: (g * out * (1.0 - out),))
-TANH = register("tanh", kernels.tanh, lambda g, out, x: (g * (1.0 - out * out),))
-RELU = register("relu", kernels.relu,
-                # relu is a max gate against 0: g passes where x > 0
-                lambda g, out, x: (g * where_positive(x),), gate="max routes")
+EXP = register("exp", kernels.exp, input_vjps=(lambda g, out, x: g * out,))
+LOG = register("log", kernels.log, domain="positive",
+               input_vjps=(lambda g, out, x: divide(g, x),))
+SIGMOID = register("sigmoid", kernels.sigmoid,
+                   input_vjps=(lambda g, out, x: g * out * (1.0 - out),))
+TANH = register("tanh", kernels.tanh, input_vjps=(lambda g, out, x: g * (1.0 - out * out),))
+RELU = register("relu", kernels.relu, gate="max routes", input_vjps=(
+    lambda g, out, x: g * where_positive(x),))  # a max gate against 0: g passes where x > 0
 
 # ---- shape operations: Tensor only ---------------------------------------------------------------
 
@@ -154,21 +191,30 @@ def _expand(g, shape, axis, keepdims):
 
 
 BROADCAST_TO = register("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
-                        lambda g, out, x, shape: (g,),  # the core sums g back to x's shape
-                        tensor_only=True, doc="Broadcast x to `shape` (a copy gate).")
-RESHAPE = register("reshape", lambda x, shape: np.reshape(x, shape),
-                   lambda g, out, x, shape: (g.reshape(x.shape),), tensor_only=True)
-TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes),
-                     lambda g, out, x, axes: (TRANSPOSE(g, axes=tuple(np.argsort(axes))),),
-                     tensor_only=True, doc="Permute the axes of x.")
-SUM = register("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
-               # the sum gate is add with many inputs: it distributes g to every element
-               lambda g, out, x, axis, keepdims: (_expand(g, x.shape, axis, keepdims),),
-               gate="add distributes", tensor_only=True)
-MEAN = register("mean", lambda x, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
-                lambda g, out, x, axis, keepdims: (
-                    _expand(g, x.shape, axis, keepdims) * (out.size / x.size),),
-                tensor_only=True)
+                        tensor_only=True, doc="Broadcast x to `shape` (a copy gate).",
+                        input_vjps=(lambda g, out, x, shape: g,))  # the core sums g back
+RESHAPE = register("reshape", lambda x, shape: np.reshape(x, shape), tensor_only=True,
+                   input_vjps=(lambda g, out, x, shape: g.reshape(x.shape),))
+TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes), tensor_only=True,
+                     doc="Permute the axes of x.", input_vjps=(
+                         lambda g, out, x, axes: TRANSPOSE(g, axes=tuple(np.argsort(axes))),))
+# reductions call the ufuncs' reduce directly: np.sum and friends add microseconds of dispatch
+SUM = register("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keepdims=keepdims),
+               gate="add distributes", tensor_only=True, input_vjps=(
+                   # the sum gate is an add with many inputs: each element gets g
+                   lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims),))
+
+
+def _mean(x, axis, keepdims):
+    """The mean over `axis`: the sum divided by the number of elements summed."""
+    total = np.add.reduce(x, axis=axis, keepdims=keepdims)
+    return np.divide(total, x.size // max(np.size(total), 1))
+
+
+MEAN = register("mean", _mean,
+                tensor_only=True, input_vjps=(
+                    lambda g, out, x, axis, keepdims:
+                        _expand(g, x.shape, axis, keepdims) * (out.size / x.size),))
 
 
 def _max_vjp(g, out, x, axis, keepdims):
@@ -176,32 +222,43 @@ def _max_vjp(g, out, x, axis, keepdims):
     raw_x = kernels.raw(x)
     winners = (raw_x == _expand(kernels.raw(out), x.shape, axis, keepdims)).astype(raw_x.dtype)
     share = winners / winners.sum(axis=axis, keepdims=True)
-    return (_expand(g, x.shape, axis, keepdims) * share,)
+    return _expand(g, x.shape, axis, keepdims) * share
 
 
-MAX = register("max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims), _max_vjp,
-               gate="max routes", tensor_only=True)
+MAX = register("max", lambda x, axis, keepdims: np.maximum.reduce(x, axis=axis, keepdims=keepdims),
+               gate="max routes", tensor_only=True, input_vjps=(_max_vjp,))
 
 
 def _swap_last(a):
     return a.swapaxes(-1, -2)
 
 
-def _matmul_vjp(g, out, x, y):
-    # a mul gate for matrices: each input's gradient is g times the other input (transposed)
-    if x.ndim == 1 and y.ndim == 1:
-        return g * y, g * x
-    if x.ndim == 1:                            # (k,) @ (..., k, n): treat x as a (1, k) row
+def _matmul_vjp_x(g, out, x, y):
+    # a mul gate for matrices: x gets g times y (transposed)
+    if x.ndim == 1 and y.ndim == 1:    # a dot product: exactly the scalar mul gate
+        return g * y
+    if y.ndim == 1:                    # (..., m, k) @ (k,): y acts as a (k, 1) column
+        return g.reshape(g.shape + (1,)) @ y.reshape((1, -1))
+    if x.ndim == 1:                    # (k,) @ (..., k, n): x acts as a (1, k) row
         g = g.reshape(g.shape[:-1] + (1, g.shape[-1]))
-        return (g @ _swap_last(y)).reshape(g.shape[:-2] + (x.shape[0],)), x.reshape((-1, 1)) @ g
-    if y.ndim == 1:                            # (..., m, k) @ (k,): treat y as a (k, 1) column
-        g = g.reshape(g.shape + (1,))
-        dy = _swap_last(x) @ g
-        return g @ y.reshape((1, -1)), dy.reshape(dy.shape[:-1])
-    return g @ _swap_last(y), _swap_last(x) @ g
+        return (g @ _swap_last(y)).reshape(g.shape[:-2] + (x.shape[0],))
+    return g @ _swap_last(y)
 
 
-MATMUL = register("matmul", np.matmul, _matmul_vjp, gate="mul swaps", arity=2, tensor_only=True)
+def _matmul_vjp_y(g, out, x, y):
+    # ... and y gets x (transposed) times g
+    if x.ndim == 1 and y.ndim == 1:
+        return g * x
+    if x.ndim == 1:                    # (k,) @ (..., k, n): x acts as a (1, k) row
+        return x.reshape((-1, 1)) @ g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+    if y.ndim == 1:                    # (..., m, k) @ (k,): y acts as a (k, 1) column
+        dy = _swap_last(x) @ g.reshape(g.shape + (1,))
+        return dy.reshape(dy.shape[:-1])
+    return _swap_last(x) @ g
+
+
+MATMUL = register("matmul", np.matmul, gate="mul swaps", tensor_only=True,
+                  input_vjps=(_matmul_vjp_x, _matmul_vjp_y))
 
 
 def _is_basic_index(index):
@@ -220,12 +277,12 @@ def _scatter_add(g, index, shape):
     return result
 
 
-SCATTER_ADD = register("scatter_add", _scatter_add,
-                       lambda g, out, x, index, shape: (g[index],), tensor_only=True)
-GETITEM = register("getitem", lambda x, index: x[index],
-                   # indexing routes g back to the selected elements (adding on repeats)
-                   lambda g, out, x, index: (SCATTER_ADD(g, index=index, shape=x.shape),),
-                   tensor_only=True, doc="x[index] for ints, slices and integer arrays.")
+SCATTER_ADD = register("scatter_add", _scatter_add, tensor_only=True,
+                       input_vjps=(lambda g, out, x, index, shape: g[index],))
+GETITEM = register("getitem", lambda x, index: x[index], tensor_only=True,
+                   doc="x[index] for ints, slices and integer arrays.", input_vjps=(
+                       # indexing routes g back to the selected elements (adding on repeats)
+                       lambda g, out, x, index: SCATTER_ADD(g, index=index, shape=x.shape),))
 
 
 def _split_along(g, sizes, axis):
@@ -253,24 +310,26 @@ STACK = register(
 
 def _logsumexp(x, axis, keepdims):
     """log(sum(exp(x))) over `axis`, shifted by the max so that exp never overflows."""
-    shift = np.max(x, axis=axis, keepdims=True)
-    shift = np.where(np.isfinite(shift), shift, 0)
-    with np.errstate(divide="ignore"):  # log(0) = -inf when every element is -inf
-        out = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
+    shift = np.maximum.reduce(x, axis=axis, keepdims=True)
+    finite = np.isfinite(shift)
+    if finite.all():  # then the sum is >= 1 (the max contributes exp(0)): log is safe
+        out = np.log(np.add.reduce(np.exp(x - shift), axis=axis, keepdims=True))
+    else:  # a slice of -inf (or an inf): shift by 0 there instead of producing nan
+        shift = np.where(finite, shift, 0)
+        with np.errstate(divide="ignore"):
+            out = np.log(np.add.reduce(np.exp(x - shift), axis=axis, keepdims=True))
+    out += shift
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
-LOGSUMEXP = register(
-    "logsumexp", _logsumexp,
+LOGSUMEXP = register("logsumexp", _logsumexp, tensor_only=True, input_vjps=(
     # d lse / dx = softmax(x) = exp(x - lse)
-    lambda g, out, x, axis, keepdims: (
-        _expand(g, x.shape, axis, keepdims) * exp(x - _expand(out, x.shape, axis, keepdims)),),
-    tensor_only=True)
-LOG_SOFTMAX = register(
-    "log_softmax", lambda x, axis: x - _logsumexp(x, axis, True),
-    lambda g, out, x, axis: (g - exp(out) * g.sum(axis=axis, keepdims=True),),
-    tensor_only=True)
-SOFTMAX = register(
-    "softmax", lambda x, axis: np.exp(x - _logsumexp(x, axis, True)),
-    lambda g, out, x, axis: (out * (g - (g * out).sum(axis=axis, keepdims=True)),),
-    tensor_only=True)
+    lambda g, out, x, axis, keepdims:
+        _expand(g, x.shape, axis, keepdims) * exp(x - _expand(out, x.shape, axis, keepdims)),))
+LOG_SOFTMAX = register("log_softmax", lambda x, axis: x - _logsumexp(x, axis, True),
+                       tensor_only=True, input_vjps=(
+                           lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True),))
+SOFTMAX = register("softmax", lambda x, axis: np.exp(x - _logsumexp(x, axis, True)),
+                   tensor_only=True, input_vjps=(
+                       lambda g, out, x, axis:
+                           out * (g - (g * out).sum(axis=axis, keepdims=True)),))

@@ -98,19 +98,20 @@ class Tensor(Value):
         return seed
 
     def _fit_grad(self, g, op_name):
-        if type(g) is not np.ndarray:
-            if not isinstance(g, Tensor):
-                g = np.asarray(g)
-                if g.dtype.kind not in _NUMERIC:
-                    raise TypeError(f"{op_name}: a gradient must be numeric, got {g.dtype}")
-        if g.shape != self.data.shape:
-            g = unbroadcast(g, self.data.shape, op_name)
-        if type(g) is np.ndarray:
-            if g.dtype != self.data.dtype:
-                g = g.astype(self.data.dtype)
-            elif self.op is None and not g.flags.writeable:
-                g = g.copy()  # a leaf's gradient is the user's: never a read-only view
-        return g
+        data = self.data
+        if g.__class__ is np.ndarray and g.shape == data.shape:  # the common case
+            if g.dtype != data.dtype:
+                return g.astype(data.dtype)
+            if self.op is None and not g.flags.writeable:
+                return g.copy()  # a leaf's gradient is the user's: never a read-only view
+            return g
+        if not isinstance(g, (np.ndarray, Tensor)):
+            g = np.asarray(g)
+            if g.dtype.kind not in _NUMERIC:
+                raise TypeError(f"{op_name}: a gradient must be numeric, got {g.dtype}")
+        if g.shape != data.shape:
+            g = unbroadcast(g, data.shape, op_name)
+        return self._fit_grad(g, op_name) if g.__class__ is np.ndarray else g
 
     def _zero_grad(self):
         return np.zeros_like(self.data)
