@@ -306,37 +306,38 @@ def _run_rules(root, create_graph, targets, found):
     ready = [root]
     while ready:
         node = ready.pop()
-        op, parents, params, value_type = node.op, node.parents, node.params, node.__class__
-        if create_graph:
-            out, inputs = node, parents
-        else:  # raw data in, raw gradients out (unrolled: most ops have one or two inputs)
-            out = node.data
-            if len(parents) == 1:
-                inputs = (parents[0].data,)
-            elif len(parents) == 2:
-                x, y = parents
-                inputs = (x.data if x.__class__ is value_type else x,
-                          y.data if y.__class__ is value_type else y)
-            else:
-                inputs = [p.data if p.__class__ is value_type else p for p in parents]
+        op = node.op
+        parents = node.parents
+        params = node.params
+        value_type = node.__class__
+        out = node if create_graph else node.data
         g = node.grad
         rules = op.input_vjps
-        if rules is None:  # one rule for all inputs
-            grads = op.vjp(g, out, *inputs, **params) if params else op.vjp(g, out, *inputs)
-            if grads.__class__ is not tuple or len(grads) != len(parents):
-                grads = _check_rule_result(op, grads, parents)
-        elif len(rules) == 1:
-            grads = (rules[0](g, out, *inputs, **params) if params else rules[0](g, out, *inputs),)
-        elif len(rules) == 2 and not params:  # binary ops, unrolled
+        # rules see raw data (or graph values when create_graph); unrolled for one and two inputs
+        if rules is not None and len(parents) == 1:
+            x = parents[0]
+            x = x if create_graph else x.data
+            grads = (rules[0](g, out, x, **params) if params else rules[0](g, out, x),)
+        elif rules is not None and len(parents) == 2 and not params:
             x, y = parents
-            grads = (rules[0](g, out, *inputs) if x.__class__ is value_type and x.requires_grad
-                     else None,
-                     rules[1](g, out, *inputs) if y.__class__ is value_type and y.requires_grad
-                     else None)
-        else:  # one rule per input: compute only the gradients that are needed
-            grads = [rule(g, out, *inputs, **params)
-                     if parent.__class__ is value_type and parent.requires_grad else None
-                     for rule, parent in zip(rules, parents)]
+            needs_x = x.__class__ is value_type and x.requires_grad
+            needs_y = y.__class__ is value_type and y.requires_grad
+            if not create_graph:
+                x = x.data if x.__class__ is value_type else x
+                y = y.data if y.__class__ is value_type else y
+            grads = (rules[0](g, out, x, y) if needs_x else None,  # only the needed gradients:
+                     rules[1](g, out, x, y) if needs_y else None)  # no product for a constant
+        else:
+            inputs = parents if create_graph else [
+                p.data if p.__class__ is value_type else p for p in parents]
+            if rules is not None:
+                grads = [rule(g, out, *inputs, **(params or {}))
+                         if p.__class__ is value_type and p.requires_grad else None
+                         for rule, p in zip(rules, parents)]
+            else:
+                grads = op.vjp(g, out, *inputs, **params) if params else op.vjp(g, out, *inputs)
+                if grads.__class__ is not tuple or len(grads) != len(parents):
+                    grads = _check_rule_result(op, grads, parents)
         if targets is not None:  # a functional pass: interior grads are not kept (no cycles)
             node.grad = None
         for parent, g in zip(parents, grads):
