@@ -193,9 +193,10 @@ def _unpack(op, inputs):
 Op.apply = staticmethod(apply)
 
 
-def _count_consumers(root, targets=None):
+def _count_consumers(root, targets=None, clear_grads=False):
     """First half of the walk: for every interior node `root` depends on, count its consumers
-    in `_pending` and clear its gradient (interior gradients are fresh on every pass).
+    in `_pending` (and, for a backward pass, clear its gradient: interior gradients are fresh on
+    every pass).
 
     The walk is iterative with an explicit stack, so a graph of any depth works. A node is
     pushed when first seen (its count was zero), so each is expanded once; nodes are marked in
@@ -212,7 +213,8 @@ def _count_consumers(root, targets=None):
                     continue
                 count = parent._pending
                 if count == 0:
-                    parent.grad = None
+                    if clear_grads:
+                        parent.grad = None
                     stack.append(parent)
                 parent._pending = count + 1
 
@@ -287,7 +289,7 @@ def backward(root, seed, create_graph=False, inputs=None):
         if targets is None:
             root.grad = seed if root.grad is None else root.grad + seed
     else:
-        _count_consumers(root, targets)
+        _count_consumers(root, targets, clear_grads=True)
         root.grad = seed
         previous, _mode.grad_enabled = _mode.grad_enabled, create_graph
         try:

@@ -284,3 +284,12 @@ def test_user_primitive_is_registered_and_differentiable_twice():
         assert autograd.OPS["test_engine_cube"] is cube
     finally:
         del autograd.OPS["test_engine_cube"]
+
+
+def test_toposort_leaves_gradients_alone():
+    x = Scalar(2.0)
+    q = x + 1.0
+    f = q * x
+    f.backward()
+    toposort(f)
+    assert (q.grad, f.grad, x.grad) == (2.0, 1.0, 5.0)
