@@ -7,6 +7,7 @@ gradient rule from the table in `autograd.ops`.
 """
 
 from .functional import grad, hvp
+from .draw import backward_steps, draw
 from .functions import concatenate, exp, log, maximum, relu, sigmoid, stack, tanh
 from .graph import (backward, detect_anomaly, enable_grad, is_grad_enabled, no_grad, toposort,
                     unbroadcast)
@@ -18,7 +19,7 @@ from .value import Value
 __all__ = [
     "Scalar", "Tensor", "Value", "Op", "OPS", "primitive",
     "grad", "hvp", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
-    "backward", "toposort", "unbroadcast",
+    "backward", "toposort", "unbroadcast", "draw", "backward_steps",
     "exp", "log", "sigmoid", "tanh", "relu", "maximum", "concatenate", "stack",
 ]
 __version__ = "0.1.0"
