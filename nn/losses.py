@@ -1,0 +1,202 @@
+"""The loss family: squared errors, cross-entropies, KL divergence and entropy.
+
+Every loss takes `reduction`: "mean" (over samples or elements), "sum", or "none" (one value
+per sample or element). Losses are built from the engine's stable primitives (log_softmax,
+logsumexp, sigmoid), so their gradients come from the op table and are checked by the tests.
+"""
+
+import math
+
+import numpy as np
+
+from autograd import Scalar, Tensor
+
+from .layers import elementwise
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(values, reduction, name):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {', '.join(_REDUCTIONS)}, "
+                         f"got {reduction!r}")
+    if reduction == "none":
+        return values
+    if isinstance(values, list):  # Scalars, one per element
+        total = sum(values[1:], values[0])
+        return total if reduction == "sum" else total / len(values)
+    return values.sum() if reduction == "sum" else values.mean()
+
+
+def _constant(target, like, name):
+    """The target as raw data shaped like the prediction, or a clear error."""
+    if isinstance(target, (Tensor, Scalar)):
+        target = target.data
+    if isinstance(like, list):
+        target = list(np.ravel(np.asarray(target, dtype=float)))
+        if len(target) != len(like):
+            raise ValueError(f"{name}: {len(like)} predictions but {len(target)} targets")
+        return target
+    target = np.asarray(target)
+    if target.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: targets must be numbers, got dtype {target.dtype}")
+    if target.shape != like.shape:
+        raise ValueError(f"{name}: predictions have shape {like.shape} but targets have shape "
+                         f"{target.shape}; they must be equal")
+    return target.astype(like.dtype)
+
+
+def _prediction(pred, name):
+    if isinstance(pred, (Tensor, list)):
+        return pred
+    if isinstance(pred, Scalar):
+        return [pred]
+    raise TypeError(f"{name}: predictions must be a Tensor (or Scalars), got "
+                    f"{type(pred).__name__}")
+
+
+def _squared_errors(pred, target, name):
+    pred = _prediction(pred, name)
+    target = _constant(target, pred, name)
+    if isinstance(pred, list):
+        return [(p - t) * (p - t) for p, t in zip(pred, target)]
+    diff = pred - target
+    return diff * diff
+
+
+def sse(pred, target, reduction="sum"):
+    """Sum of squared errors: L = sum_i (y_i - yhat_i)^2 (reduction "sum" by default)."""
+    return _reduce(_squared_errors(pred, target, "sse"), reduction, "sse")
+
+
+def mse(pred, target, reduction="mean", half=False):
+    """Mean squared error: L = mean_i (y_i - yhat_i)^2, or with `half=True` the course's
+    L = 1/2 mean_i (y_i - yhat_i)^2, whose gradient is (yhat - y) without the factor 2."""
+    loss = _reduce(_squared_errors(pred, target, "mse"), reduction, "mse")
+    return elementwise(lambda v: v * 0.5, loss) if half else loss
+
+
+def _check_probabilities(values, name, what):
+    values = np.asarray(values, dtype=float)
+    if np.any((values < 0) | (values > 1)) or np.any(np.isnan(values)):
+        bad = values[(values < 0) | (values > 1) | np.isnan(values)][0]
+        raise ValueError(f"{name}: {what} must lie in [0, 1], found {bad}")
+
+
+def binary_cross_entropy(prob, target, reduction="mean", eps=1e-12):
+    """Binary cross-entropy on probabilities: L = -[y log p + (1 - y) log(1 - p)].
+
+    p is clipped to [eps, 1 - eps] so log(0) never happens (the clip passes no gradient where
+    it is active). For logits use `binary_cross_entropy_with_logits`, which needs no clip."""
+    name = "binary_cross_entropy"
+    prob = _prediction(prob, name)
+    target = _constant(target, prob, name)
+    _check_probabilities([p.data for p in prob] if isinstance(prob, list) else prob.data, name,
+                         "probabilities")
+    _check_probabilities(target, name, "targets")
+
+    def term(p, y):
+        p = -((-p.maximum(eps)).maximum(eps - 1.0))  # clip to [eps, 1 - eps]
+        return -(y * p.log() + (1.0 - y) * (1.0 - p).log())
+
+    values = ([term(p, y) for p, y in zip(prob, target)] if isinstance(prob, list)
+              else term(prob, target))
+    return _reduce(values, reduction, name)
+
+
+def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
+    """Binary cross-entropy of sigmoid(z) against y, from the logit z, stable for any z:
+    L = max(z, 0) - z y + log(1 + exp(-|z|)). Its gradient is sigmoid(z) - y."""
+    name = "binary_cross_entropy_with_logits"
+    logits = _prediction(logits, name)
+    target = _constant(target, logits, name)
+    _check_probabilities(target, name, "targets")
+
+    def term(z, y):
+        magnitude = z.relu() + (-z).relu()  # |z|
+        return z.relu() - z * y + ((-magnitude).exp() + 1.0).log()
+
+    values = ([term(z, y) for z, y in zip(logits, target)] if isinstance(logits, list)
+              else term(logits, target))
+    return _reduce(values, reduction, name)
+
+
+def _labels(target, log_probs, name):
+    """Integer class labels for rows of `log_probs`, validated."""
+    target = np.asarray(target.data if isinstance(target, Tensor) else target)
+    n, classes = log_probs.shape[0], log_probs.shape[-1]
+    if target.shape != (n,):
+        raise ValueError(f"{name}: {n} rows of scores need {n} labels, got targets of shape "
+                         f"{target.shape}")
+    if target.dtype.kind == "f" and np.all(target == np.round(target)):
+        target = target.astype(np.intp)
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{name}: class labels must be integers, got dtype {target.dtype}")
+    if n and (target.min() < 0 or target.max() >= classes):
+        bad = target[(target < 0) | (target >= classes)][0]
+        raise ValueError(f"{name}: label {bad} is out of range for {classes} classes "
+                         f"(0 to {classes - 1})")
+    return target
+
+
+def nll_loss(log_probs, target, reduction="mean"):
+    """Negative log-likelihood of integer labels from log-probabilities of shape (N, C):
+    L_n = -log p_n[y_n]."""
+    if not isinstance(log_probs, Tensor) or log_probs.ndim != 2:
+        raise ValueError(f"nll_loss: expected a Tensor of shape (N, classes), got "
+                         f"{getattr(log_probs, 'shape', type(log_probs).__name__)}")
+    labels = _labels(target, log_probs, "nll_loss")
+    return _reduce(-log_probs[np.arange(len(labels)), labels], reduction, "nll_loss")
+
+
+def cross_entropy(logits, target, reduction="mean"):
+    """Cross-entropy from logits of shape (N, C), through a stable log-softmax.
+
+    `target` holds integer class labels of shape (N,), or probabilities / one-hot rows of shape
+    (N, C): L_n = -sum_c y_nc log softmax(z_n)_c. Its gradient with respect to the logits is
+    softmax(z) - y (divided by N for the mean)."""
+    if not isinstance(logits, Tensor) or logits.ndim != 2:
+        raise ValueError(f"cross_entropy: expected logits as a Tensor of shape (N, classes), "
+                         f"got {getattr(logits, 'shape', type(logits).__name__)}")
+    log_probs = logits.log_softmax(axis=-1)
+    raw = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if raw.ndim == 1:
+        return nll_loss(log_probs, raw, reduction)
+    target = _constant(raw, logits, "cross_entropy")
+    _check_probabilities(target, "cross_entropy", "target probabilities")
+    return _reduce(-(log_probs * target).sum(axis=-1), reduction, "cross_entropy")
+
+
+def _distribution(p, name, what):
+    if isinstance(p, Tensor):
+        _check_probabilities(p.data, name, what)
+        return p
+    values = np.asarray(p, dtype=float)
+    _check_probabilities(values, name, what)
+    return Tensor(values)
+
+
+def _plogq(p, q):
+    """p log q elementwise, with 0 log q = 0 (the convention of information theory)."""
+    zero = (np.asarray(p.data) == 0)
+    return p * (q + zero).log() if isinstance(q, Tensor) else p * np.log(q + zero)
+
+
+def entropy(p, base=math.e, reduction="mean"):
+    """Entropy H(p) = -sum_k p_k log p_k over the last axis, in nats (base e) or bits (base 2).
+    `reduction` combines the entropies of a batch of distributions."""
+    p = _distribution(p, "entropy", "probabilities")
+    return _reduce(-_plogq(p, p).sum(axis=-1) / math.log(base), reduction, "entropy")
+
+
+def kl_divergence(p, q, base=math.e, reduction="mean"):
+    """The Kullback-Leibler divergence KL(p || q) = sum_k p_k log(p_k / q_k) over the last axis:
+    the true KL of distribution p from q (not PyTorch's kl_div, which takes log q first).
+    It is inf where q_k = 0 < p_k."""
+    p = _distribution(p, "kl_divergence", "p")
+    q = _distribution(q, "kl_divergence", "q")
+    if p.shape != q.shape:
+        raise ValueError(f"kl_divergence: p has shape {p.shape} but q has shape {q.shape}")
+    with np.errstate(divide="ignore"):
+        value = (_plogq(p, p) - _plogq(p, q)).sum(axis=-1) / math.log(base)
+    return _reduce(value, reduction, "kl_divergence")
