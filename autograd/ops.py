@@ -11,6 +11,7 @@ core installs (it records a node when an input is a graph value, and just runs `
 data otherwise).
 """
 
+import inspect
 import operator
 
 import numpy as np
@@ -123,9 +124,19 @@ def primitive(vjp, *, name=None, arity=None, domain=None, tensor_only=False):
                 out = out.astype(np.float64)  # gradients need floating point
             return out
 
-        return register(name or forward.__name__, float_forward, vjp, arity=arity, domain=domain,
+        return register(name or forward.__name__, float_forward, vjp,
+                        arity=_arity(forward) if arity is None else arity, domain=domain,
                         tensor_only=tensor_only, doc=forward.__doc__)
     return decorate
+
+
+def _arity(forward):
+    """The number of positional inputs of a forward function (None when it takes *args)."""
+    parameters = inspect.signature(forward).parameters.values()
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+               for p in parameters)
 
 
 # ---- elementwise arithmetic: Scalar and Tensor ----------------------------------------------------
