@@ -104,20 +104,27 @@ def binary_cross_entropy(prob, target, reduction="mean", eps=1e-12):
     return _reduce(values, reduction, name)
 
 
+def _softplus(z):
+    """log(1 + e^z), stable and smooth: with m = [z > 0] and s = +1 where z > 0, -1 elsewhere
+    (constants read off the data), m z + log(1 + e^(-s z)) is the same function, its exp only
+    sees -|z|, and its derivatives are right everywhere, z = 0 included."""
+    raw = np.asarray(z.data)
+    m = (raw > 0).astype(float)
+    s = 2.0 * m - 1.0
+    if isinstance(z, Scalar):
+        m, s = float(m), float(s)
+    return z * m + ((z * (-s)).exp() + 1.0).log()
+
+
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     """Binary cross-entropy of sigmoid(z) against y, from the logit z, stable for any z:
-    L = max(z, 0) - z y + log(1 + exp(-|z|)). Its gradient is sigmoid(z) - y."""
+    L = softplus(z) - z y = log(1 + e^z) - z y. Its gradient is sigmoid(z) - y."""
     name = "binary_cross_entropy_with_logits"
     logits = _prediction(logits, name)
     target = _constant(target, logits, name)
     _check_probabilities(target, name, "targets")
-
-    def term(z, y):
-        magnitude = z.relu() + (-z).relu()  # |z|
-        return z.relu() - z * y + ((-magnitude).exp() + 1.0).log()
-
-    values = ([term(z, y) for z, y in zip(logits, target)] if isinstance(logits, list)
-              else term(logits, target))
+    values = ([_softplus(z) - z * y for z, y in zip(logits, target)]
+              if isinstance(logits, list) else _softplus(logits) - logits * target)
     return _reduce(values, reduction, name)
 
 
@@ -145,8 +152,13 @@ def nll_loss(log_probs, target, reduction="mean"):
     if not isinstance(log_probs, Tensor) or log_probs.ndim != 2:
         raise ValueError(f"nll_loss: expected a Tensor of shape (N, classes), got "
                          f"{getattr(log_probs, 'shape', type(log_probs).__name__)}")
-    labels = _labels(target, log_probs, "nll_loss")
-    return _reduce(-log_probs[np.arange(len(labels)), labels], reduction, "nll_loss")
+    return _picked(log_probs, target, reduction, "nll_loss")
+
+
+def _picked(log_probs, target, reduction, name):
+    """-log p[n, y_n] for each row n, reduced."""
+    labels = _labels(target, log_probs, name)
+    return _reduce(-log_probs[np.arange(len(labels)), labels], reduction, name)
 
 
 def cross_entropy(logits, target, reduction="mean"):
@@ -161,7 +173,7 @@ def cross_entropy(logits, target, reduction="mean"):
     log_probs = logits.log_softmax(axis=-1)
     raw = np.asarray(target.data if isinstance(target, Tensor) else target)
     if raw.ndim == 1:
-        return nll_loss(log_probs, raw, reduction)
+        return _picked(log_probs, raw, reduction, "cross_entropy")
     target = _constant(raw, logits, "cross_entropy")
     _check_probabilities(target, "cross_entropy", "target probabilities")
     return _reduce(-(log_probs * target).sum(axis=-1), reduction, "cross_entropy")

@@ -1,0 +1,140 @@
+"""The loss family against closed forms and hand computations, stability, and gradient checks."""
+
+import math
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Scalar, Tensor
+from autograd.testing import gradcheck
+
+
+def test_entropy_closed_forms():
+    assert nn.entropy([0.5, 0.5]).item() == pytest.approx(0.6931, abs=1e-4)   # nats
+    assert nn.entropy([0.5, 0.5], base=2).item() == pytest.approx(1.0)
+    assert nn.entropy([0.8, 0.2]).item() == pytest.approx(0.5004, abs=1e-4)
+    assert nn.entropy([1.0, 0.0]).item() == 0.0
+    assert nn.entropy(np.full(6, 1 / 6), base=2).item() == pytest.approx(math.log2(6))
+
+
+def test_binary_cross_entropy_sums():
+    target = [1.0, 1.0, 0.0]
+    good = nn.binary_cross_entropy(Tensor([0.8, 0.7, 0.1]), target, reduction="sum")
+    bad = nn.binary_cross_entropy(Tensor([0.8, 0.7, 0.1]), [0.0, 0.0, 1.0], reduction="sum")
+    assert good.item() == pytest.approx(0.69, abs=0.005)
+    assert bad.item() == pytest.approx(5.12, abs=0.005)
+    assert good.item() == pytest.approx(-(math.log(0.8) + math.log(0.7) + math.log(0.9)))
+
+
+def test_kl_divergence_closed_forms():
+    assert nn.kl_divergence([1 / 3, 2 / 3], [2 / 3, 1 / 3]).item() == \
+        pytest.approx(math.log(2) / 3)
+    p, q = [0.5, 0.25, 0.125, 0.125], [0.25] * 4
+    h_p = nn.entropy(p, base=2).item()
+    kl = nn.kl_divergence(p, q, base=2).item()
+    cross = -(np.array(p) * np.log2(q)).sum()
+    assert (h_p, cross, kl) == (pytest.approx(1.75), pytest.approx(2.0), pytest.approx(0.25))
+    assert h_p + kl == pytest.approx(cross)  # cross-entropy = entropy + KL
+    assert nn.kl_divergence([0.5, 0.5], [1.0, 0.0]).item() == math.inf
+
+
+def test_softmax_of_the_course_example_and_its_cross_entropy_gradient():
+    x = Tensor([[1.0, 2.0]])
+    w = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    b = Tensor([1.0, 2.0, 3.0])
+    logits = x @ w + b
+    np.testing.assert_allclose(logits.softmax().data,
+                               [[3.29320439e-04, 1.79802867e-02, 9.81690393e-01]], rtol=1e-8)
+
+
+def test_cross_entropy_gradient_is_softmax_minus_y():
+    rng = np.random.default_rng(0)
+    logits = Tensor(rng.normal(size=(4, 3)), requires_grad=True)
+    labels = np.array([0, 2, 1, 2])
+    nn.cross_entropy(logits, labels, reduction="sum").backward()
+    np.testing.assert_allclose(logits.grad, logits.softmax().data - np.eye(3)[labels],
+                               atol=1e-12)
+    soft = Tensor(logits.data, requires_grad=True)
+    targets = np.array([[0.2, 0.3, 0.5]] * 4)
+    nn.cross_entropy(soft, targets, reduction="sum").backward()
+    np.testing.assert_allclose(soft.grad, soft.softmax().data - targets, atol=1e-12)
+
+
+def test_bce_with_logits_gradient_is_sigmoid_minus_y():
+    z = Tensor([-3.0, 0.5, 2.0], requires_grad=True)
+    y = np.array([0.0, 1.0, 1.0])
+    nn.binary_cross_entropy_with_logits(z, y, reduction="sum").backward()
+    np.testing.assert_allclose(z.grad, 1 / (1 + np.exp(-z.data)) - y, atol=1e-12)
+
+
+def test_losses_are_finite_at_extreme_logits():
+    logits = Tensor([[1000.0, -1000.0], [-1000.0, 1000.0]], requires_grad=True)
+    loss = nn.cross_entropy(logits, np.array([1, 1]))
+    loss.backward()
+    assert np.isfinite(loss.item()) and loss.item() == pytest.approx(1000.0)
+    assert np.all(np.isfinite(logits.grad))
+    z = Tensor([1000.0, -1000.0], requires_grad=True)
+    bce = nn.binary_cross_entropy_with_logits(z, [0.0, 1.0])
+    bce.backward()
+    assert bce.item() == pytest.approx(1000.0)
+    np.testing.assert_allclose(z.grad, [0.5, -0.5])
+    p = Tensor([0.0, 1.0], requires_grad=True)
+    clipped = nn.binary_cross_entropy(p, [1.0, 0.0])
+    assert np.isfinite(clipped.item())
+
+
+def test_squared_errors_and_reductions():
+    pred, target = Tensor([1.0, 2.0, 4.0]), np.array([1.0, 0.0, 1.0])
+    assert nn.sse(pred, target).item() == 13.0
+    assert nn.mse(pred, target).item() == pytest.approx(13 / 3)
+    assert nn.mse(pred, target, half=True).item() == pytest.approx(13 / 6)
+    np.testing.assert_array_equal(nn.sse(pred, target, reduction="none").data, [0, 4, 9])
+    a = Scalar(0.5)
+    loss = nn.mse(a, [1.0])
+    loss.backward()
+    assert loss.data == 0.25 and a.grad == -1.0
+
+
+@pytest.mark.parametrize("loss, make", [
+    (nn.sse, lambda r: (r.normal(size=(3, 2)), r.normal(size=(3, 2)))),
+    (nn.mse, lambda r: (r.normal(size=(3, 2)), r.normal(size=(3, 2)))),
+    (nn.binary_cross_entropy, lambda r: (r.uniform(0.1, 0.9, size=4), r.uniform(0, 1, size=4))),
+    (nn.binary_cross_entropy_with_logits, lambda r: (r.normal(size=4), r.uniform(0, 1, size=4))),
+    (nn.cross_entropy, lambda r: (r.normal(size=(4, 3)), np.array([0, 2, 1, 1]))),
+    (nn.cross_entropy, lambda r: (r.normal(size=(4, 3)), r.dirichlet(np.ones(3), size=4))),
+    (nn.nll_loss, lambda r: (np.log(r.dirichlet(np.ones(3), size=4)), np.array([0, 2, 1, 1]))),
+    (nn.kl_divergence, lambda r: (r.dirichlet(np.ones(3), size=2), r.dirichlet(np.ones(3),
+                                                                               size=2))),
+])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_every_loss_is_gradient_checked(loss, make, reduction):
+    prediction, target = make(np.random.default_rng(3))
+    if loss is nn.kl_divergence:
+        assert gradcheck(lambda p, q: loss(p, q, reduction=reduction), prediction, target)
+    else:
+        assert gradcheck(lambda x: loss(x, target, reduction=reduction), prediction)
+
+
+def test_entropy_is_gradient_checked():
+    p = np.random.default_rng(4).dirichlet(np.ones(4))
+    assert gradcheck(lambda q: nn.entropy(q, base=2), p)
+
+
+def test_bad_input_gets_clear_errors():
+    with pytest.raises(ValueError, match=r"cross_entropy: label 3 is out of range for 3 classes"):
+        nn.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0, 3]))
+    with pytest.raises(ValueError, match=r"2 rows of scores need 2 labels"):
+        nn.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"predictions have shape \(3,\) but targets have "
+                                         r"shape \(2,\)"):
+        nn.mse(Tensor([1.0, 2.0, 3.0]), [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"binary_cross_entropy: probabilities must lie in "
+                                         r"\[0, 1\], found 1.5"):
+        nn.binary_cross_entropy(Tensor([0.5, 1.5]), [0.0, 1.0])
+    with pytest.raises(ValueError, match=r"targets must lie in \[0, 1\], found -1"):
+        nn.binary_cross_entropy(Tensor([0.5, 0.5]), [0.0, -1.0])
+    with pytest.raises(ValueError, match=r"reduction must be one of"):
+        nn.mse(Tensor([1.0]), [1.0], reduction="avg")
+    with pytest.raises(TypeError, match=r"class labels must be integers"):
+        nn.nll_loss(Tensor(np.zeros((2, 2))), np.array([0.5, 1.0]))
