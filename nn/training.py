@@ -47,7 +47,7 @@ def fit(model, loss_fn, optimizer, train, epochs=10, batch_size=32, val=None, se
 
     Each epoch shuffles the data with a generator seeded by `seed`; a tqdm progress bar shows
     the epoch's loss and accuracy unless `quiet`."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     X, y = train
     if int(epochs) < 1:
