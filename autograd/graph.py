@@ -28,6 +28,17 @@ class Node:
     __slots__ = ("data", "grad", "op", "parents", "params", "requires_grad", "label",
                  "_pending", "__weakref__")
 
+    def _init_leaf(self, data, requires_grad, label):
+        """Fill the slots of a new leaf (the value types' constructors call this)."""
+        self.data = data
+        self.grad = None
+        self.op = None
+        self.parents = ()
+        self.params = None
+        self.requires_grad = bool(requires_grad)
+        self.label = label
+        self._pending = 0
+
     @property
     def is_leaf(self):
         """True for values made by the user rather than by an op."""
@@ -43,23 +54,22 @@ _mode = _Mode()  # engine-wide switches (not thread-local: use one training thre
 
 
 @contextmanager
+def _grad_mode(enabled):
+    previous, _mode.grad_enabled = _mode.grad_enabled, enabled
+    try:
+        yield
+    finally:
+        _mode.grad_enabled = previous
+
+
 def no_grad():
     """Context manager (and decorator): operations inside record no graph, as in PyTorch."""
-    previous, _mode.grad_enabled = _mode.grad_enabled, False
-    try:
-        yield
-    finally:
-        _mode.grad_enabled = previous
+    return _grad_mode(False)
 
 
-@contextmanager
 def enable_grad():
     """Context manager (and decorator): record the graph again inside a `no_grad` block."""
-    previous, _mode.grad_enabled = _mode.grad_enabled, True
-    try:
-        yield
-    finally:
-        _mode.grad_enabled = previous
+    return _grad_mode(True)
 
 
 def is_grad_enabled():

@@ -36,14 +36,7 @@ class Scalar(Value):
         if isinstance(data, Node):
             raise TypeError(f"Scalar: expected a number, got a {type(data).__name__}; use "
                             f"its .item() for a number, or .detach() for a new leaf")
-        self.data = _as_float(data, "Scalar")
-        self.grad = None
-        self.op = None
-        self.parents = ()
-        self.params = None
-        self.requires_grad = bool(requires_grad)
-        self.label = label
-        self._pending = 0
+        self._init_leaf(_as_float(data, "Scalar"), requires_grad, label)
 
     @staticmethod
     def _coerce(data, where):

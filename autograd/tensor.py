@@ -52,14 +52,7 @@ class Tensor(Value):
     grad_class = None  # every array gradient is checked against its shape
 
     def __init__(self, data, requires_grad=False, dtype=None, label=None):
-        self.data = _as_array(data, dtype, "Tensor")
-        self.grad = None
-        self.op = None
-        self.parents = ()
-        self.params = None
-        self.requires_grad = bool(requires_grad)
-        self.label = label
-        self._pending = 0
+        self._init_leaf(_as_array(data, dtype, "Tensor"), requires_grad, label)
 
     @staticmethod
     def _coerce(data, where):
