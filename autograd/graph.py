@@ -14,6 +14,20 @@ import numpy as np
 from .ops import Op
 
 
+class _Marker:
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return self.name
+
+
+_NONE = _Marker("<no input>")     # in _second: the node has at most one input
+_MANY = _Marker("<in a tuple>")   # in _second: _first holds the tuple of all inputs
+
+
 class Node:
     """A value in the computation graph.
 
@@ -23,17 +37,31 @@ class Node:
     `requires_grad`: whether gradients flow to it; `label`: its name in diagrams.
     `_pending` counts, during a backward pass, the consumers that have not yet sent their
     gradient (zero between passes).
+
+    The first two inputs live in two slots rather than in a tuple: a tuple per node would be
+    a second object for Python's cyclic garbage collector to track and traverse (and 48 bytes).
     """
 
-    __slots__ = ("data", "grad", "op", "parents", "params", "requires_grad", "label",
+    __slots__ = ("data", "grad", "op", "_first", "_second", "params", "requires_grad", "label",
                  "_pending", "__weakref__")
+
+    @property
+    def parents(self):
+        """The op's inputs in order: graph values or raw constants (empty for a leaf)."""
+        second = self._second
+        if second is _NONE:
+            first = self._first
+            return () if first is _NONE else (first,)
+        if second is _MANY:
+            return self._first
+        return (self._first, second)
 
     def _init_leaf(self, data, requires_grad, label):
         """Fill the slots of a new leaf (the value types' constructors call this)."""
         self.data = data
         self.grad = None
         self.op = None
-        self.parents = ()
+        self._first = self._second = _NONE
         self.params = None
         self.requires_grad = bool(requires_grad)
         self.label = label
@@ -120,7 +148,7 @@ def apply_unary(op, x, params=None):
         out = op.forward(x.data, **params) if params else op.forward(x.data)
     except (ValueError, IndexError) as error:
         raise _shape_error(op, error, (x.data,)) from error
-    return new_node(x.__class__, out, op, (x,), params, x.requires_grad)
+    return _record(x.__class__, out, op, x, _NONE, params, x.requires_grad)
 
 
 def apply_binary(op, x, y):
@@ -129,13 +157,12 @@ def apply_binary(op, x, y):
     try:
         if x.__class__ is y.__class__:
             out = op.forward(x.data, y.data)
-            return new_node(x.__class__, out, op, (x, y), None,
-                            x.requires_grad or y.requires_grad)
+            return _record(x.__class__, out, op, x, y, None, x.requires_grad or y.requires_grad)
         if isinstance(x, Node):
             out = op.forward(x.data, y)
-            return new_node(x.__class__, out, op, (x, y), None, x.requires_grad)
+            return _record(x.__class__, out, op, x, y, None, x.requires_grad)
         out = op.forward(x, y.data)
-        return new_node(y.__class__, out, op, (x, y), None, y.requires_grad)
+        return _record(y.__class__, out, op, x, y, None, y.requires_grad)
     except (ValueError, IndexError) as error:
         if isinstance(error, _ShapeError):
             raise
@@ -159,6 +186,14 @@ def new_node(value_type, data, op=None, parents=(), params=None, requires_grad=F
     """A node of `value_type` holding `data`, the result of `op` on `parents` (a leaf when `op`
     is None). The op is recorded only when an input requires a gradient and recording is on.
     Data not of the type's `data_class` (e.g. a numpy scalar from a reduction) is coerced."""
+    if len(parents) > 2:
+        return _record(value_type, data, op, parents, _MANY, params, requires_grad)
+    first = parents[0] if parents else _NONE
+    second = parents[1] if len(parents) == 2 else _NONE
+    return _record(value_type, data, op, first, second, params, requires_grad)
+
+
+def _record(value_type, data, op, first, second, params, requires_grad):
     node = _allocate(value_type)
     node.data = data if data.__class__ is value_type.data_class else \
         value_type._coerce(data, op.name if op else value_type.__name__)
@@ -166,14 +201,15 @@ def new_node(value_type, data, op=None, parents=(), params=None, requires_grad=F
     node.label = None
     node._pending = 0
     if op is not None and not (requires_grad and _mode.grad_enabled):
-        op, parents, params, requires_grad = None, (), None, False
+        op, first, second, params, requires_grad = None, _NONE, _NONE, None, False
     node.op = op
-    node.parents = parents
+    node._first = first
+    node._second = second
     node.params = params
     node.requires_grad = requires_grad
     if op is not None and _mode.detect_anomaly and not _all_finite(data):
         raise FloatingPointError(f"detect_anomaly: the output of '{op.name}' contains nan or "
-                                 f"inf (input shapes: {_shapes(parents)})")
+                                 f"inf (input shapes: {_shapes(node.parents)})")
     return node
 
 
@@ -216,7 +252,10 @@ def _count_consumers(root, targets=None, clear_grads=False):
     while stack:
         node = stack.pop()
         value_type = node.__class__
-        for parent in node.parents:
+        second = node._second
+        inputs = (node._first,) if second is _NONE else \
+            node._first if second is _MANY else (node._first, second)
+        for parent in inputs:
             # parents of another class are raw constants; leaves (op None) only receive grads
             if parent.__class__ is value_type and parent.op is not None:
                 if targets is not None and id(parent) in targets:
@@ -319,7 +358,9 @@ def _run_rules(root, create_graph, targets, found):
     while ready:
         node = ready.pop()
         op = node.op
-        parents = node.parents
+        second = node._second  # the parents, read from the slots without the property's call
+        parents = (node._first,) if second is _NONE else \
+            node._first if second is _MANY else (node._first, second)
         params = node.params
         value_type = node.__class__
         out = node if create_graph else node.data
