@@ -19,7 +19,7 @@ def _apply(op, params):
 
 
 @pytest.mark.parametrize("name", TENSOR_OPS)
-@settings(max_examples=25)
+@settings(max_examples=60)
 @given(data=st.data())
 def test_tensor_gradients_match_finite_differences(name, data):
     op = OPS[name]
@@ -28,7 +28,7 @@ def test_tensor_gradients_match_finite_differences(name, data):
 
 
 @pytest.mark.parametrize("name", SCALAR_OPS)
-@settings(max_examples=40)
+@settings(max_examples=100)
 @given(data=st.data())
 def test_scalar_gradients_match_finite_differences(name, data):
     op = OPS[name]
@@ -56,7 +56,7 @@ SECOND_ORDER = [name for name in sorted(OPS) if name not in ("relu", "maximum", 
 
 
 @pytest.mark.parametrize("name", SECOND_ORDER)
-@settings(max_examples=8)
+@settings(max_examples=20)
 @given(data=st.data())
 def test_second_derivatives_match_finite_differences(name, data):
     op = OPS[name]
