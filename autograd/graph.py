@@ -117,7 +117,7 @@ def detect_anomaly():
 
 
 def _all_finite(value):
-    value = getattr(value, "data", value) if isinstance(value, Node) else value
+    value = value.data if isinstance(value, Node) else value
     if isinstance(value, float):
         return math.isfinite(value)
     return bool(np.all(np.isfinite(value)))

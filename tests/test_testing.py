@@ -119,7 +119,7 @@ def test_gradgradcheck_catches_a_rule_that_is_right_only_to_first_order():
         op.vjp = original
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=3000, deadline=None)
 @given(expressions(max_depth=3, n_vars=2), st.floats(-2, 2), st.floats(-2, 2))
 def test_expressions_equal_their_numpy_twins(expression, a, b):
     with np.errstate(all="ignore"):
@@ -130,7 +130,7 @@ def test_expressions_equal_their_numpy_twins(expression, a, b):
         np.testing.assert_allclose(value, twin, rtol=1e-12, atol=1e-12)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=2000, deadline=None)
 @given(expressions(max_depth=3, n_vars=2), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5))
 def test_expression_gradients_pass_gradcheck_and_scalar_tensor_agree(expression, a, b):
     from hypothesis import assume
