@@ -8,7 +8,8 @@ gradient rule from the table in `autograd.ops`.
 
 from .functional import grad, hvp
 from .draw import backward_steps, draw
-from .functions import concatenate, exp, log, maximum, relu, sigmoid, stack, tanh
+from .functions import (concatenate, exp, log, maximum, relu, sigmoid, softmax_cross_entropy,
+                        stack, tanh)
 from .graph import (backward, detect_anomaly, enable_grad, is_grad_enabled, no_grad, toposort,
                     unbroadcast)
 from .ops import OPS, Op, primitive
@@ -21,5 +22,6 @@ __all__ = [
     "grad", "hvp", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
     "backward", "toposort", "unbroadcast", "draw", "backward_steps",
     "exp", "log", "sigmoid", "tanh", "relu", "maximum", "concatenate", "stack",
+    "softmax_cross_entropy",
 ]
 __version__ = "0.1.0"

@@ -1,7 +1,9 @@
 """Functions that accept a Scalar or a Tensor: elementwise maps, the max gate and joining."""
 
+import numpy as np
+
 from . import ops
-from .graph import apply
+from .graph import apply, apply_unary
 from .tensor import Tensor
 from .value import Value
 
@@ -65,3 +67,24 @@ def concatenate(tensors, axis=0):
 def stack(tensors, axis=0):
     """Join tensors of the same shape along a new axis (numpy.stack / torch.stack)."""
     return apply(ops.STACK, _tensors(tensors, "stack"), {"axis": int(axis)})
+
+
+def softmax_cross_entropy(logits, labels):
+    """-log softmax(logits)[n, labels[n]] for each row n of an (N, C) Tensor: the cross-entropy
+    of integer class labels, as one node whose local gradient is softmax(logits) - onehot.
+    Labels must be integers in [0, C); they are checked."""
+    if not isinstance(logits, Tensor) or logits.ndim != 2:
+        raise ValueError(f"softmax_cross_entropy: expected logits as a Tensor of shape "
+                         f"(N, classes), got {getattr(logits, 'shape', type(logits).__name__)}")
+    labels = np.asarray(labels)
+    n, classes = logits.shape
+    if labels.shape != (n,):
+        raise ValueError(f"softmax_cross_entropy: {n} rows of logits need {n} labels, got "
+                         f"shape {labels.shape}")
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"softmax_cross_entropy: labels must be integers, got {labels.dtype}")
+    if n and (labels.astype(np.uint64) >= classes).any():  # negatives wrap to huge values
+        bad = labels[(labels < 0) | (labels >= classes)][0]
+        raise ValueError(f"softmax_cross_entropy: label {bad} is out of range for {classes} "
+                         f"classes (0 to {classes - 1})")
+    return apply_unary(ops.SOFTMAX_CROSS_ENTROPY, logits, {"labels": labels})

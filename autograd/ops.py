@@ -344,3 +344,22 @@ SOFTMAX = register("softmax", lambda x, axis: np.exp(x - _logsumexp(x, axis, Tru
                    tensor_only=True, input_vjps=(
                        lambda g, out, x, axis:
                            out * (g - (g * out).sum(axis=axis, keepdims=True)),))
+
+
+def _softmax_cross_entropy(z, labels):
+    """-log softmax(z)[n, labels[n]] for each row n: log-sum-exp minus the label's logit."""
+    return _logsumexp(z, -1, False) - z[np.arange(len(labels)), labels]
+
+
+def _softmax_cross_entropy_vjp(g, out, z, labels):
+    # the gradient of -log softmax(z)[y] with respect to the logits is softmax(z) - onehot(y)
+    raw_z = kernels.raw(z)
+    onehot = np.zeros(raw_z.shape, dtype=raw_z.dtype)
+    onehot[np.arange(len(labels)), labels] = 1
+    return g.reshape((-1, 1)) * (SOFTMAX(z, axis=-1) - onehot)
+
+
+SOFTMAX_CROSS_ENTROPY = register(
+    "softmax_cross_entropy", _softmax_cross_entropy, tensor_only=True,
+    doc="Per-row cross-entropy of logits (N, C) against integer labels, as one node.",
+    input_vjps=(_softmax_cross_entropy_vjp,))

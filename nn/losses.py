@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from autograd import Scalar, Tensor
+from autograd import OPS, Scalar, Tensor
 
 from .layers import elementwise
 
@@ -139,7 +139,7 @@ def _labels(target, log_probs, name):
         target = target.astype(np.intp)
     if target.dtype.kind not in "iu":
         raise TypeError(f"{name}: class labels must be integers, got dtype {target.dtype}")
-    if n and (target.min() < 0 or target.max() >= classes):
+    if n and (target.astype(np.uint64) >= classes).any():  # negatives wrap to huge values
         bad = target[(target < 0) | (target >= classes)][0]
         raise ValueError(f"{name}: label {bad} is out of range for {classes} classes "
                          f"(0 to {classes - 1})")
@@ -166,17 +166,20 @@ def cross_entropy(logits, target, reduction="mean"):
 
     `target` holds integer class labels of shape (N,), or probabilities / one-hot rows of shape
     (N, C): L_n = -sum_c y_nc log softmax(z_n)_c. Its gradient with respect to the logits is
-    softmax(z) - y (divided by N for the mean)."""
+    softmax(z) - y (divided by N for the mean). With labels, each row's loss is one node of the
+    engine (`softmax_cross_entropy`), whose local gradient is exactly that."""
     if not isinstance(logits, Tensor) or logits.ndim != 2:
         raise ValueError(f"cross_entropy: expected logits as a Tensor of shape (N, classes), "
                          f"got {getattr(logits, 'shape', type(logits).__name__)}")
-    log_probs = logits.log_softmax(axis=-1)
     raw = np.asarray(target.data if isinstance(target, Tensor) else target)
     if raw.ndim == 1:
-        return _picked(log_probs, raw, reduction, "cross_entropy")
+        labels = _labels(raw, logits, "cross_entropy")
+        return _reduce(OPS["softmax_cross_entropy"](logits, labels=labels), reduction,
+                       "cross_entropy")
     target = _constant(raw, logits, "cross_entropy")
     _check_probabilities(target, "cross_entropy", "target probabilities")
-    return _reduce(-(log_probs * target).sum(axis=-1), reduction, "cross_entropy")
+    return _reduce(-(logits.log_softmax(axis=-1) * target).sum(axis=-1), reduction,
+                   "cross_entropy")
 
 
 def _distribution(p, name, what):

@@ -76,7 +76,7 @@ def test_the_main_job_runs_end_to_end(tmp_path, capsys):
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     svg = ET.parse(tmp_path / "model_graph.svg").getroot()
     texts = {t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")}
-    assert "matmul" in texts and "log_softmax" in texts
+    assert "matmul" in texts and "softmax_cross_entropy" in texts
     assert any("Linear(64 -> 30)" in (t or "") for t in texts)
 
 

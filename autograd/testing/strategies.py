@@ -88,6 +88,9 @@ def _tensor_case(draw, op):
             assume(np.min(np.diff(np.sort(x.ravel()))) > 1e-3)
         axis = draw(st.sampled_from([None, 0, 1, -1, (0, 1)]))
         return [x], {"axis": axis, "keepdims": draw(st.booleans())}
+    if name == "softmax_cross_entropy":
+        labels = draw(hnp.arrays(np.intp, rows, elements=st.integers(0, cols - 1)))
+        return [draw(_matrix((rows, cols)))], {"labels": labels}
     if name in ("log_softmax", "softmax"):
         return [draw(_matrix((rows, cols)))], {"axis": draw(st.sampled_from([0, 1, -1]))}
     if name == "matmul":
@@ -132,7 +135,8 @@ def op_inputs(op, tensor=True):
     return special if special is not None else _elementwise_case(op, tensor)
 
 
-_SHAPE_OPS = {"sum", "mean", "max", "logsumexp", "log_softmax", "softmax", "matmul",
+_SHAPE_OPS = {"sum", "mean", "max", "logsumexp", "log_softmax", "softmax",
+              "softmax_cross_entropy", "matmul",
               "broadcast_to", "reshape", "transpose", "getitem", "scatter_add", "concatenate",
               "stack"}
 
