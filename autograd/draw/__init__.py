@@ -1,8 +1,8 @@
 """Computation-graph diagrams that teach backpropagation (Graphviz).
 
 `draw(root, ...)` returns a graphviz.Digraph; `backward_steps(root)` the backward pass as a
-table and a sequence of diagrams; `python -m autograd.draw "expr" name=value ... -o file.svg`
-draws a typed expression.
+table (text and HTML) and a sequence of diagrams; `python -m autograd.draw "expr" name=value
+... -o file.svg` draws a typed expression. The graphviz package is imported only when drawing.
 """
 
 from .diagram import INSTALL_HINT, draw

@@ -1,42 +1,51 @@
 """`draw`: a Graphviz diagram of everything a value depends on, with data and gradients.
 
-Value nodes are boxes (label, data, grad); op nodes are ellipses named by the op table. Text
-is escaped into HTML-like labels, so quotes, angle brackets, braces, backslashes and newlines
-show literally. Graphviz's Python package is imported only when drawing (the `viz` extra).
+Value nodes are tables (label, data, grad); op nodes are ellipses named by the op table; raw
+constants are small notes. Every text is escaped into an HTML-like label, so quotes, angle
+brackets, braces, backslashes and newlines show literally and never break the DOT file.
+Graphviz's Python package is imported only when drawing (the `viz` extra).
 """
 
 import html
+import re
 
 from ..graph import Node
-from .walk import all_values, consumers, edge_gradients, has_nonfinite, names_of, summary
+from .walk import (all_values, consumers, edge_gradients, has_nonfinite, local_gradients,
+                   names_of, summary)
 
 INSTALL_HINT = ("the Graphviz 'dot' program is needed to render diagrams: install it with "
                 "'apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS) or "
                 "from https://graphviz.org/download/; the DOT source is still available as "
-                ".source")
+                "diagram.source")
 
-_GATE_TEXT = {"add distributes": "add gate: distributes", "mul swaps": "mul gate: swaps",
-              "max routes": "max gate: routes"}
+GATE_TEXT = {"add distributes": "add gate: distributes", "mul swaps": "mul gate: swaps",
+             "max routes": "max gate: routes"}
+FAN_OUT_TEXT = "fan-out adds: {} gradients"
+RANKDIRS = ("LR", "RL", "TB", "BT")
+_FORWARD_COLOR, _GRADIENT_COLOR, _HIGHLIGHT = "darkgreen", "red", "gold"
 
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # all but \n, shown as \t, \x07
 _diagram_class = None
 
 
-def _graphviz():
+def graphviz_module():
+    """The graphviz package, or an ImportError saying how to install it."""
     try:
         import graphviz
     except ImportError as error:
-        raise ImportError("autograd.draw needs the graphviz package: pip install "
-                          "'gategrad[viz]'") from error
+        raise ImportError("drawing graphs needs the graphviz Python package: "
+                          "pip install \"gategrad[viz]\" (or pip install graphviz)") from error
     return graphviz
 
 
-def _diagram(**attributes):
-    """A graphviz.Digraph whose rendering errors say how to install Graphviz."""
+def new_diagram(**attributes):
+    """An empty Digraph whose rendering errors say how to install the `dot` program."""
     global _diagram_class
-    graphviz = _graphviz()
+    graphviz = graphviz_module()
     if _diagram_class is None:
         class Diagram(graphviz.Digraph):
-            """A graphviz.Digraph of a computation graph (see autograd.draw)."""
+            """A graphviz.Digraph of a computation graph (see autograd.draw): `.source` is the
+            DOT text; `.render(...)`, `.pipe(...)` and Jupyter's inline display need `dot`."""
 
             def render(self, *args, **kwargs):
                 try:
@@ -53,107 +62,150 @@ def _diagram(**attributes):
             def _repr_image_svg_xml(self):
                 return self.pipe(format="svg", encoding="utf-8")
 
+        Diagram.__module__, Diagram.__qualname__ = "autograd.draw", "Diagram"
         _diagram_class = Diagram
     return _diagram_class(**attributes)
 
 
-def _text(value):
-    """User text made safe for an HTML-like label: escaped, newlines as line breaks."""
-    return "<BR/>".join(html.escape(line) for line in str(value).split("\n"))
+def text(value):
+    """Any text made literal inside an HTML-like label: HTML-escaped, backslashes doubled
+    (Graphviz expands \\N, \\G, \\l... even there), tabs and other control characters
+    written as escapes (\\t, \\x07), and line breaks (\\n, \\r\\n, \\r) as <BR/>."""
+    lines = str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = [_CONTROL.sub(lambda m: repr(m.group())[1:-1], line) for line in lines]
+    return "<BR/>".join(html.escape(line).replace("\\", "\\\\") for line in lines)
 
 
-def _value_label(node, name, show_grad, highlight=False):
-    rows = [f"<B>{_text(name)}</B>"]
-    if isinstance(node.data, float):
-        rows.append(f"data {_text(summary(node.data))}")
-    else:
-        rows.append(f"{_text(node.data.shape)} {_text(node.data.dtype)}")
-        rows.append(f"data {_text(summary(node.data))}")
-    if show_grad and node.grad is not None:
-        grad = f"grad {_text(summary(node.grad))}"
-        rows.append(f'<FONT COLOR="red">{grad}</FONT>' if has_nonfinite(node.grad) else grad)
-    if has_nonfinite(node.data):
-        rows[1] = f'<FONT COLOR="red">{rows[1]}</FONT>'
+def plain_label(value):
+    """A whole label showing `value` literally (an HTML-like label holding the escaped text)."""
+    return f"<{text(value)}>"
+
+
+def _colored(content, color):
+    return f'<FONT COLOR="{color}">{content}</FONT>'
+
+
+def _value_label(node, name, show_gradients, fan_out, highlight):
+    rows = [f"<B>{text(name)}</B>"]
+    if not isinstance(node.data, float):
+        rows.append(text(f"{node.data.shape} {node.data.dtype}"))
+    data = f"data {text(summary(node.data))}"
+    rows.append(_colored(data, _GRADIENT_COLOR) if has_nonfinite(node.data) else data)
+    if show_gradients and node.grad is not None:
+        grad = f"grad {text(summary(node.grad))}"
+        rows.append(_colored(grad, _GRADIENT_COLOR) if has_nonfinite(node.grad) else grad)
+    if fan_out:
+        rows.append(f"<I>{text(FAN_OUT_TEXT.format(fan_out))}</I>")
     cells = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
-    color = ' BGCOLOR="gold"' if highlight else ""
+    color = f' BGCOLOR="{_HIGHLIGHT}"' if highlight else ""
     return f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0"{color}>{cells}</TABLE>>'
 
 
-def draw(root, *, model=None, rankdir="LR", show_grad=True, edge_values=False, gates=False,
-         max_nodes=400, collapse_modules=False, highlight=None, title=None):
-    """A `graphviz.Digraph` of everything `root` depends on.
+def _op_text(node, gates):
+    """The op's name; with `gates`, its gate pattern, or for a one-input Scalar op without a
+    pattern its local gradient (the number the gradient is multiplied by)."""
+    if not gates:
+        return node.op.name
+    if node.op.gate:
+        return GATE_TEXT.get(node.op.gate, f"{node.op.name} gate: {node.op.gate}")
+    inputs = [p for p in node.parents if isinstance(p, Node)]
+    if len(inputs) == 1 and isinstance(node.data, float):
+        local = [g for g in local_gradients(node) if g is not None]
+        if local:
+            return f"{node.op.name}\nlocal gradient {summary(local[0])}"
+    return node.op.name
+
+
+def draw(root, model=None, *, rankdir="LR", show_gradients=True, edge_values=False,
+         gates=False, max_nodes=400, collapse_modules=False, highlight=None, title=None):
+    """A `graphviz.Digraph` of everything `root` (a Scalar or Tensor) depends on.
 
     Value nodes show their label, data and gradient (tensors: shape, dtype and a summary;
-    nan/inf in red); op nodes show the op's name. Options:
-    - `edge_values=True`: the cs231n picture: each wire carries the forward value and, after
-      backward, the gradient that flows back along it; a value used twice shows fan-out.
-    - `gates=True`: label each op with its gate pattern (add distributes, mul swaps, max
-      routes) and each value with several consumers as the copy gate (fan-out adds).
-    - `model`: an nn module (anything with `named_parameters()`); the ops that consume a
-      module's parameters are drawn inside one box per module; `collapse_modules=True` draws
-      each such box as a single node.
-    - `max_nodes`: past this many values, the ones farthest from `root` are collapsed into a
-      single summary node saying how many values and which ops were left out.
-    - `highlight`: a node to colour (the step-by-step pictures use it); `title`: a caption.
-    Renders inline in Jupyter; `.render("file", format="svg")` writes SVG/PNG/PDF.
+    nan/inf in red); op nodes show the op's name; raw constants are small notes. Options:
+    - `edge_values=True` with `gates=True` is the cs231n picture: each wire carries the
+      forward value (green) and, after backward, the gradient flowing back along it (red);
+      each op is labelled by its gate pattern (add distributes, mul swaps, max routes) and a
+      value used several times by the copy gate (fan-out adds).
+    - `show_gradients=False` leaves the gradients out of the value nodes.
+    - `model`: a module with `named_parameters()` (and `named_modules()` for titles); each
+      module's parameters and the ops that consume them are drawn in one titled box.
+      `collapse_modules=True` draws every such box as a single node; a list of module names
+      collapses only those (the others stay expanded).
+    - `max_nodes`: past this many values (None: no limit), the ones farthest from `root` are
+      replaced by one summary node saying how many values and which ops were left out.
+    - `highlight`: a value or a list of values to colour (the step-by-step pictures use it);
+      `title`: a caption; `rankdir`: "LR" (default), "RL", "TB" or "BT".
+    Shows inline in Jupyter; `.render("name", format="svg")` writes SVG, PNG or PDF, and
+    `.source` is the DOT text, which needs no Graphviz installation.
     """
     if not isinstance(root, Node):
         raise TypeError(f"draw: expected a Scalar or Tensor, got {type(root).__name__}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"draw: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
+        raise ValueError(f"draw: max_nodes must be a positive integer or None, got {max_nodes!r}")
+    if model is not None and not hasattr(model, "named_parameters"):
+        raise TypeError(f"draw: model must have named_parameters() (an nn.Module), got "
+                        f"{type(model).__name__}")
+    if collapse_modules and model is None:
+        raise ValueError("draw: collapse_modules needs the model (draw(root, model=net, ...))")
     values = all_values(root)
-    shown = values[:max_nodes]
-    hidden = values[max_nodes:]
+    shown, hidden = values[:max_nodes], (values[max_nodes:] if max_nodes else [])
     shown_ids = {id(v) for v in shown}
+    number = {id(v): i for i, v in enumerate(values)}  # DOT names: the same on every run
     names = names_of(values)
     uses = consumers(values)
-    clusters = _clusters(model, values) if model is not None else {}
+    marked = {id(v) for v in (highlight if isinstance(highlight, (list, tuple, set))
+                              else [highlight] if highlight is not None else [])}
+    module_of = _module_of(model, values) if model is not None else {}
+    module_names = sorted(set(module_of.values()))
+    boxes = {name: f"cluster_{i}" for i, name in enumerate(module_names)}
+    collapsed = set(module_names) if collapse_modules is True else set(collapse_modules or ())
+    if collapse_modules is not True and collapsed - set(module_names):
+        raise ValueError(f"draw: collapse_modules names {sorted(collapsed - set(module_names))}, "
+                         f"which own no parameter in this graph; modules with parameters here: "
+                         f"{module_names}")
 
-    dot = _diagram(graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
-                   node_attr={"fontname": "Helvetica", "fontsize": "11"},
-                   edge_attr={"fontname": "Helvetica", "fontsize": "10"})
+    dot = new_diagram(graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
+                      node_attr={"fontname": "Helvetica", "fontsize": "11"},
+                      edge_attr={"fontname": "Helvetica", "fontsize": "10"})
     if title:
-        dot.attr(label=_text_plain(title), labelloc="t")
-    groups = {}  # cluster name -> list of (node id, attributes)
-
-    def add(node_id, cluster, **attributes):
-        if cluster is not None and collapse_modules:
-            return
-        groups.setdefault(cluster, []).append((node_id, attributes))
-
-    for node in shown:
-        vid = f"v{id(node)}"
-        cluster = clusters.get(id(node))
-        label = _value_label(node, names[id(node)], show_grad, node is highlight)
-        if gates and uses.get(id(node), 0) > 1:
-            label = label[:-len("</TABLE>>")] + \
-                f'<TR><TD><I>fan-out: {uses[id(node)]} gradients add</I></TD></TR></TABLE>>'
-        add(vid, cluster, label=label, shape="plaintext")
-        if node.op is not None:
-            op_label = node.op.name
-            if gates and node.op.gate:
-                op_label = _GATE_TEXT.get(node.op.gate, node.op.gate)
-            add(f"o{id(node)}", cluster, label=_text_plain(op_label), shape="ellipse",
-                style="filled", fillcolor="gold" if node is highlight else "lightblue")
-    for cluster, members in groups.items():
-        target = dot
-        if cluster is not None:
-            with dot.subgraph(name=f"cluster_{cluster}") as sub:
-                sub.attr(label=_text_plain(f"{cluster}: {_module_repr(model, cluster)}"),
-                         style="rounded", color="gray40")
-                for node_id, attributes in members:
-                    sub.node(node_id, **attributes)
-            continue
-        for node_id, attributes in members:
-            target.node(node_id, **attributes)
-    if collapse_modules:
-        for cluster in sorted({c for c in clusters.values()}):
-            dot.node(f"m_{cluster}", label=_text_plain(f"{cluster}: {_module_repr(model, cluster)}"),
-                     shape="box3d", style="filled", fillcolor="lightgrey")
+        dot.attr(label=plain_label(title), labelloc="t")
 
     def endpoint(node, kind):
-        cluster = clusters.get(id(node))
-        if collapse_modules and cluster is not None:
-            return f"m_{cluster}"
-        return f"{kind}{id(node)}"
+        module = module_of.get(id(node))
+        return f"m{boxes[module]}" if module in collapsed else f"{kind}{number[id(node)]}"
+
+    members = {}  # module name (None: top level) -> [(node id, attributes)]
+    for node in shown:
+        module = module_of.get(id(node))
+        if module in collapsed:
+            continue
+        fan_out = uses.get(id(node), 0) if gates and uses.get(id(node), 0) > 1 else 0
+        members.setdefault(module, []).append((f"v{number[id(node)]}", {
+            "label": _value_label(node, names[id(node)], show_gradients, fan_out,
+                                  id(node) in marked),
+            "shape": "plaintext"}))
+        if node.op is not None:
+            members[module].append((f"o{number[id(node)]}", {
+                "label": plain_label(_op_text(node, gates)), "shape": "ellipse",
+                "style": "filled",
+                "fillcolor": _HIGHLIGHT if id(node) in marked else "lightblue"}))
+    for module, nodes in members.items():
+        if module is None:
+            for node_id, attributes in nodes:
+                dot.node(node_id, **attributes)
+            continue
+        with dot.subgraph(name=boxes[module]) as box:
+            box.attr(label=plain_label(f"{module}: {_module_repr(model, module)}"),
+                     style="rounded", color="gray40", fontname="Helvetica")
+            for node_id, attributes in nodes:
+                box.node(node_id, **attributes)
+    for module in sorted(collapsed & set(module_names)):
+        ops = sorted({v.op.name for v in shown if module_of.get(id(v)) == module and v.op})
+        dot.node(f"m{boxes[module]}", shape="box3d", style="filled", fillcolor="lightgrey",
+                 label=plain_label(f"{module}: {_module_repr(model, module)}\n"
+                                   f"ops: {', '.join(ops) or 'none'}"))
 
     drawn = set()
     for node in shown:
@@ -166,61 +218,59 @@ def draw(root, *, model=None, rankdir="LR", show_grad=True, edge_values=False, g
         for i, (parent, g) in enumerate(zip(node.parents, grads)):
             if isinstance(parent, Node):
                 if id(parent) not in shown_ids:
-                    continue
+                    continue  # drawn as part of the summary node
                 source = endpoint(parent, "v")
             else:  # a raw constant: its own small node for each use
-                source = f"c{id(node)}_{i}"
-                dot.node(source, label=_text_plain(summary(parent)), shape="note",
+                source = f"c{number[id(node)]}_{i}"
+                dot.node(source, label=plain_label(summary(parent)), shape="note",
                          fontsize="9", color="gray50")
             if source == op_id:
-                continue
+                continue  # inside one collapsed module
             attributes = {}
             if edge_values:
-                value = summary(parent)
-                text = f'<<FONT COLOR="darkgreen">{_text(value)}</FONT>'
+                label = _colored(text(summary(parent)), _FORWARD_COLOR)
                 if g is not None:
-                    text += f'<BR/><FONT COLOR="red">{_text(summary(g))}</FONT>'
-                attributes["label"] = text + ">"
+                    label += "<BR/>" + _colored(text(summary(g)), _GRADIENT_COLOR)
+                attributes["label"] = f"<{label}>"
+            if id(node) in marked:
+                attributes.update(color=_GRADIENT_COLOR, penwidth="2")
             _edge(dot, drawn, source, op_id, **attributes)
     if hidden:
-        _summarise_hidden(dot, hidden, shown, shown_ids)
+        _summarise_hidden(dot, hidden, shown, endpoint)
     return dot
 
 
 def _edge(dot, drawn, source, target, **attributes):
-    key = (source, target, attributes.get("label"))
-    if key not in drawn:
+    # a collapsed module box would repeat its wires: draw each once; every other wire is
+    # drawn, so a value used twice by one op (x * x) shows two wires
+    if source.startswith("m") or target.startswith("m"):
+        key = (source, target, attributes.get("label"))
+        if key in drawn:
+            return
         drawn.add(key)
-        dot.edge(source, target, **attributes)
+    dot.edge(source, target, **attributes)
 
 
-def _text_plain(text):
-    """A plain string label made literal: an HTML-like label holding the escaped text."""
-    return f"<{_text(text)}>"
-
-
-def _clusters(model, values):
-    """Node id -> module name: a module's parameters and the ops that consume them."""
-    owner = {}
-    for name, parameter in model.named_parameters():
-        owner[id(parameter)] = name.rsplit(".", 1)[0] if "." in name else ""
-    clusters = {}
+def _module_of(model, values):
+    """Node id -> module name, for a module's parameters and the ops that consume them."""
+    modules = dict(model.named_modules()) if hasattr(model, "named_modules") else {}
+    owner = {id(p): _owning_module(name, modules) for name, p in model.named_parameters()}
+    module_of = {}
     for node in values:
         if id(node) in owner:
-            clusters[id(node)] = owner[id(node)]
-    for node in values:
-        for parent in node.parents:
-            if isinstance(parent, Node) and id(parent) in owner and id(parent) in clusters:
-                clusters[id(node)] = owner[id(parent)]
-                break
-    return {key: _module_key(model, name) for key, name in clusters.items()}
+            module_of[id(node)] = owner[id(node)]
+        elif node.op is not None:
+            for parent in node.parents:
+                if isinstance(parent, Node) and id(parent) in owner:
+                    module_of[id(node)] = owner[id(parent)]
+                    break
+    return module_of
 
 
-def _module_key(model, parameter_prefix):
-    """The deepest module whose name is a prefix of the parameter's (for Scalar layers, whose
-    parameters are nested in lists: layers.0.weight.1 -> layers.0)."""
-    modules = dict(model.named_modules()) if hasattr(model, "named_modules") else {}
-    prefix = parameter_prefix
+def _owning_module(parameter_name, modules):
+    """The deepest module whose name is a prefix of the parameter's dotted name (for Scalar
+    layers, whose parameters are nested in lists: layers.0.w.1 -> layers.0)."""
+    prefix = parameter_name.rsplit(".", 1)[0] if "." in parameter_name else ""
     while prefix and prefix not in modules:
         prefix = prefix.rsplit(".", 1)[0] if "." in prefix else ""
     return prefix or "model"
@@ -232,16 +282,18 @@ def _module_repr(model, name):
     return repr(module) if module is not None else name
 
 
-def _summarise_hidden(dot, hidden, shown, shown_ids):
-    ops = {}
+def _summarise_hidden(dot, hidden, shown, endpoint):
+    counts = {}
     for node in hidden:
         if node.op is not None:
-            ops[node.op.name] = ops.get(node.op.name, 0) + 1
-    detail = ", ".join(f"{name} x{count}" for name, count in sorted(ops.items()))
-    dot.node("collapsed", shape="box", style="dashed",
-             label=_text_plain(f"{len(hidden)} more values collapsed\n(ops: {detail or 'none'})"))
+            counts[node.op.name] = counts.get(node.op.name, 0) + 1
+    detail = ", ".join(f"{name} x{count}" for name, count in sorted(counts.items()))
+    leaves = sum(node.op is None for node in hidden)
+    dot.node("collapsed", shape="box", style="dashed", label=plain_label(
+        f"{len(hidden)} more values not drawn (max_nodes={len(shown)})\n"
+        f"ops: {detail or 'none'}; leaves: {leaves}"))
     hidden_ids = {id(v) for v in hidden}
     for node in shown:
         if node.op is not None and any(isinstance(p, Node) and id(p) in hidden_ids
                                        for p in node.parents):
-            dot.edge("collapsed", f"o{id(node)}", style="dashed")
+            dot.edge("collapsed", endpoint(node, "o"), style="dashed")

@@ -1,7 +1,8 @@
 """Typed expressions such as "sigmoid(w0*x0 + w1*x1 + w2)", evaluated on Scalars safely.
 
 The text is parsed with Python's `ast` and only a whitelist of node types, operators and
-function names is accepted; nothing is ever passed to eval. Errors point at the place.
+function names is accepted; nothing is ever passed to eval or compile. The tree is walked with
+an explicit stack (no recursion), and every error points at its place with a caret.
 """
 
 import ast
@@ -12,17 +13,24 @@ FUNCTIONS = {
     "exp": lambda x: x.exp(), "log": lambda x: x.log(), "sigmoid": lambda x: x.sigmoid(),
     "tanh": lambda x: x.tanh(), "relu": lambda x: x.relu(), "max": lambda x, y: x.maximum(y),
 }
-_BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
-           ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
-           ast.Pow: lambda a, b: a ** b}
+_BINARY = {ast.Add: ("+", lambda a, b: a + b), ast.Sub: ("-", lambda a, b: a - b),
+           ast.Mult: ("*", lambda a, b: a * b), ast.Div: ("/", lambda a, b: a / b),
+           ast.Pow: ("**", lambda a, b: a ** b)}
+_UNARY = {ast.USub: lambda a: -a, ast.UAdd: lambda a: a}
+_WINDOW = 72  # characters of the expression shown around an error
+_ALLOWED = "numbers, names, + - * / ** and " + ", ".join(f"{name}()" for name in FUNCTIONS)
 
 
 class ExpressionError(ValueError):
     """A malformed expression, with the place it went wrong shown under it."""
 
     def __init__(self, text, column, message):
-        pointer = " " * max(column, 0) + "^"
-        super().__init__(f"{message} at column {column + 1}:\n  {text}\n  {pointer}")
+        column = min(max(column, 0), len(text))
+        start = max(0, min(column - _WINDOW // 2, len(text) - _WINDOW))  # a long line is cut
+        shown = ("..." if start else "") + text[start:start + _WINDOW] + \
+            ("..." if start + _WINDOW < len(text) else "")
+        pointer = " " * (column - start + (3 if start else 0)) + "^"
+        super().__init__(f"{message} at column {column + 1}:\n  {shown}\n  {pointer}")
         self.column = column
 
 
@@ -31,69 +39,118 @@ def parse_values(assignments):
     values = {}
     for item in assignments:
         name, sep, number = item.partition("=")
-        if not sep or not name.strip().isidentifier():
-            raise ValueError(f"expected name=value, got {item!r}")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise ValueError(f"expected name=value (for example x=-2), got {item!r}")
+        if name in values:
+            raise ValueError(f"{name} is given twice; give each name one value")
         try:
-            values[name.strip()] = float(number)
+            values[name] = float(number)
         except ValueError:
-            raise ValueError(f"the value of {name.strip()} must be a number, got "
-                             f"{number!r}") from None
+            raise ValueError(f"the value of {name} must be a number, got {number!r}") from None
     return values
 
 
 def evaluate(text, values):
-    """Evaluate the expression on Scalars named after its variables; returns (output, leaves)."""
+    """Evaluate the expression on Scalars named after its variables; returns (output, leaves).
+
+    `values` maps each variable name to a number. Raises ExpressionError (a ValueError) for a
+    syntax error, a construct outside the whitelist, an unknown function, a variable without a
+    value or an operation that fails (naming the place); ValueError for values of unused names.
+    """
+    text = " ".join(text.split())  # one line, so that a column is a place on the shown line
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
-        raise ExpressionError(text.strip(), (error.offset or 1) - 1,
+        raise ExpressionError(text, (error.offset or 1) - 1,
                               f"syntax error: {error.msg}") from None
-    text = text.strip()
+    except (RecursionError, MemoryError):
+        raise ExpressionError(text, 0, "the expression is nested too deeply for Python's "
+                                       "parser; split it into smaller parts") from None
     leaves = {}
-
-    def build(node):  # iterative would be overkill: Python's parser limits nesting already
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
-                and not isinstance(node.value, bool):
-            return float(node.value)
-        if isinstance(node, ast.Name):
-            if node.id not in values:
-                known = ", ".join(sorted(values)) or "none"
-                hint = " (it is a function: call it)" if node.id in FUNCTIONS else ""
-                raise ExpressionError(text, node.col_offset,
-                                      f"no value given for {node.id!r}{hint}; given: {known}")
-            if node.id not in leaves:
-                leaves[node.id] = Scalar(values[node.id], label=node.id)
-            return leaves[node.id]
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-            return _BINARY[type(node.op)](build(node.left), build(node.right))
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            operand = build(node.operand)
-            return -operand if isinstance(node.op, ast.USub) else operand
-        if isinstance(node, ast.Call):
-            name = node.func.id if isinstance(node.func, ast.Name) else None
-            if name not in FUNCTIONS:
-                raise ExpressionError(text, node.func.col_offset,
-                                      f"unknown function {ast.unparse(node.func)!r}; allowed: "
-                                      f"{', '.join(FUNCTIONS)}")
-            if node.keywords:
-                raise ExpressionError(text, node.col_offset, "keyword arguments are not allowed")
-            expected = FUNCTIONS[name].__code__.co_argcount
-            if len(node.args) != expected:
-                raise ExpressionError(text, node.col_offset,
-                                      f"{name} takes {expected} argument(s), got {len(node.args)}")
-            args = [build(a) for a in node.args]
-            if not isinstance(args[0], Scalar):
-                args[0] = Scalar(args[0], requires_grad=False)
-            return FUNCTIONS[name](*args)
-        raise ExpressionError(text, getattr(node, "col_offset", 0),
-                              f"{type(node).__name__} is not allowed; use numbers, names, "
-                              f"+ - * / **, and {', '.join(FUNCTIONS)}")
-
-    output = build(tree.body)
+    results = {}  # id(ast node) -> its value (a float constant or a Scalar)
+    stack = [(tree.body, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if not children_done:
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(_operands(text, node, values)))
+            continue
+        results[id(node)] = _compute(text, node, [results.pop(id(c)) for c in
+                                                  _operands(text, node, values)], values, leaves)
+    output = results[id(tree.body)]
     if not isinstance(output, Scalar):
-        raise ExpressionError(text, 0, "the expression uses no variable")
+        raise ExpressionError(text, 0, "the expression uses no variable; write one, for "
+                                       "example x * 2 with x=3")
     unused = sorted(set(values) - set(leaves))
     if unused:
         raise ValueError(f"values given for names the expression does not use: "
                          f"{', '.join(unused)}")
     return output, leaves
+
+
+def _operands(text, node, values):
+    """The sub-expressions of an allowed node, after checking that the node is allowed."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return []
+        raise ExpressionError(text, node.col_offset,
+                              f"the constant {node.value!r} is not a number; use {_ALLOWED}")
+    if isinstance(node, ast.Name):
+        if node.id not in values:
+            known = ", ".join(sorted(values)) or "none"
+            hint = " (it is a function: call it)" if node.id in FUNCTIONS else \
+                f" (add {node.id}=<number> to the command)"
+            raise ExpressionError(text, node.col_offset,
+                                  f"no value given for {node.id!r}{hint}; given: {known}")
+        return []
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in FUNCTIONS:
+            raise ExpressionError(text, node.func.col_offset,
+                                  f"unknown function {ast.unparse(node.func)!r}; allowed: "
+                                  f"{', '.join(FUNCTIONS)}")
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise ExpressionError(text, node.col_offset,
+                                  f"{name}() takes plain arguments, no keywords or *")
+        expected = FUNCTIONS[name].__code__.co_argcount
+        if len(node.args) != expected:
+            raise ExpressionError(text, node.col_offset,
+                                  f"{name} takes {expected} argument(s), got {len(node.args)}")
+        return list(node.args)
+    what = type(getattr(node, "op", None) or node).__name__
+    raise ExpressionError(text, getattr(node, "col_offset", 0),
+                          f"{what} is not allowed; use {_ALLOWED}")
+
+
+def _compute(text, node, args, values, leaves):
+    """The value of an allowed node from the values of its operands."""
+    if isinstance(node, ast.Constant):
+        return float(node.value)
+    if isinstance(node, ast.Name):
+        if node.id not in leaves:
+            leaves[node.id] = Scalar(values[node.id], label=node.id)
+        return leaves[node.id]
+    column = node.col_offset
+    if isinstance(node, ast.BinOp):
+        symbol, function = _BINARY[type(node.op)]
+        column = text.find(symbol, node.left.end_col_offset)
+    elif isinstance(node, ast.UnaryOp):
+        function = _UNARY[type(node.op)]
+    else:
+        function = FUNCTIONS[node.func.id]
+        if not any(isinstance(a, Scalar) for a in args):  # exp(2): a constant, folded
+            return _compute(text, node, [Scalar(args[0], requires_grad=False)] + args[1:],
+                            values, leaves).data
+        if not isinstance(args[0], Scalar):  # max(2, x): the method is called on a Scalar
+            args[0] = Scalar(args[0], requires_grad=False)
+    try:
+        return function(*args)
+    except (ArithmeticError, TypeError, ValueError) as error:
+        reason = "the result is too large for a float" if isinstance(error, OverflowError) \
+            else str(error)
+        raise ExpressionError(text, column, f"cannot compute this: {reason}") from None

@@ -1,46 +1,57 @@
 """The backward pass, step by step: for each node in reverse topological order, the gradient
-arriving from above, the local gradient and the gradient passed down to each input."""
+arriving from above (upstream), the local gradient and the gradient passed down to each input;
+a last row for the inputs, which receive and store their gradients."""
 
 import html
 
+from ..graph import Node
 from .walk import (all_values, edge_gradients, local_gradients, names_of, reverse_order,
                    summary)
 
+COLUMNS = ("step", "node", "op", "upstream", "local", "downstream")
+
 
 class BackwardSteps:
-    """The steps of one backward pass, as rows; shown as text (`str`), as an HTML table
-    (`to_html`, and inline in Jupyter) and as diagrams that highlight each step's node."""
+    """The steps of one backward pass. `rows` is a list of dicts with the keys of `COLUMNS`
+    (`local` and `downstream` are lists of texts), `values` (the nodes of the step) and
+    `sent` (the (input, gradient) pairs the step passes down, as numbers or arrays).
+    Shown as text (`str`), as an HTML table (`to_html`, and inline in Jupyter) and as
+    diagrams highlighting each step's nodes (`diagrams`)."""
 
     def __init__(self, root, rows):
         self.root = root
         self.rows = rows
 
+    def _cells(self, row):
+        return [str(row["step"]), row["node"], row["op"], row["upstream"],
+                "; ".join(row["local"]) or "-", "; ".join(row["downstream"]) or "-"]
+
     def to_text(self):
         """The table as aligned plain text."""
-        header = ["step", "node", "op", "upstream", "local", "downstream"]
-        lines = [[str(r["step"]), r["node"], r["op"], r["upstream"],
-                  "; ".join(r["local"]) or "-", "; ".join(r["downstream"]) or "-"]
-                 for r in self.rows]
-        widths = [max(len(row[i]) for row in [header] + lines) for i in range(len(header))]
-        fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-        return "\n".join(fmt.format(*row) for row in [header] + lines)
+        lines = [list(COLUMNS)] + [self._cells(row) for row in self.rows]
+        widths = [max(len(line[i]) for line in lines) for i in range(len(COLUMNS))]
+        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip()
+                         for line in lines)
 
     def to_html(self):
-        """The table as an HTML <table>."""
-        head = "".join(f"<th>{h}</th>" for h in
-                       ("step", "node", "op", "upstream", "local", "downstream"))
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in
-                             (r["step"], r["node"], r["op"], r["upstream"],
-                              "; ".join(r["local"]) or "-", "; ".join(r["downstream"]) or "-"))
-            + "</tr>" for r in self.rows)
+        """The table as an HTML <table> (every cell escaped)."""
+        head = "".join(f"<th>{column}</th>" for column in COLUMNS)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>"
+                                        for cell in self._cells(row)) + "</tr>"
+                       for row in self.rows)
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
     def diagrams(self, **options):
-        """One diagram per step, the step's node highlighted (options go to `draw`)."""
+        """One diagram per step with the step's nodes and the wires into them highlighted
+        (keyword options go to `autograd.draw`; by default the cs231n picture)."""
         from .diagram import draw
-        return [draw(self.root, highlight=r["value"], title=f"step {r['step']}: {r['node']}",
-                     **options) for r in self.rows]
+        options = {"edge_values": True, "gates": True, **options}
+        return [draw(self.root, highlight=row["values"],
+                     title=f"step {row['step']}: {row['node']} ({row['op']})", **options)
+                for row in self.rows]
+
+    def __len__(self):
+        return len(self.rows)
 
     def __str__(self):
         return self.to_text()
@@ -50,25 +61,55 @@ class BackwardSteps:
 
 
 def backward_steps(root):
-    """The backward pass from `root` as a table. Runs `root.backward()` first when `root` has no
-    gradient yet (so `root` must be a single number then)."""
+    """The backward pass from `root` as a `BackwardSteps` table. Runs `root.backward()` first
+    when `root` has no gradient yet (so `root` must then hold a single number).
+
+    Local gradients come from each op's own rule applied to a gradient of ones (for a Scalar,
+    d(out)/d(input)); downstream gradients from the rule applied to the upstream gradient.
+    """
+    if not isinstance(root, Node):
+        raise TypeError(f"backward_steps: expected a Scalar or Tensor, got "
+                        f"{type(root).__name__}")
     if root.grad is None:
         root.backward()
-    values = all_values(root)
-    names = names_of(values)
+    names = names_of(all_values(root))
+    received = {}  # id(leaf) -> (leaf, the gradient it received in this pass)
     rows = []
     for step, node in enumerate(reverse_order(root), start=1):
         downstream = edge_gradients(node)
         local = local_gradients(node)
-        inputs = [names.get(id(p), summary(p)) for p in node.parents]
+        here = names[id(node)]
         rows.append({
-            "step": step, "value": node, "node": names[id(node)], "op": node.op.name,
+            "step": step, "values": [node], "node": here, "op": node.op.name,
             "upstream": summary(node.grad),
-            "local": [] if local is None else [
-                f"d{names[id(node)]}/d{name} = {summary(v)}"
-                for name, v, p in zip(inputs, local, node.parents) if v is not None
-                and hasattr(p, "requires_grad")],
-            "downstream": [f"{name} <- {summary(g)}" for name, g in zip(inputs, downstream)
-                           if g is not None],
+            "local": [_local_text(here, names[id(p)], v, node) for p, v in
+                      zip(node.parents, local) if v is not None],
+            "downstream": [f"{names[id(p)]} <- {summary(g)}" for p, g in
+                           zip(node.parents, downstream) if g is not None],
+            "sent": [(p, g) for p, g in zip(node.parents, downstream) if g is not None],
+        })
+        for parent, g in zip(node.parents, downstream):
+            if g is not None and parent.op is None:
+                leaf, total = received.get(id(parent), (parent, None))
+                received[id(parent)] = (leaf, g if total is None else total + g)
+    if root.op is None and root.requires_grad:
+        received[id(root)] = (root, root.grad)
+    if received:
+        received = dict(sorted(received.items(), key=lambda item: names[item[0]]))
+        leaves = [leaf for leaf, _ in received.values()]
+        rows.append({
+            "step": len(rows) + 1, "values": leaves,
+            "node": ", ".join(names[id(leaf)] for leaf in leaves), "op": "(inputs)",
+            "upstream": "; ".join(f"{names[id(leaf)]} <- {summary(g)}"
+                                  for leaf, g in received.values()),
+            "local": [],
+            "downstream": [f"{names[id(leaf)]}.grad = {summary(leaf.grad)}" for leaf in leaves],
+            "sent": [],
         })
     return BackwardSteps(root, rows)
+
+
+def _local_text(out_name, in_name, value, node):
+    if isinstance(node.data, float):
+        return f"d{out_name}/d{in_name} = {summary(value)}"
+    return f"vjp of ones to {in_name} = {summary(value)}"

@@ -1,4 +1,7 @@
-"""Walking a finished graph for pictures and tables: every value, names, and per-edge gradients."""
+"""Walking a finished graph for pictures and tables: every value, names, per-edge gradients and
+short texts for numbers and arrays. Nothing here recurses."""
+
+from collections import deque
 
 import numpy as np
 
@@ -6,54 +9,32 @@ from ..graph import Node, toposort
 
 
 def all_values(root):
-    """Every graph value `root` depends on (leaves included), outputs before inputs, each once.
-    Iterative: a graph of any depth is walked without recursion."""
-    seen, order, stack = {id(root)}, [], [root]
-    while stack:
-        node = stack.pop()
+    """Every graph value `root` depends on (leaves included), each once, in breadth-first order
+    from `root` (so a prefix of the list is the part of the graph nearest the output). Inputs
+    are visited last to first, so that the reversed list reads left to right, inputs first."""
+    seen, order, queue = {id(root)}, [], deque([root])
+    while queue:
+        node = queue.popleft()
         order.append(node)
-        for parent in node.parents:
+        for parent in reversed(node.parents):
             if isinstance(parent, Node) and id(parent) not in seen:
                 seen.add(id(parent))
-                stack.append(parent)
+                queue.append(parent)
     return order
 
 
 def names_of(values):
-    """A name for every value: its label, else the op's name numbered (mul1, ...), else x1..."""
+    """A name for every value: its label, else the op's name numbered from the inputs up
+    (add1, mul2, ...), else x1, x2, ... for unlabelled leaves."""
     names, counts = {}, {}
     for node in reversed(values):
-        if node.label:
+        if node.label is not None and str(node.label):
             names[id(node)] = str(node.label)
             continue
         stem = node.op.name if node.op is not None else "x"
         counts[stem] = counts.get(stem, 0) + 1
         names[id(node)] = f"{stem}{counts[stem]}"
     return names
-
-
-def edge_gradients(node):
-    """For an interior node whose `.grad` is set (after backward): the gradient its rule sends
-    to each input, fitted to the input's shape (None for constants and inputs that need none).
-    The rules are called exactly as the engine calls them, on raw data."""
-    if node.op is None or node.grad is None:
-        return [None] * len(node.parents)
-    raw = [p.data if isinstance(p, Node) else p for p in node.parents]
-    grads = node.op.vjp(_raw(node.grad), node.data, *raw, **(node.params or {}))
-    fitted = []
-    for parent, g in zip(node.parents, grads):
-        needed = isinstance(parent, Node) and parent.requires_grad and g is not None
-        fitted.append(parent._fit_grad(g, node.op.name) if needed else None)
-    return fitted
-
-
-def local_gradients(node):
-    """For a Scalar node: d(out)/d(input) for each input (the rule applied to g = 1)."""
-    if node.op is None or not isinstance(node.data, float):
-        return None
-    raw = [p.data if isinstance(p, Node) else p for p in node.parents]
-    return [None if g is None else float(g) for g in
-            node.op.vjp(1.0, node.data, *raw, **(node.params or {}))]
 
 
 def consumers(values):
@@ -66,35 +47,70 @@ def consumers(values):
     return counts
 
 
+def edge_gradients(node):
+    """For an interior node whose `.grad` is set (after backward): the gradient its rule sends
+    to each input, fitted to the input's shape (None for constants and inputs that need none).
+    The op's own rule is called as the engine calls it, on raw data."""
+    if node.op is None or node.grad is None:
+        return [None] * len(node.parents)
+    return _fitted(node, _apply_rule(node, raw(node.grad)))
+
+
+def local_gradients(node):
+    """For an interior node: its rule applied to an upstream gradient of ones, for each input
+    (None for constants). For a Scalar this is d(out)/d(input); for a Tensor it is the local
+    Jacobian summed over the outputs, the elementwise derivative for an elementwise op."""
+    if node.op is None:
+        return [None] * len(node.parents)
+    ones = 1.0 if isinstance(node.data, float) else np.ones_like(node.data)
+    return _fitted(node, _apply_rule(node, ones))
+
+
+def _apply_rule(node, g):
+    inputs = [raw(p) for p in node.parents]
+    return node.op.vjp(g, node.data, *inputs, **(node.params or {}))
+
+
+def _fitted(node, grads):
+    # the value types fit a rule's result to the input's shape exactly as backward does
+    return [parent._fit_grad(g, node.op.name)
+            if isinstance(parent, Node) and parent.requires_grad and g is not None else None
+            for parent, g in zip(node.parents, grads)]
+
+
 def reverse_order(root):
     """The interior nodes in the order backward processes them (root first)."""
-    return list(reversed(toposort(root)))
+    return toposort(root)[::-1]
 
 
-def _raw(value):
+def raw(value):
+    """The float or array inside a graph value (a raw constant is returned as it is)."""
     return value.data if isinstance(value, Node) else value
 
 
 def summary(value, limit=6):
-    """A short text for a float or an array: the number, or shape-free values / statistics."""
-    value = _raw(value)
+    """A short text for a float or an array: the numbers when there are at most `limit`, else
+    min, mean and max of the finite ones and a count of the nan and inf entries."""
+    value = raw(value)
     if value is None:
         return "None"
-    if isinstance(value, (float, int, np.floating)):
+    if isinstance(value, (float, int, np.number)):
         return f"{float(value):.4g}"
     array = np.asarray(value)
     if array.size <= limit:
-        return np.array2string(array, precision=4, separator=", ", suppress_small=True,
-                               max_line_width=60)
+        return np.array2string(array, separator=", ", max_line_width=60,
+                               formatter={"float_kind": lambda v: f"{v:.4g}"})
     finite = array[np.isfinite(array)]
-    stats = (f"min {finite.min():.3g} mean {finite.mean():.3g} max {finite.max():.3g}"
-             if finite.size else "no finite values")
-    return stats
+    text = (f"min {finite.min():.3g} mean {finite.mean():.3g} max {finite.max():.3g}"
+            if finite.size else "no finite values")
+    nans, infs = int(np.isnan(array).sum()), int(np.isinf(array).sum())
+    bad = [f"{count} {kind}" for count, kind in ((nans, "nan"), (infs, "inf")) if count]
+    return text + (f" ({', '.join(bad)})" if bad else "")
 
 
 def has_nonfinite(value):
     """True when a float or an array holds nan or inf."""
-    value = _raw(value)
+    value = raw(value)
     if value is None:
         return False
     return not bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
