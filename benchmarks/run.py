@@ -2,6 +2,7 @@
 
     python benchmarks/run.py            # the full run; writes benchmarks/results.md
     python benchmarks/run.py --quick    # a short smoke run (fewer rounds, smaller sizes)
+    python benchmarks/run.py --malloc-defaults --out benchmarks/results-malloc-defaults.md
 
 Every figure is a median over rounds in which the implementations are timed interleaved; every
 ratio is against the reference measured in the same round. The process pins itself to one core,
@@ -13,10 +14,15 @@ compute the same loss and gradients before anything is timed.
 import os
 import sys
 
-_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        "MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
+_THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
 if os.environ.get("GATEGRAD_BENCH_CHILD") != "1":  # re-run with the environment in place
-    os.environ.update(_ENV, GATEGRAD_BENCH_CHILD="1")
+    os.environ.update(_THREADS, GATEGRAD_BENCH_CHILD="1")
+    if "--malloc-defaults" in sys.argv:
+        for name in _MALLOC:
+            os.environ.pop(name, None)
+    else:
+        os.environ.update(_MALLOC)
     os.execv(sys.executable, [sys.executable] + sys.argv)
 
 import argparse  # noqa: E402
@@ -138,6 +144,8 @@ def bench_tensor_mlp(sizes, rounds, repeat):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
+    parser.add_argument("--malloc-defaults", action="store_true",
+                        help="keep glibc's default malloc thresholds (for comparison)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results.md"))
     args = parser.parse_args()
     try:
@@ -147,10 +155,12 @@ def main():
     rounds = 3 if args.quick else 11
     micrograd = _has_micrograd()
     lines = [f"# Benchmark results ({'quick' if args.quick else 'full'} run)", "",
-             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {platform.processor() or platform.machine()}, "
-             f"Python {platform.python_version()}, numpy {np.__version__}, pinned to one core, "
-             f"one thread, {rounds} interleaved rounds, medians; ratios against the "
-             f"hand-written reference of the same round.", ""]
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+             f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+             f"numpy {np.__version__}, pinned to one core, one thread, glibc malloc thresholds "
+             f"{'at their defaults' if args.malloc_defaults else 'raised to 1 GiB'}, {rounds} "
+             f"interleaved rounds, medians; ratios against the hand-written reference of the "
+             f"same round.", ""]
 
     times, ratios = bench_scalar_mlp(rounds, micrograd)
     lines += ["## (a) Scalar MLP step: 2-16-16-1 ReLU, 100 moons points, SVM loss + L2", "",
