@@ -198,6 +198,8 @@ def _expand(g, shape, axis, keepdims):
     if not keepdims:
         axes = _normalize_axes(axis, len(shape))
         g = g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    if isinstance(g, np.ndarray):  # raw data: a broadcast view, without recording machinery
+        return np.broadcast_to(g, shape)
     return BROADCAST_TO(g, shape=shape)
 
 
@@ -353,9 +355,13 @@ def _softmax_cross_entropy(z, labels):
 
 def _softmax_cross_entropy_vjp(g, out, z, labels):
     # the gradient of -log softmax(z)[y] with respect to the logits is softmax(z) - onehot(y)
-    raw_z = kernels.raw(z)
-    onehot = np.zeros(raw_z.shape, dtype=raw_z.dtype)
-    onehot[np.arange(len(labels)), labels] = 1
+    rows = np.arange(len(labels))
+    if isinstance(z, np.ndarray):  # softmax from the output: log-sum-exp = out + z[y]
+        local = np.exp(z - (out + z[rows, labels])[:, None])
+        local[rows, labels] -= 1.0
+        return g[:, None] * local
+    onehot = np.zeros(z.shape, dtype=z.dtype)
+    onehot[rows, labels] = 1.0
     return g.reshape((-1, 1)) * (SOFTMAX(z, axis=-1) - onehot)
 
 
