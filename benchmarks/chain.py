@@ -35,3 +35,14 @@ def micrograd(n):
         y = (y * 1.0001 + 0.0001).relu()
     y.backward()
     return x.grad
+
+
+def pytorch(n):
+    """The same with PyTorch eager, float64 scalars (one thread)."""
+    import torch
+    x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    y = x
+    for _ in range(n):
+        y = torch.relu(y * 1.0001 + 0.0001)
+    y.backward()
+    return x.grad.item()

@@ -43,12 +43,17 @@ import scalar_mlp  # noqa: E402
 import tensor_mlp  # noqa: E402
 
 
-def _has_micrograd():
+def _has(module):
     try:
-        import micrograd  # noqa: F401
+        __import__(module)
         return True
     except ImportError:
         return False
+
+
+def _torch_one_thread():
+    import torch
+    torch.set_num_threads(1)
 
 
 def _timed(function):
@@ -100,10 +105,13 @@ def _without_gc(function):
     return run
 
 
-def bench_chain(n, rounds, micrograd):
+def bench_chain(n, rounds, micrograd, torch):
     assert abs(chain.engine(1000) - chain.reference(1000)) < 1e-12
     candidates = {"reference": lambda: chain.reference(n), "gategrad": lambda: chain.engine(n),
                   "gategrad, gc off": _without_gc(lambda: chain.engine(n))}
+    if torch and n <= 10**5:  # PyTorch takes about a minute per round at 10^6
+        assert abs(chain.pytorch(1000) - chain.reference(1000)) < 1e-12
+        candidates["pytorch"] = lambda: chain.pytorch(n)
     result = interleaved(candidates, rounds)
     micro_status = "absent"
     if micrograd:
@@ -125,19 +133,26 @@ def bytes_per_node(n):
     return peak / (3 * n)
 
 
-def bench_tensor_mlp(sizes, rounds, repeat):
+def bench_tensor_mlp(sizes, rounds, repeat, torch):
     X, y, weights = tensor_mlp.setup(*sizes)
     engine_step, engine_params = tensor_mlp.engine(X, y, weights)
     reference_step, reference_params = tensor_mlp.reference(X, y, weights)
+    steps = {"reference": reference_step, "gategrad": engine_step}
+    if torch:
+        torch_step, torch_params = tensor_mlp.pytorch(X, y, weights)
+        steps["pytorch"] = torch_step
     for _ in range(2):
-        assert abs(engine_step() - reference_step()) < 1e-10
+        losses = {name: step() for name, step in steps.items()}
+        assert all(abs(v - losses["reference"]) < 1e-10 for v in losses.values()), losses
     for p, q in zip(engine_params, reference_params):
         assert np.allclose(p.data, q, atol=1e-10)
+    if torch:
+        for p, q in zip(torch_params, reference_params):
+            assert np.allclose(p.detach().numpy(), q, atol=1e-10)
 
     def many(step):
         return lambda: [step() for _ in range(repeat)]
-    times, ratios = interleaved({"reference": many(reference_step),
-                                 "gategrad": many(engine_step)}, rounds)
+    times, ratios = interleaved({name: many(step) for name, step in steps.items()}, rounds)
     return {k: v / repeat for k, v in times.items()}, ratios
 
 
@@ -153,7 +168,9 @@ def main():
     except (AttributeError, OSError):
         pass
     rounds = 3 if args.quick else 11
-    micrograd = _has_micrograd()
+    micrograd, torch = _has("micrograd"), _has("torch")
+    if torch:
+        _torch_one_thread()
     lines = [f"# Benchmark results ({'quick' if args.quick else 'full'} run)", "",
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
              f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
@@ -170,29 +187,34 @@ def main():
         lines.append("| micrograd | absent (not installed) | |")
     lines += ["", "## (b) Scalar chain y = relu(y * 1.0001 + 0.0001): build + backward", "",
               "| steps | plain floats ms | gategrad ms | ratio | ratio with Python's cyclic "
-              "GC off | bytes per recorded node | micrograd |",
-              "| --- | --- | --- | --- | --- | --- | --- |"]
+              "GC off | bytes per recorded node | PyTorch eager ratio | micrograd |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     sizes, engine_times = [], []
     for n in ([10**3, 10**4] if args.quick else [10**3, 10**4, 10**5, 10**6]):
         (times, ratios), micro = bench_chain(n, rounds if n < 10**6 else max(3, rounds // 2),
-                                             micrograd)
+                                             micrograd, torch)
+        torch_ratio = (f"{ratios['pytorch']:.1f}x" if "pytorch" in ratios else
+                       "not run at 10^6" if torch else "absent (not installed)")
         memory = bytes_per_node(min(n, 10**5))
         sizes.append(n)
         engine_times.append(times["gategrad"])
         lines.append(f"| {n:,} | {times['reference'] * 1e3:.2f} | {times['gategrad'] * 1e3:.1f} "
                      f"| {ratios['gategrad']:.1f}x | {ratios['gategrad, gc off']:.1f}x | "
-                     f"{memory:.0f} | {micro} |")
+                     f"{memory:.0f} | {torch_ratio} | {micro} |")
     exponent = np.polyfit(np.log(sizes), np.log(engine_times), 1)[0]
     lines += ["", f"Log-log slope of gategrad's time against the number of steps: "
               f"{exponent:.3f} (1 is linear)."]
     lines += ["", "## (c) Tensor MLP training step: sigmoid hidden layer, softmax "
               "cross-entropy, SGD", "", "| network / batch | numpy us per step | gategrad us "
-              "per step | ratio |", "| --- | --- | --- | --- |"]
+              "per step | ratio | PyTorch eager us per step | PyTorch ratio |",
+              "| --- | --- | --- | --- | --- | --- |"]
     for sizes, repeat in [((64, 100, 10, 10), 200), ((784, 100, 10, 128), 20)]:
-        times, ratios = bench_tensor_mlp(sizes, rounds, repeat if not args.quick else 5)
+        times, ratios = bench_tensor_mlp(sizes, rounds, repeat if not args.quick else 5, torch)
+        peer = (f"{times['pytorch'] * 1e6:.0f} | {ratios['pytorch']:.2f}x" if torch else
+                "absent (not installed) |")
         lines.append(f"| {'-'.join(map(str, sizes[:3]))} / {sizes[3]} | "
                      f"{times['reference'] * 1e6:.0f} | {times['gategrad'] * 1e6:.0f} | "
-                     f"{ratios['gategrad']:.2f}x |")
+                     f"{ratios['gategrad']:.2f}x | {peer} |")
     text = "\n".join(lines) + "\n"
     Path(args.out).write_text(text)
     print(text)

@@ -61,3 +61,23 @@ def reference(X, y, weights):
         b2 -= LR * db2
         return float(loss)
     return step, params
+
+
+def pytorch(X, y, weights):
+    """The same step with PyTorch eager in float64 (autograd, F.cross_entropy, in-place SGD)."""
+    import torch
+    import torch.nn.functional as F
+    params = [torch.tensor(w, requires_grad=True) for w in weights]
+    W1, b1, W2, b2 = params
+    X, y = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step():
+        loss = F.cross_entropy(torch.sigmoid(X @ W1 + b1) @ W2 + b2, y)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= LR * p.grad
+        return loss.item()
+    return step, params
