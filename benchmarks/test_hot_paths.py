@@ -1,0 +1,65 @@
+"""pytest-benchmark entries for the engine's hot paths, so a regression in per-op overhead shows
+in one command:
+
+    python -m pytest benchmarks/test_hot_paths.py --benchmark-columns=min,median,ops
+
+(not part of `make test`: speed lives here, never in timed tests). Each entry also checks its
+result, so a fast wrong answer fails.
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import chain  # noqa: E402
+import tensor_mlp  # noqa: E402
+from autograd import Scalar, Tensor  # noqa: E402
+
+
+def test_scalar_op_overhead(benchmark):
+    """Recording 3,000 Scalar ops (mul, add, relu): the forward cost per node."""
+    def record():
+        y = Scalar(0.5)
+        for _ in range(1000):
+            y = (y * 1.0001 + 0.0001).relu()
+        return y
+    assert benchmark(record).data == pytest.approx(_forward(1000))
+
+
+def _forward(n):
+    y = 0.5
+    for _ in range(n):
+        y = max(y * 1.0001 + 0.0001, 0.0)
+    return y
+
+
+def test_scalar_chain_build_and_backward(benchmark):
+    """Build and backpropagate a 10^4-step chain: 3 * 10^4 nodes."""
+    assert benchmark(chain.engine, 10_000) == pytest.approx(chain.reference(10_000))
+
+
+def test_tensor_op_overhead(benchmark):
+    """Ten small Tensor ops and their backward pass: the fixed cost per op and per rule."""
+    w = Tensor(np.ones(4), requires_grad=True)
+
+    def step():
+        y = w
+        for _ in range(5):
+            y = (y * 1.5).tanh()
+        y.sum().backward()
+        return w.grad
+    assert np.all(np.isfinite(benchmark(step)))
+
+
+@pytest.mark.parametrize("sizes", [(64, 100, 10, 10), (784, 100, 10, 128)])
+def test_tensor_mlp_step(benchmark, sizes):
+    """One SGD step of a sigmoid MLP with softmax cross-entropy (W3 of the benchmark suite)."""
+    X, y, weights = tensor_mlp.setup(*sizes)
+    step, _ = tensor_mlp.engine(X, y, weights)
+    reference, _ = tensor_mlp.reference(X, y, weights)
+    assert step() == pytest.approx(reference())
+    benchmark(step)
