@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import chain  # noqa: E402
+import pipeline  # noqa: E402
 import scalar_mlp  # noqa: E402
 import tensor_mlp  # noqa: E402
 
@@ -156,6 +157,30 @@ def bench_tensor_mlp(sizes, rounds, repeat, torch):
     return {k: v / repeat for k, v in times.items()}, ratios
 
 
+def peak_memory(function):
+    """Peak traced memory (Python objects and numpy buffers) of one call, in bytes."""
+    gc.collect()
+    tracemalloc.start()
+    function()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def bench_pipeline(rounds, torch, n):
+    x, w, b = pipeline.setup(n)
+    expected = pipeline.reference(x, w, b)
+    candidates = {"reference": lambda: pipeline.reference(x, w, b),
+                  "gategrad": lambda: pipeline.engine(x, w, b)}
+    if torch:
+        candidates["pytorch"] = lambda: pipeline.pytorch(x, w, b)
+    for name, function in candidates.items():
+        assert np.allclose(function(), expected, rtol=1e-9), name
+    times, ratios = interleaved(candidates, rounds)
+    memory = {name: peak_memory(candidates[name]) for name in ("reference", "gategrad")}
+    return times, ratios, memory
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
@@ -215,6 +240,17 @@ def main():
         lines.append(f"| {'-'.join(map(str, sizes[:3]))} / {sizes[3]} | "
                      f"{times['reference'] * 1e6:.0f} | {times['gategrad'] * 1e6:.0f} | "
                      f"{ratios['gategrad']:.2f}x | {peer} |")
+    n = 10**5 if args.quick else 10**6
+    times, ratios, memory = bench_pipeline(rounds, torch, n)
+    peer = f"{ratios['pytorch']:.2f}x" if torch else "absent (not installed)"
+    lines += ["", f"## (d) Elementwise pipeline sum(sigmoid(exp(log(x) * w) + b)), {n:,} float64 "
+              f"values, forward + backward", "",
+              "| numpy ms | gategrad ms | time ratio | numpy peak MB | gategrad peak MB | "
+              "memory ratio | PyTorch eager ratio |", "| --- | --- | --- | --- | --- | --- | --- |",
+              f"| {times['reference'] * 1e3:.1f} | {times['gategrad'] * 1e3:.1f} | "
+              f"{ratios['gategrad']:.2f}x | {memory['reference'] / 1e6:.1f} | "
+              f"{memory['gategrad'] / 1e6:.1f} | {memory['gategrad'] / memory['reference']:.2f}x "
+              f"| {peer} |"]
     text = "\n".join(lines) + "\n"
     Path(args.out).write_text(text)
     print(text)
