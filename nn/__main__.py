@@ -2,7 +2,7 @@
 
 By default: a 64-30-10 sigmoid network on the bundled 8x8 digits, cross-entropy, mini-batch SGD;
 it prints the test accuracy and writes a loss curve (PNG) and a diagram of the model's graph
-(SVG, with Graphviz) into --out.
+(SVG, with Graphviz) and the trained parameters (model.npz) into --out.
 """
 
 import argparse
@@ -69,9 +69,21 @@ def main(argv=None):
     except ValueError:
         parser.error(f"--hidden must be comma-separated sizes such as 30 or 100,30; got "
                      f"{args.hidden!r}")
-    if any(n < 1 for n in hidden) or args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
-        parser.error("sizes, --epochs and --batch-size must be positive and --lr above 0")
-    (X_train, y_train), (X_test, y_test) = _load(args, parser)
+    problems = [f"{flag} must be {rule}, got {value}" for flag, value, ok, rule in [
+        ("--hidden", args.hidden, all(n >= 1 for n in hidden), "sizes of at least 1"),
+        ("--epochs", args.epochs, args.epochs >= 1, "at least 1"),
+        ("--batch-size", args.batch_size, args.batch_size >= 1, "at least 1"),
+        ("--lr", args.lr, args.lr > 0, "above 0"),
+        ("--momentum", args.momentum, args.momentum >= 0, "at least 0")] if not ok]
+    if problems:
+        parser.error("; ".join(problems))
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        parser.error(f"--out {out} is a file; give a directory for the outputs")
+    try:
+        (X_train, y_train), (X_test, y_test) = _load(args, parser)
+    except ValueError as error:  # a malformed or missing IDX file
+        parser.error(str(error))
     classes = int(max(y_train.max(), y_test.max())) + 1
     if args.loss == "bce_with_logits" and classes != 2:
         parser.error(f"--loss bce_with_logits needs two classes; {args.dataset} has {classes}")
@@ -91,11 +103,11 @@ def main(argv=None):
                   quiet=args.quiet)
     test_loss, test_accuracy = evaluate(model, loss_fn, (X_test, y_test))
     print(f"test accuracy: {test_accuracy:.4f}  (test loss {test_loss:.4f})")
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     curve = _plot_history(history, out / "loss_curve.png", f"{model!r} on {args.dataset}")
-    diagram = _draw_model(model, loss_fn, X_train[:2], y_train[:2], out / "model_graph")
-    print(f"wrote {curve} and {diagram}")
+    diagram = _draw_model(model, loss_fn, X_train[:2], y_train[:2], out / "model_graph.svg")
+    model.save(out / "model.npz")
+    print(f"wrote {curve}, {diagram} and {out / 'model.npz'}")
     return 0
 
 
@@ -122,15 +134,17 @@ def _plot_history(history, path, title):
     return path
 
 
-def _draw_model(model, loss_fn, X, y, stem):
+def _draw_model(model, loss_fn, X, y, path):
+    """Draw the graph of the loss on a small batch, one box per layer, with fresh gradients."""
     import autograd
     from autograd import Tensor
 
     outputs = model(Tensor(X))
     loss = loss_fn(outputs, y.reshape(-1, 1).astype(float) if outputs.shape[1] == 1 else y)
+    model.zero_grad()  # the diagram shows this batch's gradients, not the last training step's
     loss.backward()
-    graph = autograd.draw(loss, model=model)
-    return graph.render(str(stem), format="svg", cleanup=True)
+    path.write_bytes(autograd.draw(loss, model=model).pipe(format="svg"))
+    return path
 
 
 if __name__ == "__main__":

@@ -64,8 +64,9 @@ class Linear(Module):
             return x @ self.weight + self.bias
         if len(x) != self.n_in:
             raise ValueError(f"{self!r}: expected {self.n_in} inputs, got {len(x)}")
-        return [sum((x[i] * self.weight[i][j] for i in range(self.n_in)), self.bias[j])
-                for j in range(self.n_out)]
+        # z_j = x_1 w_1j + x_2 w_2j + ... + b_j, in the order a course draws it
+        return [sum((x[i] * self.weight[i][j] for i in range(1, self.n_in)),
+                    x[0] * self.weight[0][j]) + self.bias[j] for j in range(self.n_out)]
 
     def __repr__(self):
         return f"Linear({self.n_in} -> {self.n_out})"

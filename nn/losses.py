@@ -193,8 +193,8 @@ def _distribution(p, name, what):
 
 def _plogq(p, q):
     """p log q elementwise, with 0 log q = 0 (the convention of information theory)."""
-    zero = (np.asarray(p.data) == 0)
-    return p * (q + zero).log() if isinstance(q, Tensor) else p * np.log(q + zero)
+    zero = (p.data == 0)
+    return p * (q + zero).log()
 
 
 def entropy(p, base=math.e, reduction="mean"):

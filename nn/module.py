@@ -1,5 +1,9 @@
 """Module: the base of layers and networks; finds its parameters by walking its attributes."""
 
+import os
+import zipfile
+from pathlib import Path
+
 import numpy as np
 
 from autograd import Scalar, Tensor
@@ -28,10 +32,14 @@ class Module:
             stack[:0] = children
 
     def named_parameters(self):
-        """(dotted name, parameter) for every parameter, e.g. ("layers.0.weight", Tensor)."""
+        """(dotted name, parameter) for every parameter, e.g. ("layers.0.weight", Tensor).
+        A parameter shared by several modules is listed once, under its first name."""
+        seen = set()
         for module_name, module in self.named_modules():
             for key, value in _walk(module):
-                if isinstance(value, (Tensor, Scalar)) and value.requires_grad:
+                if isinstance(value, (Tensor, Scalar)) and value.requires_grad \
+                        and id(value) not in seen:
+                    seen.add(id(value))
                     yield (f"{module_name}.{key}" if module_name else key), value
 
     def parameters(self):
@@ -47,29 +55,43 @@ class Module:
                 p.zero_grad()
 
     def save(self, path):
-        """Write the parameters to a `.npz` file (numpy's format, no pickle)."""
+        """Write the parameters to a `.npz` file (numpy's format, no pickle), named as in
+        `named_parameters()`. The file is written whole or not at all: it goes to a partial
+        file beside `path` first, which then replaces `path`."""
+        path = Path(path)
         arrays = {name: np.asarray(p.data, dtype=np.float64 if isinstance(p, Scalar) else None)
                   for name, p in self.named_parameters()}
-        with open(path, "wb") as file:
-            np.savez(file, **arrays)
+        if not path.parent.is_dir():
+            raise FileNotFoundError(f"save {path}: the directory {path.parent} does not exist")
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        file = open(partial, "xb")  # "x": never clobbers a file of the same name
+        try:
+            with file:
+                np.savez(file, **arrays)
+            os.replace(partial, path)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
 
     def load(self, path):
         """Read parameters written by `save`. Names and shapes must match this module's; on any
         mismatch a ValueError lists the differences and the module is left unchanged."""
-        with np.load(path, allow_pickle=False) as stored:
-            arrays = {name: stored[name] for name in stored.files}
+        arrays = _read_npz(path)
         mine = dict(self.named_parameters())
         problems = [f"missing in the file: {name}" for name in mine if name not in arrays]
         problems += [f"not in this model: {name}" for name in arrays if name not in mine]
         problems += [f"{name}: the file has shape {arrays[name].shape}, the model "
                      f"{np.shape(p.data)}" for name, p in mine.items()
                      if name in arrays and arrays[name].shape != np.shape(p.data)]
+        problems += [f"{name}: the file holds {arrays[name].dtype} values, not numbers"
+                     for name in mine if name in arrays and arrays[name].dtype.kind not in "biuf"]
         if problems:
             raise ValueError(f"load {path}: the parameters do not match this model; nothing was "
                              f"loaded:\n  " + "\n  ".join(problems))
-        for name, p in mine.items():
-            p.data = float(arrays[name]) if isinstance(p, Scalar) else \
-                arrays[name].astype(p.data.dtype)
+        new = {name: float(arrays[name]) if isinstance(p, Scalar) else
+               arrays[name].astype(p.data.dtype) for name, p in mine.items()}
+        for name, p in mine.items():  # only now, when every array is ready
+            p.data = new[name]
 
     def __repr__(self):
         children = [f"  ({name}): {module!r}".replace("\n", "\n  ")
@@ -92,3 +114,18 @@ def _walk(module):
                     yield name, item
         else:
             yield key, value
+
+
+def _read_npz(path):
+    """{name: array} from an .npz file, never unpickling; a clear error for anything else."""
+    try:
+        stored = np.load(path, allow_pickle=False)
+        if not isinstance(stored, np.lib.npyio.NpzFile):
+            raise ValueError("it holds a single array, not named parameters")
+        with stored:
+            return {name: stored[name] for name in stored.files}
+    except FileNotFoundError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"load {path}: not a parameters file written by Module.save (an .npz "
+                         f"of numeric arrays, read without pickle): {error}") from error

@@ -1,5 +1,7 @@
 """Stochastic gradient descent with momentum and weight decay."""
 
+import numbers
+
 from autograd import Scalar, Tensor
 
 
@@ -16,7 +18,7 @@ class SGD:
                 raise TypeError(f"SGD: every parameter must be a Tensor or Scalar with "
                                 f"requires_grad=True, got {p!r:.60}")
         for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
-            if not value >= 0:
+            if not isinstance(value, numbers.Real) or not value >= 0:
                 raise ValueError(f"SGD: {name} must be a number >= 0, got {value!r}")
         self.lr, self.momentum, self.weight_decay = float(lr), float(momentum), float(weight_decay)
         self.velocity = [None] * len(self.params)

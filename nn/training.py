@@ -9,9 +9,12 @@ from .data import batches
 
 def accuracy(outputs, labels, threshold=0.0):
     """The fraction of correct predictions: argmax over classes for (N, C) outputs; for a single
-    output per sample, output > threshold predicts class 1."""
+    output per sample, output > threshold predicts class 1. Labels are class indices, or
+    one-hot / probability rows of shape (N, C) (their argmax is the class)."""
     outputs = np.asarray(outputs.data if isinstance(outputs, Tensor) else outputs)
     labels = np.asarray(labels)
+    if labels.ndim == 2 and labels.shape[1] > 1:
+        labels = labels.argmax(axis=1)
     if outputs.ndim == 2 and outputs.shape[1] > 1:
         predicted = outputs.argmax(axis=1)
     else:

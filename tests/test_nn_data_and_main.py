@@ -1,6 +1,7 @@
 """Data sets, the IDX reader, mini-batches and the main job end to end."""
 
 import gzip
+import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -53,6 +54,12 @@ def test_make_moons_and_digits():
     assert 0.0 <= X_train.min() and X_train.max() <= 1.0
 
 
+def test_load_digits_names_the_extra_when_scikit_learn_is_missing(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)  # makes the import fail
+    with pytest.raises(ImportError, match=r"pip install 'gategrad\[datasets\]'"):
+        nn.data.load_digits()
+
+
 def test_batches_cover_the_data_once_and_are_seeded():
     X, y = np.arange(10).reshape(10, 1), np.arange(10)
     chunks = list(nn.data.batches(X, y, 4, seed=3))
@@ -78,6 +85,24 @@ def test_the_main_job_runs_end_to_end(tmp_path, capsys):
     texts = {t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")}
     assert "matmul" in texts and "softmax_cross_entropy" in texts
     assert any("Linear(64 -> 30)" in (t or "") for t in texts)
+    trained = nn.MLP([64, 30, 10], rng=1)
+    trained.load(tmp_path / "model.npz")  # the saved parameters fit the default network
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["loss_curve.png", "model.npz",
+                                                          "model_graph.svg"]
+
+
+def test_the_main_job_trains_on_idx_files(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1], 20).astype(np.uint8)
+    images = (rng.uniform(0, 60, size=(40, 4, 4)) + 190 * labels[:, None, None]).astype(np.uint8)
+    (tmp_path / "images.idx").write_bytes(_idx_bytes(images))
+    with gzip.open(tmp_path / "labels.idx.gz", "wb") as file:
+        file.write(_idx_bytes(labels))
+    assert main(["--dataset", "idx", "--idx-images", str(tmp_path / "images.idx"),
+                 "--idx-labels", str(tmp_path / "labels.idx.gz"), "--hidden", "4",
+                 "--epochs", "5", "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert "test accuracy: 1.0000" in capsys.readouterr().out
+    assert (tmp_path / "out" / "model_graph.svg").exists()
 
 
 @pytest.mark.parametrize("dataset, extra", [("moons", ["--hidden", "8,8", "--activation", "relu"]),
@@ -99,3 +124,38 @@ def test_the_main_job_rejects_bad_flags(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["--loss", "bce_with_logits", "--out", str(tmp_path)])
     assert "needs two classes" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--lr", "0", "--momentum", "-1", "--out", str(tmp_path)])
+    assert "--lr must be above 0, got 0.0; --momentum must be at least 0" in \
+        capsys.readouterr().err
+    (tmp_path / "a_file").write_text("mine")
+    with pytest.raises(SystemExit):
+        main(["--out", str(tmp_path / "a_file")])
+    assert "is a file; give a directory" in capsys.readouterr().err
+    assert (tmp_path / "a_file").read_text() == "mine"
+    (tmp_path / "bad.idx").write_bytes(b"\x00\x00\x08\x01\x00\x00\x00\x09" + b"\x01" * 3)
+    with pytest.raises(SystemExit):
+        main(["--dataset", "idx", "--idx-images", str(tmp_path / "bad.idx"), "--idx-labels",
+              str(tmp_path / "bad.idx"), "--out", str(tmp_path)])
+    assert "holds 3; it is truncated" in capsys.readouterr().err
+
+
+def test_parameter_files_that_are_not_ours_get_clear_errors(tmp_path):
+    model = nn.MLP([2, 2, 1], rng=0)
+    before = [p.data.copy() for p in model.parameters()]
+    (tmp_path / "garbage.npz").write_bytes(b"not a zip file at all")
+    np.save(tmp_path / "one.npy", np.zeros(3))
+    arrays = {name: p.data for name, p in model.named_parameters()}
+    np.savez(tmp_path / "text.npz", **{**arrays, "layers.1.bias": np.array(["x"])})
+    for name, message in [("garbage.npz", "not a parameters file written by Module.save"),
+                          ("one.npy", "holds a single array, not named parameters"),
+                          ("text.npz", r"layers.1.bias: the file holds <U1 values")]:
+        with pytest.raises(ValueError, match=message):
+            model.load(tmp_path / name)
+    assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))
+    with pytest.raises(FileNotFoundError, match="the directory .*missing does not exist"):
+        model.save(tmp_path / "missing" / "model.npz")
+    model.save(tmp_path / "model.npz")
+    model.save(tmp_path / "model.npz")  # replaces its own earlier file; no partial file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["garbage.npz", "model.npz",
+                                                          "one.npy", "text.npz"]

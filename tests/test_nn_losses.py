@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import nn
 from autograd import Scalar, Tensor
@@ -33,7 +35,8 @@ def test_kl_divergence_closed_forms():
     p, q = [0.5, 0.25, 0.125, 0.125], [0.25] * 4
     h_p = nn.entropy(p, base=2).item()
     kl = nn.kl_divergence(p, q, base=2).item()
-    cross = -(np.array(p) * np.log2(q)).sum()
+    # H(p, q) through the loss itself: cross-entropy of targets p against logits log q, in bits
+    cross = nn.cross_entropy(Tensor(np.log([q])), np.array([p])).item() / math.log(2)
     assert (h_p, cross, kl) == (pytest.approx(1.75), pytest.approx(2.0), pytest.approx(0.25))
     assert h_p + kl == pytest.approx(cross)  # cross-entropy = entropy + KL
     assert nn.kl_divergence([0.5, 0.5], [1.0, 0.0]).item() == math.inf
@@ -44,8 +47,11 @@ def test_softmax_of_the_course_example_and_its_cross_entropy_gradient():
     w = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     b = Tensor([1.0, 2.0, 3.0])
     logits = x @ w + b
-    np.testing.assert_allclose(logits.softmax().data,
-                               [[3.29320439e-04, 1.79802867e-02, 9.81690393e-01]], rtol=1e-8)
+    expected = [[3.29320439e-04, 1.79802867e-02, 9.81690393e-01]]
+    np.testing.assert_allclose(logits.softmax().data, expected, rtol=1e-8)
+    layer = nn.Linear(2, 3)  # the same numbers through a layer: z = x W + b
+    layer.weight.data, layer.bias.data = w.data.copy(), b.data.copy()
+    np.testing.assert_allclose(layer(x).softmax().data, expected, rtol=1e-8)
 
 
 def test_cross_entropy_gradient_is_softmax_minus_y():
@@ -116,6 +122,15 @@ def test_every_loss_is_gradient_checked(loss, make, reduction):
         assert gradcheck(lambda x: loss(x, target, reduction=reduction), prediction)
 
 
+def test_mse_with_the_half_convention_and_the_scalar_path_are_gradient_checked():
+    x = np.random.default_rng(5).normal(size=(3, 2))
+    assert gradcheck(lambda v: nn.mse(v, np.ones((3, 2)), half=True), x)
+    target = [1.0, 0.0]
+    for loss in (nn.sse, nn.mse, nn.binary_cross_entropy_with_logits):
+        assert gradcheck(lambda a, b, loss=loss: loss([a, b], target), 0.3, -1.2)
+    assert gradcheck(lambda a, b: nn.binary_cross_entropy([a, b], target), 0.3, 0.8)
+
+
 def test_entropy_is_gradient_checked():
     p = np.random.default_rng(4).dirichlet(np.ones(4))
     assert gradcheck(lambda q: nn.entropy(q, base=2), p)
@@ -138,3 +153,53 @@ def test_bad_input_gets_clear_errors():
         nn.mse(Tensor([1.0]), [1.0], reduction="avg")
     with pytest.raises(TypeError, match=r"class labels must be integers"):
         nn.nll_loss(Tensor(np.zeros((2, 2))), np.array([0.5, 1.0]))
+
+
+def distributions(k):
+    """Probability vectors of length k with every entry at least about 1e-3."""
+    return st.lists(st.floats(1e-3, 1.0), min_size=k, max_size=k).map(
+        lambda w: np.array(w) / np.sum(w))
+
+
+@given(st.integers(2, 5).flatmap(lambda k: st.tuples(distributions(k), distributions(k))))
+def test_gibbs_cross_entropy_is_entropy_plus_a_nonnegative_kl(pq):
+    p, q = pq
+    kl = nn.kl_divergence(p, q).item()
+    cross = nn.cross_entropy(Tensor(np.log(q)[None]), p[None]).item()
+    assert kl >= -1e-12
+    assert cross == pytest.approx(nn.entropy(p).item() + kl, abs=1e-9)
+    assert nn.kl_divergence(p, p).item() == pytest.approx(0.0, abs=1e-12)
+
+
+@given(st.lists(st.floats(-15, 15), min_size=1, max_size=6), st.data())
+def test_the_stable_and_the_probability_forms_agree(logits, data):
+    # beyond |z| ~ 20 the probability form loses digits in 1 - sigmoid(z): why logits exist
+    z = np.array(logits)
+    y = np.array(data.draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=len(z),
+                                    max_size=len(z))))
+    stable = nn.binary_cross_entropy_with_logits(Tensor(z), y, reduction="none").data
+    plain = nn.binary_cross_entropy(Tensor(z).sigmoid(), y, reduction="none", eps=1e-300).data
+    np.testing.assert_allclose(stable, plain, rtol=1e-6, atol=1e-12)
+    rows = z.reshape(1, -1)
+    label = int(data.draw(st.integers(0, len(z) - 1)))
+    by_label = nn.cross_entropy(Tensor(rows), np.array([label])).item()
+    by_one_hot = nn.cross_entropy(Tensor(rows), np.eye(len(z))[[label]]).item()
+    by_nll = nn.nll_loss(Tensor(rows).log_softmax(axis=-1), np.array([label])).item()
+    assert by_label == pytest.approx(by_one_hot) == pytest.approx(by_nll)
+
+
+@pytest.mark.parametrize("loss, prediction, target", [
+    (nn.sse, np.array([[1.0, 2.0], [0.5, -1.0]]), np.zeros((2, 2))),
+    (nn.mse, np.array([[1.0, 2.0], [0.5, -1.0]]), np.ones((2, 2))),
+    (nn.binary_cross_entropy, np.array([0.2, 0.9, 0.5]), np.array([0.0, 1.0, 1.0])),
+    (nn.binary_cross_entropy_with_logits, np.array([-2.0, 0.0, 3.0]), np.array([1.0, 0, 1])),
+    (nn.cross_entropy, np.array([[1.0, 2.0, 0.0], [0.0, 0.0, 5.0]]), np.array([2, 0])),
+    (nn.nll_loss, np.log([[0.2, 0.8], [0.6, 0.4]]), np.array([1, 0])),
+    (nn.kl_divergence, np.array([[0.2, 0.8], [0.6, 0.4]]), np.array([[0.5, 0.5], [0.1, 0.9]])),
+])
+def test_reductions_are_the_sum_and_the_mean_of_none(loss, prediction, target):
+    none = loss(Tensor(prediction), target, reduction="none").data
+    assert loss(Tensor(prediction), target, reduction="sum").item() == pytest.approx(none.sum())
+    assert loss(Tensor(prediction), target, reduction="mean").item() == \
+        pytest.approx(none.sum() / none.size)
+    assert getattr(nn.losses, loss.__name__) is loss  # every loss in nn and in nn.losses

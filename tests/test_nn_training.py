@@ -24,19 +24,18 @@ def test_gradient_descent_iterates_of_the_three_point_regression():
 
 
 def _neuron_outputs(w, b, cost, epochs, eta=0.15):
+    """Outputs a = sigmoid(w x + b) of a single neuron with x = 1, target 0, trained by gradient
+    descent on the quadratic cost (a - y)^2 / 2 or the cross-entropy of the probability a."""
     w, b = Scalar(w), Scalar(b)
     outputs = []
     for _ in range(epochs):
         a = (w * 1.0 + b).sigmoid()
         outputs.append(a.data)
-        loss = nn.mse(a, [0.0], half=True) if cost == "quadratic" else \
-            nn.binary_cross_entropy(Tensor([a.data]), [0.0])  # value only; gradient below
+        loss = (nn.mse(a, [0.0], half=True) if cost == "quadratic"
+                else nn.binary_cross_entropy(a, [0.0]))
         w.zero_grad()
         b.zero_grad()
-        if cost == "quadratic":
-            loss.backward()
-        else:
-            nn.binary_cross_entropy_with_logits(w * 1.0 + b, [0.0]).backward()
+        loss.backward()
         w.data -= eta * w.grad
         b.data -= eta * b.grad
     return outputs
@@ -46,7 +45,9 @@ def test_the_saturated_neuron_learns_slowly_under_the_quadratic_cost():
     quadratic = _neuron_outputs(2.0, 2.0, "quadratic", 150)
     cross = _neuron_outputs(2.0, 2.0, "cross_entropy", 150)
     assert quadratic[0] == pytest.approx(0.98, abs=0.005)
-    assert quadratic[149] > 0.5 > 0.1 > cross[149]  # cross-entropy is far ahead
+    # the quadratic cost's gradient carries sigma'(z), tiny at a = 0.98: it barely moves
+    assert quadratic[50] > 0.97 and quadratic[149] > 0.9
+    assert cross[50] < 0.1 and cross[149] < 0.03  # cross-entropy: gradient a - y, fast
     unsaturated = _neuron_outputs(0.6, 0.9, "quadratic", 301)
     assert unsaturated[0] == pytest.approx(0.82, abs=0.005)
     assert unsaturated[300] == pytest.approx(0.09, abs=0.01)
@@ -97,6 +98,19 @@ def test_challenger_logistic_regression_reaches_the_maximum_likelihood_fit():
     assert at_31 > 0.999
 
 
+def test_challenger_logistic_regression_trained_by_fit_and_sgd():
+    temperature, distress = nn.data.load_challenger()
+    centred = ((temperature - 70.0) / 10.0).reshape(-1, 1)
+    expected = _irls(np.hstack([np.ones((23, 1)), centred]), distress.astype(float))
+    model = nn.Linear(1, 1, rng=0)
+    history = nn.fit(model, nn.binary_cross_entropy_with_logits,
+                     nn.SGD(model.parameters(), lr=1.0, momentum=0.9), (centred, distress),
+                     epochs=1000, batch_size=23, quiet=True)
+    np.testing.assert_allclose([model.bias.item(), model.weight.item()], expected, rtol=1e-6)
+    assert history["loss"][-1] < history["loss"][0]
+    assert history["accuracy"][-1] == pytest.approx(20 / 23)  # 3 of the 23 launches misfit
+
+
 def test_an_mlp_with_30_sigmoid_units_learns_the_digits():
     train, test = nn.data.load_digits(seed=0)
     model = nn.MLP([64, 30, 10], activation="sigmoid", rng=0)
@@ -132,6 +146,46 @@ def test_module_parameters_names_and_zero_grad():
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())
     assert repr(model.layers[0]) == "Linear(2 -> 3)"
+
+
+def test_a_shared_parameter_is_listed_and_stepped_once():
+    layer = nn.Linear(2, 2, rng=0)
+    model = nn.Module()
+    model.layers = [layer, layer]
+    model.forward = lambda x: layer(layer(x))
+    assert [name for name, _ in model.named_parameters()] == ["layers.0.weight",
+                                                              "layers.0.bias"]
+    assert len(nn.SGD(model.parameters(), lr=0.1).params) == 2
+
+
+def test_a_scalar_neuron_is_built_as_the_course_writes_it():
+    layer = nn.Linear(2, 1, value=Scalar, rng=0)
+    z = layer([Scalar(3.0, label="x1"), Scalar(-1.0, label="x2")])[0]
+    # z = (x1 w11 + x2 w21) + b1: the bias is added last
+    first, bias = z.parents
+    assert bias is layer.bias[0] and bias.label == "b1"
+    products = first.parents
+    assert [[q.label for q in prod.parents] for prod in products] == [["x1", "w11"],
+                                                                      ["x2", "w21"]]
+    assert z.data == pytest.approx(3.0 * layer.weight[0][0].data - layer.weight[1][0].data
+                                   + layer.bias[0].data)
+
+
+def test_accuracy_takes_labels_or_one_hot_rows():
+    outputs = np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 3.0, 1.0]])
+    assert nn.accuracy(outputs, np.array([0, 2, 2])) == pytest.approx(2 / 3)
+    assert nn.accuracy(outputs, np.eye(3)[[0, 2, 2]]) == pytest.approx(2 / 3)
+    assert nn.accuracy(np.array([[0.7], [0.2]]), np.array([1, 1]), threshold=0.5) == 0.5
+
+
+def test_fit_shows_a_progress_bar_unless_quiet(capsys):
+    X, y = nn.data.make_moons(40, seed=0)
+    for quiet in (False, True):
+        model = nn.MLP([2, 4, 2], rng=0)
+        nn.fit(model, nn.cross_entropy, nn.SGD(model.parameters(), lr=0.1), (X, y), epochs=2,
+               batch_size=8, quiet=quiet)
+        shown = capsys.readouterr().err
+        assert ("2/2" in shown and "loss=" in shown) if not quiet else shown == ""
 
 
 def test_linear_initialisation_is_seeded():

@@ -95,6 +95,7 @@ def load_idx(path):
 def batches(X, y, batch_size, shuffle=True, seed=None):
     """Mini-batches (X_b, y_b) covering the data once, shuffled by a seedable generator
     (`seed` may be an int or a numpy Generator, drawn from anew each epoch)."""
+    X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"batches: {len(X)} inputs but {len(y)} targets")
     if int(batch_size) < 1:
