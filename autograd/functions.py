@@ -1,8 +1,12 @@
-"""Functions that accept a Scalar or a Tensor: elementwise maps, the max gate and joining."""
+"""Functions of graph values: elementwise maps, the max gate and joining.
+
+The elementwise maps and `maximum` also take raw numbers and numpy arrays and then compute on
+them directly, so a gradient rule written with them works with and without `create_graph`.
+"""
 
 import numpy as np
 
-from . import ops
+from . import kernels, ops
 from .graph import apply, apply_unary
 from .tensor import Tensor
 from .value import Value
@@ -15,29 +19,46 @@ def _value(x, name):
                     f"wrap numbers with Scalar(...) and arrays with Tensor(...)")
 
 
+def _is_raw(x):
+    """Whether x is raw data (a number or a numpy array), which the functions compute on directly,
+    so that one gradient rule written with them serves raw data and graph values alike."""
+    return isinstance(x, (np.ndarray, np.generic)) or (
+        isinstance(x, (int, float)) and not isinstance(x, bool))
+
+
+def _elementwise(x, name, kernel):
+    if isinstance(x, Value):
+        return getattr(x, name)()
+    if isinstance(x, (np.ndarray, np.generic)):
+        return kernel(x)
+    if _is_raw(x):
+        return kernel(float(x))
+    return _value(x, name)  # raises the TypeError
+
+
 def exp(x):
-    """e ** x, elementwise."""
-    return _value(x, "exp").exp()
+    """e ** x, elementwise; a Scalar or Tensor gives a graph value, a number or array raw data."""
+    return _elementwise(x, "exp", kernels.exp)
 
 
 def log(x):
     """Natural logarithm, elementwise (nan below 0 and -inf at 0, as numpy)."""
-    return _value(x, "log").log()
+    return _elementwise(x, "log", kernels.log)
 
 
 def sigmoid(x):
     """Logistic function 1 / (1 + e^-x), elementwise and stable for large |x|."""
-    return _value(x, "sigmoid").sigmoid()
+    return _elementwise(x, "sigmoid", kernels.sigmoid)
 
 
 def tanh(x):
     """Hyperbolic tangent, elementwise."""
-    return _value(x, "tanh").tanh()
+    return _elementwise(x, "tanh", kernels.tanh)
 
 
 def relu(x):
     """max(x, 0), elementwise."""
-    return _value(x, "relu").relu()
+    return _elementwise(x, "relu", kernels.relu)
 
 
 def maximum(x, y):
@@ -45,6 +66,10 @@ def maximum(x, y):
     evenly on a tie. Either argument may be a constant."""
     if isinstance(x, Value):
         return x.maximum(y)
+    if _is_raw(x) and _is_raw(y):
+        both_floats = not isinstance(x, (np.ndarray, np.generic)) and \
+            not isinstance(y, (np.ndarray, np.generic))
+        return float(np.maximum(x, y)) if both_floats else np.maximum(x, y)
     return apply(ops.MAXIMUM, (_value(y, "maximum")._lift(x, "maximum"), y))
 
 

@@ -336,7 +336,7 @@ def backward(root, seed, create_graph=False, inputs=None):
         found[id(root)] = seed
     elif root.op is None:
         if targets is None:
-            root.grad = seed if root.grad is None else root.grad + seed
+            root.grad = seed if root.grad is None else _accumulate(root, root.grad, seed)
     else:
         _count_consumers(root, targets, clear_grads=True)
         root.grad = seed
@@ -404,15 +404,21 @@ def _run_rules(root, create_graph, targets, found):
             if targets is not None and (parent.op is None or id(parent) in targets):
                 if id(parent) in targets:
                     key = id(parent)
-                    found[key] = g if key not in found else found[key] + g
+                    found[key] = g if key not in found else _accumulate(parent, found[key], g)
                 continue
             # the fan-out (copy) gate: gradients coming back from several consumers add up
-            parent.grad = g if parent.grad is None else parent.grad + g
+            parent.grad = g if parent.grad is None else _accumulate(parent, parent.grad, g)
             if parent.op is not None:
                 count = parent._pending - 1
                 parent._pending = count
                 if count == 0:  # its last consumer is done: its gradient is complete
                     ready.append(parent)
+
+
+def _accumulate(node, total, g):
+    """total + g, kept of g's kind: numpy turns the sum of two 0-d arrays into a numpy scalar."""
+    total = total + g
+    return total if total.__class__ is g.__class__ else node._fit_grad(total, "accumulate")
 
 
 def _check_rule_result(op, grads, parents):

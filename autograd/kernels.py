@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+ARRAY = (np.ndarray, np.generic)  # numpy scalars (0-d arithmetic gives them) go the array way
 INF = math.inf
 NAN = math.nan
 
@@ -21,7 +22,7 @@ def exp(x):
             return math.exp(x)
         except OverflowError:
             return INF
-    if isinstance(x, np.ndarray):
+    if isinstance(x, ARRAY):
         return np.exp(x)
     return x.exp()
 
@@ -32,7 +33,7 @@ def log(x):
         if x > 0.0:
             return math.log(x)
         return -INF if x == 0.0 else NAN
-    if isinstance(x, np.ndarray):
+    if isinstance(x, ARRAY):
         return np.log(x)
     return x.log()
 
@@ -41,7 +42,7 @@ def tanh(x):
     """Hyperbolic tangent."""
     if type(x) is float:
         return math.tanh(x)
-    if isinstance(x, np.ndarray):
+    if isinstance(x, ARRAY):
         return np.tanh(x)
     return x.tanh()
 
@@ -53,7 +54,7 @@ def sigmoid(x):
             return 1.0 / (1.0 + math.exp(-x))
         e = math.exp(x)
         return e / (1.0 + e)
-    if isinstance(x, np.ndarray):
+    if isinstance(x, ARRAY):
         # exp(-x) overflows to inf for x << 0, and 1 / (1 + inf) = 0 is the right limit (no nan,
         # and tiny results keep their relative precision): only the warning needs silencing
         with np.errstate(over="ignore"):
@@ -65,7 +66,7 @@ def relu(x):
     """max(x, 0)."""
     if type(x) is float:
         return x if x > 0.0 else 0.0
-    if isinstance(x, np.ndarray):
+    if isinstance(x, ARRAY):
         return np.maximum(x, 0)
     return x.relu()
 
@@ -89,7 +90,7 @@ def power(x, c):
             return INF if x == 0.0 else NAN
         except OverflowError:
             return INF if x > 0.0 or c % 2 == 0 else -INF
-    if isinstance(x, np.ndarray):
+    if isinstance(x, ARRAY):
         return np.power(x, c)
     return x ** c
 

@@ -156,6 +156,17 @@ def test_item_of_a_multi_element_tensor():
         Tensor([1.0, 2.0]).item()
 
 
-def test_functions_reject_raw_input_with_a_hint():
-    with pytest.raises(TypeError, match=r"exp: expected a Scalar or a Tensor.*wrap numbers"):
-        autograd.exp(2.0)
+def test_functions_reject_non_numeric_input_with_a_hint():
+    for bad in ("2.0", [1.0, 2.0], None, True):
+        with pytest.raises(TypeError, match=r"exp: expected a Scalar or a Tensor.*wrap numbers"):
+            autograd.exp(bad)
+
+
+def test_functions_compute_raw_numbers_and_arrays_directly():
+    # so that a user's gradient rule written with them works on the raw data backward passes
+    assert autograd.exp(2) == pytest.approx(7.38905609893065) and type(autograd.exp(2)) is float
+    assert autograd.sigmoid(np.array([0.0, 1000.0])).tolist() == [0.5, 1.0]
+    assert autograd.log(np.float64(1.0)) == 0.0
+    assert autograd.relu(-3.0) == 0.0 and autograd.tanh(0.0) == 0.0
+    assert autograd.maximum(1.0, 2.0) == 2.0
+    assert autograd.maximum(np.array([1.0, 5.0]), 2.0).tolist() == [2.0, 5.0]
