@@ -1,22 +1,32 @@
-"""Gradient testing as a public tool: `gradcheck`, `gradgradcheck`, hypothesis strategies for
-values, shapes, op inputs and random expressions, and `assert_gradients_match`.
+"""Gradient testing as a public tool.
 
-`gradcheck` needs only numpy; the strategies need hypothesis (the `test` extra).
+- `gradcheck(f, *inputs)` and `gradgradcheck`: the engine's first and second derivatives
+  against central finite differences (numpy only).
+- Hypothesis strategies: `scalars()`, `tensors()`, `broadcastable_shapes()`, `op_inputs(op)`
+  (valid inputs and parameters for any op of `autograd.OPS`; `register_case` adds one) and
+  `expressions()` (random graphs over the op table, each with a numpy twin).
+- Properties for tests: `assert_gradients_match(f, strategy)`, `assert_op_gradients(op)`,
+  `check_expression(expression, *inputs)`.
+
+The strategies and properties need hypothesis (the `test` extra) and load on first use, so
+`gradcheck` works without it.
 """
 
+import importlib
+
+from .expression import Expression
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
-
-def __getattr__(name):  # the strategies import hypothesis: load them on first use
-    import importlib
-
-    for module_name in ("strategies", "properties"):
-        module = importlib.import_module(f"{__name__}.{module_name}")
-        if name in vars(module):
-            return vars(module)[name]
-    raise AttributeError(f"module 'autograd.testing' has no attribute {name!r}")
+_LAZY = {"scalars": "strategies", "tensors": "strategies", "broadcastable_shapes": "strategies",
+         "expressions": "strategies", "op_inputs": "cases", "register_case": "cases",
+         "assert_gradients_match": "properties", "assert_op_gradients": "properties",
+         "check_expression": "properties"}
 
 
-__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "scalars", "tensors",
-           "broadcastable_shapes", "expressions", "op_inputs", "assert_gradients_match",
-           "Expression"]
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'autograd.testing' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+
+
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "Expression", *_LAZY]

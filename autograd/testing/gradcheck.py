@@ -1,4 +1,8 @@
-"""Gradient checking: the engine's gradients against central finite differences (numpy only)."""
+"""Gradient checking: the engine's gradients against central finite differences (numpy only).
+
+Finite differences are taken on fresh copies of the inputs' data, so nothing the caller holds
+(its values' `.data` or `.grad`) is read back changed or written.
+"""
 
 import numpy as np
 
@@ -11,138 +15,175 @@ class GradcheckError(AssertionError):
     """Analytic and numeric gradients disagree; the message names the input and the element."""
 
 
-def _leaves(inputs):
-    """Fresh float64 leaves for the inputs (numbers become Scalars, arrays Tensors)."""
-    leaves = []
-    for i, x in enumerate(inputs):
-        if isinstance(x, Tensor):
-            if x.dtype != np.float64:
-                raise TypeError(f"gradcheck: input {i} is {x.dtype}; finite differences need "
-                                f"float64 (make it with Tensor(x, dtype=np.float64))")
-            leaves.append(Tensor(x.data, requires_grad=True, label=x.label))
-        elif isinstance(x, Scalar):
-            leaves.append(Scalar(x.data, label=x.label))
-        elif isinstance(x, np.ndarray) and x.dtype != np.float64 and x.dtype.kind == "f":
-            raise TypeError(f"gradcheck: input {i} is {x.dtype}; finite differences need float64")
-        elif isinstance(x, (np.ndarray, list, tuple)):
-            leaves.append(Tensor(x, requires_grad=True))
-        else:
-            leaves.append(Scalar(x))
-    return leaves
+def _leaf(x, i):
+    """A fresh float64 leaf requiring a gradient for input `i` (numbers become Scalars, arrays
+    Tensors); float32 is refused, since finite differences need float64."""
+    if isinstance(x, Scalar):
+        return Scalar(x.data, label=x.label)
+    data, label = (x.data, x.label) if isinstance(x, Tensor) else (x, None)
+    if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind == "f" \
+            and data.dtype != np.float64:
+        raise TypeError(f"gradcheck: input {i} is {data.dtype}; finite differences need float64 "
+                        f"(make it with Tensor(x, dtype=np.float64) or x.astype(np.float64))")
+    if isinstance(x, Tensor) or isinstance(data, (np.ndarray, list, tuple)):
+        return Tensor(data, requires_grad=True, dtype=np.float64, label=label)
+    return Scalar(data)
 
 
-def _output_weights(out, weights):
-    """The output gradient to backpropagate: 1 for a single number, else fixed random weights,
-    so the check is of <w, f(x)> without adding any op to f's graph."""
-    if isinstance(out, Scalar):
-        return 1.0
-    if not isinstance(out, Tensor):
-        raise TypeError(f"gradcheck: f must return a Scalar or a Tensor, got "
-                        f"{type(out).__name__}")
-    return np.ones(out.shape) if out.size == 1 else weights(out.shape)
+def _name(i, leaf):
+    kind = f"a {type(leaf).__name__}"
+    return f"input {i} ({leaf.label}, {kind})" if leaf.label else f"input {i} ({kind})"
 
 
-def _weights_for(seed):
-    cache = {}
+class _Weights:
+    """Fixed random output weights per output shape: a non-scalar f is checked through the
+    number <w, f(x)>, backpropagating w itself, so no op is added to f's graph."""
 
-    def weights(shape):
-        if shape not in cache:
-            cache[shape] = np.random.default_rng(seed).normal(size=shape)
-        return cache[shape]
-    return weights
+    def __init__(self, seed):
+        self.seed, self.cache = seed, {}
+
+    def seed_for(self, out):
+        if isinstance(out, Scalar):
+            return 1.0
+        if not isinstance(out, Tensor):
+            raise TypeError(f"gradcheck: f must return a Scalar or a Tensor, got "
+                            f"{type(out).__name__} {out!r:.40}")
+        if out.dtype != np.float64:
+            raise TypeError(f"gradcheck: f returned a {out.dtype} Tensor; finite differences "
+                            f"need float64 all the way through")
+        if out.size == 1:
+            return np.ones(out.shape)
+        if out.shape not in self.cache:
+            self.cache[out.shape] = np.random.default_rng(self.seed).normal(size=out.shape)
+        return self.cache[out.shape]
+
+    def value(self, f, datas, kinds):
+        """<w, f(x)> for raw input data (each wrapped in a fresh leaf of its kind: leaves
+        require gradients, as in the analytic pass, since f may differentiate inside)."""
+        values = [Scalar(float(d)) if kind is Scalar else Tensor(d, requires_grad=True)
+                  for d, kind in zip(datas, kinds)]
+        with np.errstate(all="ignore"):  # a non-finite result is reported by the caller
+            out = f(*values)
+        return float(np.sum(self.seed_for(out) * np.asarray(out.data)))
 
 
-def _value(f, datas, kinds, weights):
-    # leaves require gradients, as in the analytic pass: f may differentiate inside itself
-    values = [Scalar(float(d)) if kind is Scalar else Tensor(d, requires_grad=True)
-              for d, kind in zip(datas, kinds)]
-    out = f(*values)
-    return float(np.sum(_output_weights(out, weights) * np.asarray(out.data)))
+def _analytic(f, leaves, weights):
+    out = f(*leaves)
+    seed = weights.seed_for(out)
+    if not isinstance(out, Node) or not out.requires_grad:  # f does not depend on its inputs
+        return [np.zeros(np.shape(x.data)) for x in leaves]
+    grads = backward(out, seed, inputs=leaves)
+    return [np.zeros(np.shape(x.data)) if g is None else np.asarray(g, dtype=np.float64)
+            for g, x in zip(grads, leaves)]
 
 
 def gradcheck(f, *inputs, eps=1e-6, atol=1e-6, rtol=1e-5, mode="both", seed=0):
     """Check the gradients of `f` at `inputs` against central finite differences.
 
-    `inputs` are Scalars, float64 Tensors, numbers or float64 arrays; f may return a Scalar or
-    a Tensor of any shape (checked through a fixed random weighting of its elements). `mode`
-    "elementwise" perturbs each element, "directional" moves all inputs along random
-    directions, "both" does both. Raises GradcheckError naming the input, the worst element,
-    the analytic and numeric values and the tolerance; returns True when all agree.
+    `inputs` are Scalars, float64 Tensors, numbers or float64 arrays (float32 is refused);
+    `f` returns a Scalar or a Tensor of any shape (checked through fixed random weights of its
+    elements). `mode` "elementwise" perturbs every element of every input, "directional"
+    moves each input, then all of them, along random directions; "both" does both. A
+    gradient agrees when |analytic - numeric| <= atol + rtol * |numeric|. `seed` fixes the
+    random output weights and directions.
+
+    Returns True, or raises GradcheckError naming the input, the worst element, the analytic
+    and numeric values and the tolerance.
     """
     if mode not in ("both", "elementwise", "directional"):
         raise ValueError(f"gradcheck: mode must be 'both', 'elementwise' or 'directional', "
                          f"got {mode!r}")
-    leaves = _leaves(inputs)
+    if not inputs:
+        raise ValueError("gradcheck: give at least one input to differentiate with respect to")
+    leaves = [_leaf(x, i) for i, x in enumerate(inputs)]
     kinds = [type(x) for x in leaves]
-    weights = _weights_for(seed)
-    out = f(*leaves)
-    seed_grad = _output_weights(out, weights)
-    if not isinstance(out, Node) or not out.requires_grad:
-        analytic = [np.zeros(np.shape(x.data)) for x in leaves]
-    else:
-        analytic = [np.zeros(np.shape(x.data)) if g is None else np.asarray(g, dtype=float)
-                    for g, x in zip(backward(out, seed_grad, inputs=leaves), leaves)]
+    weights = _Weights(seed)
+    analytic = _analytic(f, leaves, weights)
     datas = [np.array(x.data, dtype=np.float64) for x in leaves]
-    names = [f"input {i}" + (f" ({x.label})" if x.label else "") for i, x in enumerate(leaves)]
+    names = [_name(i, x) for i, x in enumerate(leaves)]
+    tolerance = f"tolerance {atol:g} + {rtol:g} * |numeric|"
+
+    def derivative(directions):
+        """Central difference of <w, f> along `directions` (one array per input)."""
+        plus = weights.value(f, [d + eps * v for d, v in zip(datas, directions)], kinds)
+        minus = weights.value(f, [d - eps * v for d, v in zip(datas, directions)], kinds)
+        return (plus - minus) / (2 * eps)
+
     if mode in ("both", "elementwise"):
         for i, data in enumerate(datas):
             numeric = np.zeros_like(data)
             for index in np.ndindex(data.shape):
-                shifted = [d.copy() for d in datas]
-                shifted[i][index] += eps
-                plus = _value(f, shifted, kinds, weights)
-                shifted[i][index] -= 2 * eps
-                minus = _value(f, shifted, kinds, weights)
-                numeric[index] = (plus - minus) / (2 * eps)
-            _compare(analytic[i], numeric, names[i], atol, rtol, "element")
+                directions = [np.zeros_like(d) for d in datas]
+                directions[i][index] = 1.0
+                numeric[index] = derivative(directions)
+            _compare(analytic[i], numeric, names[i], atol, rtol, tolerance)
     if mode in ("both", "directional"):
         rng = np.random.default_rng(seed + 1)
-        for trial in range(3):
-            directions = [rng.normal(size=d.shape) for d in datas]
-            plus = _value(f, [d + eps * v for d, v in zip(datas, directions)], kinds, weights)
-            minus = _value(f, [d - eps * v for d, v in zip(datas, directions)], kinds, weights)
-            numeric = (plus - minus) / (2 * eps)
+        together = [None] if len(datas) > 1 else []
+        for i in [*range(len(datas)), *together]:  # each input alone, then all together
+            directions = [rng.normal(size=d.shape) if i in (None, j) else np.zeros(d.shape)
+                          for j, d in enumerate(datas)]
+            numeric = derivative(directions)
             exact = sum(float(np.sum(a * v)) for a, v in zip(analytic, directions))
             if not abs(exact - numeric) <= atol + rtol * abs(numeric):
+                which = "all inputs" if i is None else names[i]
                 raise GradcheckError(
-                    f"gradcheck: along random direction {trial} the analytic derivative is "
-                    f"{exact:.10g} but finite differences give {numeric:.10g} "
-                    f"(tolerance {atol:g} + {rtol:g} * |numeric|)")
+                    f"gradcheck: the gradient of {which} is wrong along a random direction: "
+                    f"analytic {exact:.10g}, numeric {numeric:.10g} ({tolerance}); "
+                    f"mode='elementwise' names the element")
     return True
 
 
-def _compare(analytic, numeric, name, atol, rtol, what):
-    error = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
-    if np.any(~np.isfinite(analytic) & np.isfinite(numeric)) or np.any(error > 0):
-        worst = np.unravel_index(np.nanargmax(np.where(np.isfinite(error), error, np.inf)),
-                                 error.shape) if error.ndim else ()
-        worst = tuple(int(i) for i in worst)
+def _compare(analytic, numeric, name, atol, rtol, tolerance):
+    """Raise GradcheckError at the worst element where the two gradients disagree."""
+    if not np.all(np.isfinite(numeric)):
+        worst = _index(np.argmax(~np.isfinite(numeric)), numeric.shape)
         raise GradcheckError(
-            f"gradcheck: the gradient of {name} is wrong at {what} {worst}: analytic "
-            f"{np.asarray(analytic)[worst]:.10g}, numeric {np.asarray(numeric)[worst]:.10g} "
-            f"(tolerance {atol:g} + {rtol:g} * |numeric|)")
+            f"gradcheck: finite differences of {name} are not finite at element {worst} "
+            f"(numeric {numeric[worst]}): f is not defined or overflows within eps of the "
+            f"input; choose a point inside f's domain")
+    excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+    excess = np.where(np.isfinite(excess), excess, np.inf)  # a nan/inf gradient is wrong
+    if np.any(excess > 0):
+        worst = _index(np.argmax(excess), excess.shape)
+        raise GradcheckError(
+            f"gradcheck: the gradient of {name} is wrong at element {worst}: analytic "
+            f"{analytic[worst]:.10g}, numeric {numeric[worst]:.10g} ({tolerance})")
 
 
-def gradgradcheck(f, *inputs, eps=1e-5, atol=1e-5, rtol=1e-4, seed=0):
-    """Check second derivatives: the gradients of <grad f, u> (u random and fixed), computed
-    through `create_graph`, against finite differences of the first gradients."""
-    weights = _weights_for(seed)
-    shapes = {}
+def _index(flat, shape):
+    return tuple(int(i) for i in np.unravel_index(flat, shape))
+
+
+def gradgradcheck(f, *inputs, eps=1e-5, atol=1e-5, rtol=1e-4, mode="both", seed=0):
+    """Check second derivatives of `f` at `inputs`: the first gradients are computed with
+    `create_graph=True`, reduced to the number <grad f, u> for fixed random u, and that
+    number's gradients (Hessian-vector products) are checked by `gradcheck` against finite
+    differences of the first gradients. Raises GradcheckError as gradcheck does."""
+    weights = _Weights(seed)
+    directions = {}
 
     def directional_gradient(*leaves):
         out = f(*leaves)
-        seed_grad = _output_weights(out, weights)
+        seed_grad = weights.seed_for(out)
         seed_grad = Scalar(seed_grad, requires_grad=False) if isinstance(out, Scalar) else \
             Tensor(seed_grad)
+        if not out.requires_grad:
+            return leaves[0].sum() * 0.0 if isinstance(out, Tensor) else leaves[0] * 0.0
         grads = backward(out, seed_grad, create_graph=True, inputs=list(leaves))
-        total = None
+        total = leaves[0] * 0.0
+        total = total.sum() if isinstance(total, Tensor) else total
         for i, (g, x) in enumerate(zip(grads, leaves)):
             if g is None:
                 continue
-            u = shapes.setdefault(i, np.random.default_rng(seed + 7 + i).normal(
+            u = directions.setdefault(i, np.random.default_rng(seed + 7 + i).normal(
                 size=np.shape(x.data)))
-            term = (g * u).sum() if isinstance(g, Tensor) else g * float(u)
-            total = term if total is None else total + term
-        return total if total is not None else leaves[0] * 0.0
+            total = total + ((g * u).sum() if isinstance(g, Tensor) else g * float(u))
+        return total
 
-    return gradcheck(directional_gradient, *inputs, eps=eps, atol=atol, rtol=rtol, seed=seed)
+    try:
+        return gradcheck(directional_gradient, *inputs, eps=eps, atol=atol, rtol=rtol,
+                         mode=mode, seed=seed)
+    except GradcheckError as error:
+        raise GradcheckError(f"gradgradcheck (second derivatives, the gradient of "
+                             f"<grad f, u> for random u): {error}") from None

@@ -1,0 +1,191 @@
+"""Mutation checks: for every op of the table, a subtly wrong local-gradient rule is swapped in
+and autograd.testing (the op-table property or gradcheck) must catch it. Every op gets the
+generic mutants (a sign flip, a missing factor, for each input) and every built-in op at least
+one mutant of its own (a transposed matmul gradient, max without routing or splitting, ...)."""
+
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+
+from autograd import OPS
+from autograd.testing import GradcheckError, assert_op_gradients, gradcheck
+from autograd.testing.cases import BUILTIN
+
+EXAMPLES = 150  # generated until the first failure, without shrinking: a caught mutant is fast
+
+
+@contextmanager
+def swapped(op, make_rule):
+    """Swap `make_rule(original rule)` in as the op's rule; restore the original afterwards."""
+    original, rules = op.vjp, op.input_vjps
+    op.vjp = make_rule(original)
+    try:
+        yield
+    finally:
+        op.vjp = original
+        assert op.input_vjps == rules and (rules is not None or op.vjp is original)
+
+
+def changed(position, how):
+    """A mutant changing input `position`'s gradient with `how`, keeping the others right."""
+    def make(original):
+        def wrong(g, out, *inputs, **params):
+            grads = list(original(g, out, *inputs, **params))
+            grads[position] = how(grads[position])
+            return tuple(grads)
+        return wrong
+    return make
+
+
+def replaced(rule):
+    """A mutant replacing the whole rule (tuple form, raw numpy: first order only)."""
+    return lambda original: rule
+
+
+def _spread(g, out, x, axis, keepdims):
+    return OPS["sum"].vjp(g, out, x, axis=axis, keepdims=keepdims)[0]  # g copied to every x
+
+
+def _max_winners(x, out, axis, keepdims, split, first_only=False):
+    expanded = out if keepdims or axis is None else np.expand_dims(out, axis)
+    winners = (x == expanded).astype(float)
+    if first_only:  # argmax routing: the first maximum takes all
+        winners = (np.cumsum(winners, axis=axis) == 1) * winners if axis is not None else \
+            (np.arange(x.size).reshape(x.shape) == np.argmax(x)).astype(float)
+    return winners / winners.sum(axis=axis, keepdims=True) if split else winners
+
+
+def _overwrite_scatter(g, out, x, index):
+    result = np.zeros(x.shape)
+    result[index] = g  # repeated indices overwrite instead of adding up
+    return (result,)
+
+
+def _softmax_rows(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+SPECIFIC = {  # op name -> [(what is wrong, mutant)]
+    "add": [("the second input gets nothing", replaced(lambda g, out, x, y: (g, 0 * g)))],
+    "sub": [("the subtrahend gets +g", replaced(lambda g, out, x, y: (g, g)))],
+    "neg": [("the sign is not flipped", replaced(lambda g, out, x: (g,)))],
+    "mul": [("the mul gate does not swap", replaced(lambda g, out, x, y: (g * x, g * y)))],
+    "div": [("d/dy misses x", replaced(lambda g, out, x, y: (g / y, -g / (y * y))))],
+    "pow": [("the exponent factor is missing",
+             replaced(lambda g, out, x, exponent: (g * x ** (exponent - 1),))),
+            ("the power is not lowered",
+             replaced(lambda g, out, x, exponent: (g * exponent * x ** exponent,)))],
+    "maximum": [("max without routing", replaced(lambda g, out, x, y: (g, g)))],
+    "exp": [("the input instead of the output", replaced(lambda g, out, x: (g * x,)))],
+    "log": [("1/x squared", replaced(lambda g, out, x: (g / (x * x),)))],
+    "sigmoid": [("the factor 1 - out is missing", replaced(lambda g, out, x: (g * out,)))],
+    "tanh": [("out is not squared", replaced(lambda g, out, x: (g * (1 - out),)))],
+    "relu": [("max without routing", replaced(lambda g, out, x: (g + 0 * x,)))],
+    "broadcast_to": [("averaged instead of summed",
+                      replaced(lambda g, out, x, shape: (g * (x.size / g.size),)))],
+    "reshape": [("Fortran order", replaced(lambda g, out, x, shape: (
+        np.reshape(g, x.shape, order="F"),)))],
+    "transpose": [("the permutation is not inverted", replaced(lambda g, out, x, axes: (
+        np.transpose(g, axes).reshape(x.shape),)))],
+    "sum": [("divided by the count (the mean's rule)", changed(0, lambda g: g / g.size))],
+    "mean": [("the factor 1/n is missing (the sum's rule)",
+              replaced(lambda g, out, x, axis, keepdims: (_spread(g, out, x, axis, keepdims),)))],
+    "max": [("max without routing (the sum's rule)",
+             replaced(lambda g, out, x, axis, keepdims: (_spread(g, out, x, axis, keepdims),)))],
+    "matmul": [("dy transposed", changed(1, lambda dy: np.swapaxes(dy, -1, -2).reshape(
+        dy.shape) if dy.ndim > 1 else dy[::-1]))],
+    "getitem": [("repeated indices overwrite instead of adding", replaced(_overwrite_scatter))],
+    "scatter_add": [("the index is ignored", replaced(lambda g, out, x, index, shape: (
+        g.reshape(-1)[:x.size].reshape(x.shape),)))],
+    "concatenate": [("the last piece gets nothing", lambda original: lambda g, out, *xs, axis: (
+        *original(g, out, *xs, axis=axis)[:-1], np.zeros(xs[-1].shape)))],
+    "stack": [("the pieces in reverse order", lambda original: lambda g, out, *xs, axis: tuple(
+        reversed(original(g, out, *xs, axis=axis))))],
+    "logsumexp": [("the softmax is not normalised", replaced(
+        lambda g, out, x, axis, keepdims: (_spread(g, out, x, axis, keepdims) * np.exp(x),)))],
+    "log_softmax": [("the sum over the axis is missing",
+                     replaced(lambda g, out, x, axis: (g - np.exp(out) * g,)))],
+    "softmax": [("only the Jacobian's diagonal",
+                 replaced(lambda g, out, x, axis: (g * out * (1 - out),)))],
+    "softmax_cross_entropy": [("the one-hot label is not subtracted", replaced(
+        lambda g, out, z, labels: (g[:, None] * _softmax_rows(z),)))],
+}
+
+GENERIC = [("sign flip", lambda g: -g), ("missing factor", lambda g: g * 0.5)]
+
+
+def _cases():
+    for name in sorted(OPS):
+        op = OPS[name]
+        for position in range(op.arity or 1):
+            for what, how in GENERIC:
+                yield pytest.param(name, changed(position, how),
+                                   id=f"{name}-{what} of input {position}")
+        for what, mutant in SPECIFIC.get(name, []):
+            yield pytest.param(name, mutant, id=f"{name}-{what}")
+
+
+def test_every_builtin_op_has_a_mutant_of_its_own():
+    assert sorted(BUILTIN - set(SPECIFIC)) == []
+
+
+@pytest.mark.parametrize("name, mutant", list(_cases()))
+def test_the_op_property_catches_a_wrong_rule(name, mutant):
+    op = OPS[name]
+    with swapped(op, mutant), pytest.raises(GradcheckError):
+        assert_op_gradients(op, tensor=True, max_examples=EXAMPLES, shrink=False)
+
+
+def test_a_swapped_rule_is_restored_and_passes_again():
+    op = OPS["mul"]
+    with swapped(op, SPECIFIC["mul"][0][1]):
+        pass
+    assert_op_gradients(op, tensor=True, max_examples=10)
+    assert_op_gradients(op, tensor=False, max_examples=10)
+
+
+def test_a_transposed_matmul_gradient_is_caught():
+    # dx = g @ y instead of g @ y.T: shapes fit only for square y, where the values are wrong
+    # (for other shapes the core rejects the gradient's shape, naming matmul)
+    x, y = np.arange(4.0).reshape(2, 2), np.array([[1.0, 2.0], [3.0, 5.0]])
+    matmul = OPS["matmul"]
+    gradcheck(lambda a, b: a @ b, x, y)
+    transposed = replaced(lambda g, out, a, b: (g @ b, a.T @ g))
+    with swapped(matmul, transposed), pytest.raises(GradcheckError, match="input 0"):
+        gradcheck(lambda a, b: a @ b, x, y)
+    with swapped(matmul, transposed), pytest.raises(ValueError, match="matmul"):
+        gradcheck(lambda a, b: a @ b, np.ones((2, 3)), np.ones((3, 4)))
+
+
+TIES = np.array([[1.0, 1.0, 0.0], [2.0, -1.0, 2.0]])
+
+
+def _max_over_rows(x):
+    return OPS["max"](x, axis=1, keepdims=False)
+
+
+@pytest.mark.parametrize("what, mutant", [
+    ("ties not split", replaced(lambda g, out, x, axis, keepdims: (
+        _spread(g, out, x, axis, keepdims) * _max_winners(x, out, axis, keepdims, False),))),
+    ("only the first maximum", replaced(lambda g, out, x, axis, keepdims: (
+        _spread(g, out, x, axis, keepdims) * _max_winners(x, out, axis, keepdims, True, True),))),
+])
+def test_max_without_splitting_ties_is_caught(what, mutant):
+    # at a two-way tie the central difference of one element is exactly 1/2: the even split
+    assert gradcheck(_max_over_rows, TIES, mode="elementwise")
+    with swapped(OPS["max"], mutant), pytest.raises(GradcheckError, match="element"
+                                                    ):
+        gradcheck(_max_over_rows, TIES, mode="elementwise")
+
+
+@pytest.mark.parametrize("mutant", [
+    replaced(lambda g, out, x, y: (g * (x >= y), g * (y >= x))),  # a tie sends g to both
+    replaced(lambda g, out, x, y: (g * (x >= y), g * (y > x))),   # a tie sends g to x only
+], ids=["both get all", "first gets all"])
+def test_maximum_without_splitting_ties_is_caught(mutant):
+    x, y = np.array([1.0, 2.0, -1.0]), np.array([1.0, 0.0, -1.0])
+    assert gradcheck(lambda a, b: OPS["maximum"](a, b), x, y, mode="elementwise")
+    with swapped(OPS["maximum"], mutant), pytest.raises(GradcheckError, match="element"):
+        gradcheck(lambda a, b: OPS["maximum"](a, b), x, y, mode="elementwise")
