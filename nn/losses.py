@@ -47,10 +47,17 @@ def _constant(target, like, name):
 
 
 def _prediction(pred, name):
-    if isinstance(pred, (Tensor, list)):
+    if isinstance(pred, Tensor):
         return pred
     if isinstance(pred, Scalar):
         return [pred]
+    if isinstance(pred, (list, tuple)):
+        stray = next((p for p in pred if not isinstance(p, Scalar)), None)
+        if stray is None:
+            return list(pred)
+        raise TypeError(f"{name}: predictions given as a list must all be Scalars (the model's "
+                        f"outputs), got a {type(stray).__name__} {stray!r:.30}; plain numbers "
+                        f"have no gradient: compute the predictions with the model")
     raise TypeError(f"{name}: predictions must be a Tensor (or Scalars), got "
                     f"{type(pred).__name__}")
 
@@ -59,7 +66,7 @@ def _squared_errors(pred, target, name):
     pred = _prediction(pred, name)
     target = _constant(target, pred, name)
     if isinstance(pred, list):
-        return [(p - t) * (p - t) for p, t in zip(pred, target)]
+        return [d * d for d in (p - t for p, t in zip(pred, target))]  # one sub node each
     diff = pred - target
     return diff * diff
 

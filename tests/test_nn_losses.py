@@ -153,6 +153,21 @@ def test_bad_input_gets_clear_errors():
         nn.mse(Tensor([1.0]), [1.0], reduction="avg")
     with pytest.raises(TypeError, match=r"class labels must be integers"):
         nn.nll_loss(Tensor(np.zeros((2, 2))), np.array([0.5, 1.0]))
+    with pytest.raises(TypeError, match=r"mse: predictions given as a list must all be Scalars"
+                                        r".*got a float 0.5"):
+        nn.mse([0.5, 0.25], [1.0, 0.0])
+
+
+def test_squared_errors_of_scalars_build_each_difference_once():
+    p, t = Scalar(0.5), 1.0
+    loss = nn.sse([p], [t])
+    assert loss.data == 0.25
+    loss.backward()
+    assert p.grad == -1.0  # 2 (p - t)
+    square = loss if loss.op.name == "mul" else loss.parents[0]
+    while square.op.name != "mul":
+        square = square.parents[0]
+    assert square.parents[0] is square.parents[1]  # d * d: one sub node feeds both wires
 
 
 def distributions(k):
