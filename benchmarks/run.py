@@ -1,259 +1,186 @@
-"""Run the benchmarks: gategrad against hand-written references (and micrograd when installed).
+"""Run the whole benchmark suite: every workload, every installed engine; write the table and plot.
 
-    python benchmarks/run.py            # the full run; writes benchmarks/results.md
-    python benchmarks/run.py --quick    # a short smoke run (fewer rounds, smaller sizes)
-    python benchmarks/run.py --malloc-defaults --out benchmarks/results-malloc-defaults.md
+    python benchmarks/run.py            # the full suite (about 20 minutes); writes
+                                        # benchmarks/results.md, results.png, results.json
+    python benchmarks/run.py --quick    # a smoke run of a minute or two (small sizes, 3 rounds)
 
-Every figure is a median over rounds in which the implementations are timed interleaved; every
-ratio is against the reference measured in the same round. The process pins itself to one core,
-limits every library to one thread, raises glibc's malloc thresholds (so big temporaries are not
-returned to the OS and faulted in again between calls) and checks that all implementations
-compute the same loss and gradients before anything is timed.
+Each engine runs in its own subprocess (benchmarks/worker.py) pinned to one core, on one thread,
+with glibc's malloc thresholds raised; it checks its loss and gradients against the hand-written
+reference and then times both interleaved. Peers come from benchmarks/setup_peers.sh; those not
+installed are reported as absent.
 """
 
+import argparse
+import json
 import os
+import platform
+import subprocess
 import sys
+import time
+from pathlib import Path
 
-_THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
-if os.environ.get("GATEGRAD_BENCH_CHILD") != "1":  # re-run with the environment in place
-    os.environ.update(_THREADS, GATEGRAD_BENCH_CHILD="1")
-    if "--malloc-defaults" in sys.argv:
-        for name in _MALLOC:
-            os.environ.pop(name, None)
-    else:
-        os.environ.update(_MALLOC)
-    os.execv(sys.executable, [sys.executable] + sys.argv)
+import report
 
-import argparse  # noqa: E402
-import gc  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import chain  # noqa: E402
-import pipeline  # noqa: E402
-import scalar_mlp  # noqa: E402
-import tensor_mlp  # noqa: E402
+HERE = Path(__file__).resolve().parent
+VENVS = Path(os.environ.get("GATEGRAD_BENCH_HOME", Path.home() / ".cache" / "gategrad-bench"))
+PYTHONS = {"reference": sys.executable, "gategrad": sys.executable, "micrograd": sys.executable, "pytorch": sys.executable,
+           "mygrad": VENVS / "venv-mygrad/bin/python", "hips-autograd": VENVS / "venv-hips/bin/python",
+           "jax-eager": VENVS / "venv-jax/bin/python", "jax-jit": VENVS / "venv-jax/bin/python"}
+IMPORTS = {"reference": "numpy", "gategrad": "numpy", "micrograd": "micrograd", "pytorch": "torch", "mygrad": "mygrad",
+           "hips-autograd": "autograd", "jax-eager": "jax", "jax-jit": "jax"}
+MODULES = {"w1": "w1_scalar_mlp", "w2": "w2_chain", "w3": "w3_tensor_mlp", "w4": "w4_pipeline",
+           "w5": "w2_chain", "w6": "w3_tensor_mlp"}
+ROUNDS = {"w1": 7, "w2": 9, "w3": 11, "w4": 11, "w5": 9, "w6": 11}
+SLOW_ROUNDS = {("w1", "jax-eager"): 1, ("w1", "mygrad"): 3, ("w1", "micrograd"): 5,
+               ("w1", "hips-autograd"): 5, ("w1", "pytorch"): 5}
+NO_MEMORY_RUN = {("w1", "jax-eager"): "one step takes about 45 s"}
+MALLOC_RAISED = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
+# Memory runs map every buffer above 64 KiB on its own, so the resident set follows live memory.
+MALLOC_MEMORY = {"MALLOC_MMAP_THRESHOLD_": str(1 << 16)}
 
 
-def _has(module):
-    try:
-        __import__(module)
-        return True
-    except ImportError:
+def environment(malloc):
+    """The children's environment: one thread everywhere, the given malloc settings, and
+    OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset together (they slow a current numpy; the kernel
+    actually used is recorded through threadpoolctl)."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
+               JAX_PLATFORMS="cpu", TF_CPP_MIN_LOG_LEVEL="2")
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", *MALLOC_RAISED):
+        env.pop(name, None)
+    env.update(malloc)
+    return env
+
+
+def installed(engine):
+    """Whether the engine's interpreter exists and imports the engine."""
+    python = Path(PYTHONS[engine])
+    if not python.exists():
         return False
+    probe = subprocess.run([str(python), "-c", f"import {IMPORTS[engine]}"], capture_output=True,
+                           cwd="/")  # cwd: not the repo, whose `autograd` is not HIPS autograd
+    return probe.returncode == 0
 
 
-def _torch_one_thread():
-    import torch
-    torch.set_num_threads(1)
+def run_worker(spec, env, timeout):
+    """Run one worker; its parsed result, or an error status for every case."""
+    command = [str(PYTHONS[spec["engine"]]), str(HERE / "worker.py"), json.dumps(spec)]
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout,
+                              cwd="/")
+        line = next((l for l in done.stdout.splitlines() if l.startswith("RESULT ")), None)
+        if line is not None:
+            return json.loads(line[len("RESULT "):])
+        error = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    except subprocess.TimeoutExpired:
+        error = f"timed out after {timeout} s"
+    return {"results": [{"status": f"error: {error[:200]}", "case": c} for c in spec["cases"]]}
 
 
-def _timed(function):
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
+def moons():
+    """micrograd's demo data: scikit-learn's two moons, 100 points, labels -1/+1."""
+    from sklearn.datasets import make_moons
+    X, y = make_moons(n_samples=100, noise=0.1, random_state=1)
+    return X.tolist(), (2.0 * y - 1.0).tolist()
 
 
-def interleaved(candidates, rounds):
-    """{name: median seconds} and {name: median ratio to "reference"} over interleaved rounds."""
-    times = {name: [] for name in candidates}
-    for _ in range(rounds):
-        for name, function in candidates.items():
-            gc.collect()
-            times[name].append(_timed(function))
-    ratios = {name: statistics.median(t / r for t, r in zip(times[name], times["reference"]))
-              for name in candidates}
-    return {name: statistics.median(v) for name, v in times.items()}, ratios
+def memory_cases_of(workload, cases):
+    """Where peak memory is measured: W1, W2 up to 10^5 steps, W3's largest network, W4."""
+    if workload == "w2":
+        return [c for c in cases if c["steps"] <= 10**5]
+    return {"w1": cases, "w3": cases[-1:], "w4": cases}.get(workload, [])
 
 
-def bench_scalar_mlp(rounds, micrograd):
-    X, y, model = scalar_mlp.setup()
-    layers = scalar_mlp.weights_of(model)
-    # the same first step, checked: loss and updated weights agree
-    ref_layers = [([row[:] for row in W], b[:]) for W, b in layers]
-    ref_loss = scalar_mlp.reference_step(X, y, ref_layers)
-    engine_loss = scalar_mlp.engine_step(X, y, model)
-    assert abs(ref_loss - engine_loss) < 1e-9, (ref_loss, engine_loss)
-    for (W, b), (W2, b2) in zip(ref_layers, scalar_mlp.weights_of(model)):
-        assert np.allclose(W, W2, atol=1e-12) and np.allclose(b, b2, atol=1e-12)
-    candidates = {"reference": lambda: scalar_mlp.reference_step(X, y, ref_layers),
-                  "gategrad": lambda: scalar_mlp.engine_step(X, y, model)}
-    if micrograd:
-        micro = scalar_mlp.micrograd_model(scalar_mlp.weights_of(model))
-        assert abs(scalar_mlp.micrograd_step(X, y, micro) -
-                   scalar_mlp.reference_step(X, y, [([r[:] for r in W], b[:]) for W, b in
-                                                   scalar_mlp.weights_of(model)])) < 1e-9
-        candidates["micrograd"] = lambda: scalar_mlp.micrograd_step(X, y, micro)
-    return interleaved(candidates, rounds)
+def plan(args):
+    """The jobs: (kind, workload, engine, spec, environment)."""
+    sys.path.insert(0, str(HERE))
+    import importlib
+    data = moons()
+    timed, memory = environment(MALLOC_RAISED), environment(MALLOC_MEMORY)
+    defaults = environment({})
+    jobs = []
+
+    def spec(workload, engine, cases, mode="time", gc_off=False):
+        rounds = SLOW_ROUNDS.get((workload, engine), ROUNDS[workload])
+        rounds = min(3, rounds) if args.quick else rounds
+        return {"workload": workload, "engine": engine, "cases": cases, "mode": mode,
+                "rounds": rounds, "core": args.core, "repo": str(HERE.parent),
+                "data": data if workload == "w1" else None, "gc_off": gc_off}
+    for workload in args.workloads:
+        module = importlib.import_module(MODULES[workload])
+        cases = module.cases(workload, args.quick)
+        if args.quick:
+            cases = [dict(c, rounds=None) for c in cases]
+        for engine in module.ENGINES:
+            jobs.append(("time", workload, engine, spec(workload, engine, cases), timed))
+        if workload == "w2":
+            for engine in ("gategrad", "micrograd"):
+                jobs.append(("time gc off", workload, engine,
+                             spec(workload, engine, cases, gc_off=True), timed))
+        memory_cases = memory_cases_of(workload, cases)
+        if memory_cases:
+            for engine in ("reference",) + module.ENGINES:
+                if (workload, engine) in NO_MEMORY_RUN:
+                    continue
+                picked = memory_cases
+                if workload == "w2":  # the largest size each engine runs, up to 10^5 steps
+                    fits = [c for c in memory_cases if c["steps"] <= module.MAX_STEPS.get(engine, 0)]
+                    picked = fits[-1:]
+                jobs.append(("memory", workload, engine, spec(workload, engine, picked, "memory"),
+                             memory))
+        if workload in ("w2", "w3", "w4"):
+            small = [c for c in cases if c.get("steps", 0) <= 10**5]
+            jobs.append(("time malloc defaults", workload, "gategrad",
+                         spec(workload, "gategrad", small), defaults))
+    return jobs
 
 
-def _without_gc(function):
-    def run():
-        gc.disable()
-        try:
-            function()
-        finally:
-            gc.enable()
-    return run
-
-
-def bench_chain(n, rounds, micrograd, torch):
-    assert abs(chain.engine(1000) - chain.reference(1000)) < 1e-12
-    candidates = {"reference": lambda: chain.reference(n), "gategrad": lambda: chain.engine(n),
-                  "gategrad, gc off": _without_gc(lambda: chain.engine(n))}
-    if torch and n <= 10**5:  # PyTorch takes about a minute per round at 10^6
-        assert abs(chain.pytorch(1000) - chain.reference(1000)) < 1e-12
-        candidates["pytorch"] = lambda: chain.pytorch(n)
-    result = interleaved(candidates, rounds)
-    micro_status = "absent"
-    if micrograd:
-        try:
-            chain.micrograd(n)
-            micro_status = "ran"
-        except RecursionError:
-            micro_status = "RecursionError"
-    return result, micro_status
-
-
-def bytes_per_node(n):
-    """Peak traced memory of building and backpropagating the chain, per recorded node."""
-    gc.collect()
-    tracemalloc.start()
-    chain.engine(n)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / (3 * n)
-
-
-def bench_tensor_mlp(sizes, rounds, repeat, torch):
-    X, y, weights = tensor_mlp.setup(*sizes)
-    engine_step, engine_params = tensor_mlp.engine(X, y, weights)
-    reference_step, reference_params = tensor_mlp.reference(X, y, weights)
-    steps = {"reference": reference_step, "gategrad": engine_step}
-    if torch:
-        torch_step, torch_params = tensor_mlp.pytorch(X, y, weights)
-        steps["pytorch"] = torch_step
-    for _ in range(2):
-        losses = {name: step() for name, step in steps.items()}
-        assert all(abs(v - losses["reference"]) < 1e-10 for v in losses.values()), losses
-    for p, q in zip(engine_params, reference_params):
-        assert np.allclose(p.data, q, atol=1e-10)
-    if torch:
-        for p, q in zip(torch_params, reference_params):
-            assert np.allclose(p.detach().numpy(), q, atol=1e-10)
-
-    def many(step):
-        return lambda: [step() for _ in range(repeat)]
-    times, ratios = interleaved({name: many(step) for name, step in steps.items()}, rounds)
-    return {k: v / repeat for k, v in times.items()}, ratios
-
-
-def peak_memory(function):
-    """Peak traced memory (Python objects and numpy buffers) of one call, in bytes."""
-    gc.collect()
-    tracemalloc.start()
-    function()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
-
-
-def bench_pipeline(rounds, torch, n):
-    x, w, b = pipeline.setup(n)
-    expected = pipeline.reference(x, w, b)
-    candidates = {"reference": lambda: pipeline.reference(x, w, b),
-                  "gategrad": lambda: pipeline.engine(x, w, b)}
-    if torch:
-        candidates["pytorch"] = lambda: pipeline.pytorch(x, w, b)
-    for name, function in candidates.items():
-        assert np.allclose(function(), expected, rtol=1e-9), name
-    times, ratios = interleaved(candidates, rounds)
-    memory = {name: peak_memory(candidates[name]) for name in ("reference", "gategrad")}
-    return times, ratios, memory
+def summary(case_results):
+    """One line per job for the console: each case's status, ratio or memory."""
+    parts = []
+    for r in case_results:
+        text = r["status"]
+        if r["status"] == "ok" and "times" in r:
+            text = ", ".join(f"{k} {v['ratio']:.2f}x" for k, v in r["times"].items())
+        elif r["status"] == "ok":
+            text = f"{r['memory']['rss_bytes'] / 1e6:.1f} MB RSS"
+        parts.append(f"{r['case']['label']}: {text}")
+    return "; ".join(parts)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
-    parser.add_argument("--malloc-defaults", action="store_true",
-                        help="keep glibc's default malloc thresholds (for comparison)")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results.md"))
+    parser.add_argument("--workloads", default="w1,w2,w3,w4,w5,w6",
+                        help="comma-separated subset of w1..w6 (default: all)")
+    parser.add_argument("--core", type=int, default=max(os.sched_getaffinity(0)),
+                        help="the core every measured process is pinned to")
+    parser.add_argument("--out-dir", default=str(HERE), help="where results.* are written")
     args = parser.parse_args()
-    try:
-        os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
-    except (AttributeError, OSError):
-        pass
-    rounds = 3 if args.quick else 11
-    micrograd, torch = _has("micrograd"), _has("torch")
-    if torch:
-        _torch_one_thread()
-    lines = [f"# Benchmark results ({'quick' if args.quick else 'full'} run)", "",
-             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
-             f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-             f"numpy {np.__version__}, pinned to one core, one thread, glibc malloc thresholds "
-             f"{'at their defaults' if args.malloc_defaults else 'raised to 1 GiB'}, {rounds} "
-             f"interleaved rounds, medians; ratios against the hand-written reference of the "
-             f"same round.", ""]
-
-    times, ratios = bench_scalar_mlp(rounds, micrograd)
-    lines += ["## (a) Scalar MLP step: 2-16-16-1 ReLU, 100 moons points, SVM loss + L2", "",
-              "| implementation | ms per step | ratio to plain floats |", "| --- | --- | --- |"]
-    lines += [f"| {name} | {times[name] * 1e3:.2f} | {ratios[name]:.1f}x |" for name in times]
-    if not micrograd:
-        lines.append("| micrograd | absent (not installed) | |")
-    lines += ["", "## (b) Scalar chain y = relu(y * 1.0001 + 0.0001): build + backward", "",
-              "| steps | plain floats ms | gategrad ms | ratio | ratio with Python's cyclic "
-              "GC off | bytes per recorded node | PyTorch eager ratio | micrograd |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    sizes, engine_times = [], []
-    for n in ([10**3, 10**4] if args.quick else [10**3, 10**4, 10**5, 10**6]):
-        (times, ratios), micro = bench_chain(n, rounds if n < 10**6 else max(3, rounds // 2),
-                                             micrograd, torch)
-        torch_ratio = (f"{ratios['pytorch']:.1f}x" if "pytorch" in ratios else
-                       "not run at 10^6" if torch else "absent (not installed)")
-        memory = bytes_per_node(min(n, 10**5))
-        sizes.append(n)
-        engine_times.append(times["gategrad"])
-        lines.append(f"| {n:,} | {times['reference'] * 1e3:.2f} | {times['gategrad'] * 1e3:.1f} "
-                     f"| {ratios['gategrad']:.1f}x | {ratios['gategrad, gc off']:.1f}x | "
-                     f"{memory:.0f} | {torch_ratio} | {micro} |")
-    exponent = np.polyfit(np.log(sizes), np.log(engine_times), 1)[0]
-    lines += ["", f"Log-log slope of gategrad's time against the number of steps: "
-              f"{exponent:.3f} (1 is linear)."]
-    lines += ["", "## (c) Tensor MLP training step: sigmoid hidden layer, softmax "
-              "cross-entropy, SGD", "", "| network / batch | numpy us per step | gategrad us "
-              "per step | ratio | PyTorch eager us per step | PyTorch ratio |",
-              "| --- | --- | --- | --- | --- | --- |"]
-    for sizes, repeat in [((64, 100, 10, 10), 200), ((784, 100, 10, 128), 20)]:
-        times, ratios = bench_tensor_mlp(sizes, rounds, repeat if not args.quick else 5, torch)
-        peer = (f"{times['pytorch'] * 1e6:.0f} | {ratios['pytorch']:.2f}x" if torch else
-                "absent (not installed) |")
-        lines.append(f"| {'-'.join(map(str, sizes[:3]))} / {sizes[3]} | "
-                     f"{times['reference'] * 1e6:.0f} | {times['gategrad'] * 1e6:.0f} | "
-                     f"{ratios['gategrad']:.2f}x | {peer} |")
-    n = 10**5 if args.quick else 10**6
-    times, ratios, memory = bench_pipeline(rounds, torch, n)
-    peer = f"{ratios['pytorch']:.2f}x" if torch else "absent (not installed)"
-    lines += ["", f"## (d) Elementwise pipeline sum(sigmoid(exp(log(x) * w) + b)), {n:,} float64 "
-              f"values, forward + backward", "",
-              "| numpy ms | gategrad ms | time ratio | numpy peak MB | gategrad peak MB | "
-              "memory ratio | PyTorch eager ratio |", "| --- | --- | --- | --- | --- | --- | --- |",
-              f"| {times['reference'] * 1e3:.1f} | {times['gategrad'] * 1e3:.1f} | "
-              f"{ratios['gategrad']:.2f}x | {memory['reference'] / 1e6:.1f} | "
-              f"{memory['gategrad'] / 1e6:.1f} | {memory['gategrad'] / memory['reference']:.2f}x "
-              f"| {peer} |"]
-    text = "\n".join(lines) + "\n"
-    Path(args.out).write_text(text)
-    print(text)
+    args.workloads = args.workloads.split(",")
+    start = time.time()
+    available = {engine: installed(engine) for engine in PYTHONS}
+    results = []
+    for kind, workload, engine, spec, env in plan(args):
+        if engine != "reference" and not available[engine]:
+            results.append({"kind": kind, "workload": workload, "engine": engine, "absent": True})
+            continue
+        print(f"[{time.time() - start:6.0f} s] {workload} {engine} ({kind})", flush=True)
+        out = run_worker(spec, env, timeout=1800)
+        results.append({"kind": kind, "workload": workload, "engine": engine, **out})
+        print("          " + summary(out["results"]), flush=True)
+    meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(start)),
+            "duration_s": time.time() - start, "quick": args.quick, "core": args.core,
+            "machine": report.machine(), "python": platform.python_version(),
+            "available": available, "rounds": ROUNDS, "slow_rounds":
+                {f"{w} {e}": r for (w, e), r in SLOW_ROUNDS.items()},
+            "malloc_raised": MALLOC_RAISED, "malloc_memory": MALLOC_MEMORY}
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+    failed = report.write(meta, results, out_dir)
+    print((out_dir / "results.md").read_text())
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

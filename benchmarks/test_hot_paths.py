@@ -15,8 +15,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import chain  # noqa: E402
-import tensor_mlp  # noqa: E402
+import w2_chain  # noqa: E402
+import w3_tensor_mlp  # noqa: E402
 from autograd import Scalar, Tensor  # noqa: E402
 
 
@@ -38,8 +38,9 @@ def _forward(n):
 
 
 def test_scalar_chain_build_and_backward(benchmark):
-    """Build and backpropagate a 10^4-step chain: 3 * 10^4 nodes."""
-    assert benchmark(chain.engine, 10_000) == pytest.approx(chain.reference(10_000))
+    """Build and backpropagate a 10^4-step chain: 3 * 10^4 nodes (W2 of the benchmark suite)."""
+    engine, reference = w2_chain.make("gategrad", {"steps": 10_000}), w2_chain.Reference(10_000)
+    assert benchmark(engine.run) == pytest.approx(reference.run())
 
 
 def test_tensor_op_overhead(benchmark):
@@ -55,11 +56,11 @@ def test_tensor_op_overhead(benchmark):
     assert np.all(np.isfinite(benchmark(step)))
 
 
-@pytest.mark.parametrize("sizes", [(64, 100, 10, 10), (784, 100, 10, 128)])
-def test_tensor_mlp_step(benchmark, sizes):
-    """One SGD step of a sigmoid MLP with softmax cross-entropy (W3 of the benchmark suite)."""
-    X, y, weights = tensor_mlp.setup(*sizes)
-    step, _ = tensor_mlp.engine(X, y, weights)
-    reference, _ = tensor_mlp.reference(X, y, weights)
-    assert step() == pytest.approx(reference())
-    benchmark(step)
+@pytest.mark.parametrize("case", w3_tensor_mlp.cases("w3", quick=False)[:2],
+                         ids=lambda case: case["label"])
+def test_tensor_mlp_step(benchmark, case):
+    """One SGD step of a sigmoid MLP with log-softmax cross-entropy (W3 of the benchmark suite);
+    the first step's loss equals the hand-written numpy reference's."""
+    engine, reference = w3_tensor_mlp.make("gategrad", case), w3_tensor_mlp.make("reference", case)
+    assert engine.run() == pytest.approx(reference.run(), rel=1e-12)
+    benchmark(engine.run)

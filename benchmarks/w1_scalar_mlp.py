@@ -1,0 +1,135 @@
+"""W1: micrograd's demo step. A 2-16-16-1 ReLU MLP built from scalar nodes, 100 two-moons points,
+SVM max-margin loss plus 1e-4 L2, one SGD step (forward, backward, update)."""
+
+import numpy as np
+
+import scalar_engines
+
+SIZES, ALPHA, LR = (2, 16, 16, 1), 1e-4, 0.05
+ENGINES = ("gategrad", "micrograd", "pytorch", "mygrad", "hips-autograd", "jax-eager")
+NOT_RUN = {"jax-jit": "jit would compile the unrolled graph of ~60,000 scalar ops; the "
+                      "scalar workloads time eager engines"}
+
+
+def cases(workload, quick):
+    """One case: the demo step (the data come from the caller, made by scikit-learn); a quick
+    run takes the first 10 points only."""
+    points = 10 if quick else 100
+    return [{"label": f"2-16-16-1 ReLU, {points} points", "points": points}]
+
+
+def initial_weights(seed=0):
+    """Flat parameters, layer by layer: W[j][i] (neuron j, input i) row by row, then b."""
+    rng = np.random.default_rng(seed)
+    flat = []
+    for n_in, n_out in zip(SIZES[:-1], SIZES[1:]):
+        flat += rng.uniform(-1, 1, size=n_in * n_out).tolist() + [0.0] * n_out
+    return flat
+
+
+def svm_loss(params, X, y, relu):
+    """The loss written once for every engine: node for node the same graph."""
+    k, scores = 0, []
+    for x in X:
+        a = x
+        for layer, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+            W, b = k, k + n_in * n_out
+            z = []
+            for j in range(n_out):
+                acc = params[b + j]
+                for i in range(n_in):
+                    acc = acc + params[W + j * n_in + i] * a[i]
+                z.append(acc)
+            a = z if layer == len(SIZES) - 2 else [relu(v) for v in z]
+            k = b + n_out
+        scores.append(a[0])
+        k = 0
+    margins = [relu(1.0 + (-t) * s) for t, s in zip(y, scores)]
+    total = margins[0]
+    for m in margins[1:]:
+        total = total + m
+    reg = params[0] * params[0]
+    for p in params[1:]:
+        reg = reg + p * p
+    return total * (1.0 / len(margins)) + ALPHA * reg
+
+
+def reference_loss_and_grads(params, X, y):
+    """The same loss with Python floats and a hand-written backward pass."""
+    layers, k = [], 0
+    for n_in, n_out in zip(SIZES[:-1], SIZES[1:]):
+        layers.append((k, k + n_in * n_out, n_in, n_out))
+        k += n_in * n_out + n_out
+    grads = [2 * ALPHA * p for p in params]
+    loss = ALPHA * sum(p * p for p in params)
+    n = len(X)
+    for x, target in zip(X, y):
+        acts, pres = [x], []
+        for depth, (W, b, n_in, n_out) in enumerate(layers):
+            a = acts[-1]
+            z = [params[b + j] + sum(params[W + j * n_in + i] * a[i] for i in range(n_in))
+                 for j in range(n_out)]
+            pres.append(z)
+            acts.append(z if depth == len(layers) - 1 else [v if v > 0 else 0.0 for v in z])
+        margin = 1.0 - target * acts[-1][0]
+        if margin <= 0:
+            continue
+        loss += margin / n
+        delta = [-target / n]
+        for depth in range(len(layers) - 1, -1, -1):
+            W, b, n_in, n_out = layers[depth]
+            a = acts[depth]
+            for j, d in enumerate(delta):
+                if d:
+                    grads[b + j] += d
+                    row = W + j * n_in
+                    for i in range(n_in):
+                        grads[row + i] += d * a[i]
+            if depth:
+                back = [sum(delta[j] * params[W + j * n_in + i] for j in range(n_out))
+                        for i in range(n_in)]
+                delta = [g if z > 0 else 0.0 for g, z in zip(back, pres[depth - 1])]
+    return loss, grads
+
+
+class Reference:
+    """Hand-written Python floats."""
+
+    def __init__(self, X, y):
+        self.X, self.y, self.params = X, y, initial_weights()
+
+    def check(self):
+        return reference_loss_and_grads(self.params, self.X, self.y)
+
+    def run(self):
+        loss, grads = reference_loss_and_grads(self.params, self.X, self.y)
+        self.params = [p - LR * g for p, g in zip(self.params, grads)]
+        return loss
+
+
+class EngineStep:
+    """One engine through its scalar adapter; the parameters persist across steps."""
+
+    def __init__(self, engine, X, y):
+        self.engine = scalar_engines.make(engine)
+        self.X, self.y = X, y
+        self.params = self.engine.leaves(initial_weights())
+
+    def _loss(self, params):
+        return svm_loss(params, self.X, self.y, self.engine.relu)
+
+    def check(self):
+        out = self.engine.build(self._loss, self.params)
+        return self.engine.value(out), [float(g) for g in self.engine.backward(out, self.params)]
+
+    def run(self):
+        out = self.engine.build(self._loss, self.params)
+        grads = self.engine.backward(out, self.params)
+        self.params = self.engine.update(self.params, grads, LR)
+        return self.engine.value(out)
+
+
+def make(engine, case, data):
+    """The implementation of `engine` for `case`; data = (X, y) with labels -1/+1."""
+    X, y = data[0][:case["points"]], data[1][:case["points"]]
+    return Reference(X, y) if engine == "reference" else EngineStep(engine, X, y)
