@@ -71,6 +71,53 @@ def relu(x):
     return x.relu()
 
 
+def sigmoid_slope_times(g, out):
+    """g * out * (1 - out), the sigmoid's local gradient from its output; on arrays in one
+    buffer (two in-place passes instead of three temporaries)."""
+    if out.__class__ is np.ndarray and out.ndim:  # (0-d arithmetic gives numpy scalars)
+        local = 1.0 - out
+        local *= out
+        local *= g
+        return local
+    return g * out * (1.0 - out)
+
+
+def tanh_slope_times(g, out):
+    """g * (1 - out**2), tanh's local gradient from its output; on arrays in one buffer."""
+    if out.__class__ is np.ndarray and out.ndim:  # (0-d arithmetic gives numpy scalars)
+        local = out * out
+        np.subtract(1.0, local, out=local)
+        local *= g
+        return local
+    return g * (1.0 - out * out)
+
+
+def times_reduced(g, other, this):
+    """The mul gate's gradient for `this`: g * other. When `this` is a raw 0-d array (a scalar
+    factor broadcast over a big array) the sum that undoes the broadcast is taken at once, as
+    one dot product, without a g-sized temporary."""
+    if this.__class__ is np.ndarray and this.ndim == 0 and other.__class__ is np.ndarray \
+            and g.__class__ is np.ndarray and other.shape == g.shape and other.ndim:
+        return np.asarray(np.vdot(g, other), dtype=np.result_type(g, other))
+    return g * other
+
+
+def broadcast_view(g, shape):
+    """A read-only view of array `g` broadcast to `shape` (np.broadcast_to's result, built
+    without its general machinery when g is contiguous: this runs once per reduction rule)."""
+    if not g.flags.c_contiguous or g.ndim > len(shape):
+        return np.broadcast_to(g, shape)
+    lead = len(shape) - g.ndim
+    strides = [0] * lead
+    for size, stride, n in zip(g.shape, g.strides, shape[lead:]):
+        if size != n and size != 1:
+            return np.broadcast_to(g, shape)  # not a broadcast: let numpy raise its error
+        strides.append(stride if size == n else 0)
+    view = np.ndarray(shape, g.dtype, buffer=g, strides=tuple(strides))
+    view.flags.writeable = False
+    return view
+
+
 def divide(x, y):
     """x / y; a float divided by zero gives +-inf or nan, as numpy does."""
     if type(y) is float and y == 0.0 and type(x) is float:

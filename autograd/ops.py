@@ -2,7 +2,8 @@
 
 A rule is a vector-Jacobian product `vjp(g, out, *inputs, **params) -> one gradient per input`:
 `g` is the gradient arriving from above, `out` the forward result, `inputs` the forward inputs.
-Rules are pure: they mutate nothing and never undo broadcasting (the graph core does that once).
+Rules are pure: they mutate nothing they are given and leave undoing broadcasting to the graph core
+(one exception, for speed: the mul gate sums its gradient for a 0-d factor as a dot product).
 They use plain arithmetic and the dispatching helpers of `kernels.py`, so one rule serves a
 Python float, a numpy array and, for higher-order gradients, a graph value (`create_graph=True`).
 
@@ -150,8 +151,8 @@ SUB = register("sub", operator.sub, input_vjps=(
     lambda g, out, x, y: -g))
 NEG = register("neg", operator.neg, input_vjps=(lambda g, out, x: -g,))
 MUL = register("mul", operator.mul, gate="mul swaps", input_vjps=(
-    lambda g, out, x, y: g * y,    # the mul gate swaps its inputs:
-    lambda g, out, x, y: g * x))   # x gets g times y, y gets g times x
+    lambda g, out, x, y: kernels.times_reduced(g, y, x),   # the mul gate swaps its inputs:
+    lambda g, out, x, y: kernels.times_reduced(g, x, y)))  # x gets g times y, y g times x
 DIV = register("div", divide, domain="nonzero", input_vjps=(
     lambda g, out, x, y: divide(g, y),           # d(x/y)/dx = 1/y
     lambda g, out, x, y: -divide(g * out, y)))   # d(x/y)/dy = -x/y**2 = -out/y
@@ -177,8 +178,9 @@ EXP = register("exp", kernels.exp, input_vjps=(lambda g, out, x: g * out,))
 LOG = register("log", kernels.log, domain="positive",
                input_vjps=(lambda g, out, x: divide(g, x),))
 SIGMOID = register("sigmoid", kernels.sigmoid,
-                   input_vjps=(lambda g, out, x: g * out * (1.0 - out),))
-TANH = register("tanh", kernels.tanh, input_vjps=(lambda g, out, x: g * (1.0 - out * out),))
+                   input_vjps=(lambda g, out, x: kernels.sigmoid_slope_times(g, out),))
+TANH = register("tanh", kernels.tanh,  # d tanh = 1 - tanh**2
+                input_vjps=(lambda g, out, x: kernels.tanh_slope_times(g, out),))
 RELU = register("relu", kernels.relu, gate="max routes", input_vjps=(
     lambda g, out, x: g * where_positive(x),))  # a max gate against 0: g passes where x > 0
 
@@ -199,7 +201,7 @@ def _expand(g, shape, axis, keepdims):
         axes = _normalize_axes(axis, len(shape))
         g = g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
     if isinstance(g, np.ndarray):  # raw data: a broadcast view, without recording machinery
-        return np.broadcast_to(g, shape)
+        return kernels.broadcast_view(g, shape)
     return BROADCAST_TO(g, shape=shape)
 
 
@@ -226,8 +228,9 @@ def _mean(x, axis, keepdims):
 
 MEAN = register("mean", _mean,
                 tensor_only=True, input_vjps=(
+                    # the sum gate's copies, each scaled by 1/n (scaled before copying)
                     lambda g, out, x, axis, keepdims:
-                        _expand(g, x.shape, axis, keepdims) * (out.size / x.size),))
+                        _expand(g * (out.size / x.size), x.shape, axis, keepdims),))
 
 
 def _max_vjp(g, out, x, axis, keepdims):
