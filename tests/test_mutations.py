@@ -98,7 +98,7 @@ SPECIFIC = {  # op name -> [(what is wrong, mutant)]
         dy.shape) if dy.ndim > 1 else dy[::-1]))],
     "getitem": [("repeated indices overwrite instead of adding", replaced(_overwrite_scatter))],
     "scatter_add": [("the index is ignored", replaced(lambda g, out, x, index, shape: (
-        g.reshape(-1)[:x.size].reshape(x.shape),)))],
+        np.resize(g, x.shape),)))],  # g's elements in order, repeated when indices repeat
     "concatenate": [("the last piece gets nothing", lambda original: lambda g, out, *xs, axis: (
         *original(g, out, *xs, axis=axis)[:-1], np.zeros(xs[-1].shape)))],
     "stack": [("the pieces in reverse order", lambda original: lambda g, out, *xs, axis: tuple(
