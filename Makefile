@@ -15,5 +15,6 @@ run: install  ## train an MLP on the bundled digits: progress bar, accuracy, los
 test: install  ## the whole test suite, notebooks included
 	$(PYTHON) -m pytest tests --nbmake notebooks -p no:cacheprovider
 
-bench: install  ## the benchmark suite (see benchmarks/README.md)
+bench: install  ## the peers' environments, then the whole benchmark suite (see benchmarks/README.md)
+	PYTHON=$(PYTHON) bash benchmarks/setup_peers.sh
 	$(PYTHON) benchmarks/run.py

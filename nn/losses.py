@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from autograd import OPS, Scalar, Tensor
+from autograd.functions import class_labels
 
 from .layers import elementwise
 
@@ -137,20 +138,7 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
 
 def _labels(target, log_probs, name):
     """Integer class labels for rows of `log_probs`, validated."""
-    target = np.asarray(target.data if isinstance(target, Tensor) else target)
-    n, classes = log_probs.shape[0], log_probs.shape[-1]
-    if target.shape != (n,):
-        raise ValueError(f"{name}: {n} rows of scores need {n} labels, got targets of shape "
-                         f"{target.shape}")
-    if target.dtype.kind == "f" and np.all(target == np.round(target)):
-        target = target.astype(np.intp)
-    if target.dtype.kind not in "iu":
-        raise TypeError(f"{name}: class labels must be integers, got dtype {target.dtype}")
-    if n and (target.astype(np.uint64) >= classes).any():  # negatives wrap to huge values
-        bad = target[(target < 0) | (target >= classes)][0]
-        raise ValueError(f"{name}: label {bad} is out of range for {classes} classes "
-                         f"(0 to {classes - 1})")
-    return target
+    return class_labels(target, log_probs.shape[0], log_probs.shape[-1], name)
 
 
 def nll_loss(log_probs, target, reduction="mean"):

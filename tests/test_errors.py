@@ -170,3 +170,18 @@ def test_functions_compute_raw_numbers_and_arrays_directly():
     assert autograd.relu(-3.0) == 0.0 and autograd.tanh(0.0) == 0.0
     assert autograd.maximum(1.0, 2.0) == 2.0
     assert autograd.maximum(np.array([1.0, 5.0]), 2.0).tolist() == [2.0, 5.0]
+
+
+def test_softmax_cross_entropy_checks_its_labels():
+    logits = Tensor(np.zeros((2, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"softmax_cross_entropy: label -1 is out of range for 3 "
+                                         r"classes \(0 to 2\)"):
+        autograd.softmax_cross_entropy(logits, [0, -1])
+    with pytest.raises(ValueError, match=r"2 rows of scores need 2 labels, got labels of shape "
+                                         r"\(3,\)"):
+        autograd.softmax_cross_entropy(logits, [0, 1, 2])
+    with pytest.raises(TypeError, match=r"softmax_cross_entropy: class labels must be integers, "
+                                        r"got dtype float64"):
+        autograd.softmax_cross_entropy(logits, [0.5, 1.0])
+    # whole-number floats are labels
+    assert autograd.softmax_cross_entropy(logits, [0.0, 2.0]).data == pytest.approx([np.log(3)] * 2)
