@@ -124,7 +124,8 @@ def plan(args):
                     continue
                 picked = memory_cases
                 if workload == "w2":  # the largest size each engine runs, up to 10^5 steps
-                    fits = [c for c in memory_cases if c["steps"] <= module.MAX_STEPS.get(engine, 0)]
+                    limit = module.MAX_MEMORY_STEPS.get(engine, module.MAX_STEPS.get(engine, 0))
+                    fits = [c for c in memory_cases if c["steps"] <= limit]
                     picked = fits[-1:]
                 jobs.append(("memory", workload, engine, spec(workload, engine, picked, "memory"),
                              memory))

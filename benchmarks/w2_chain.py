@@ -14,6 +14,11 @@ NOT_RUN = {"jax-jit": "jit would compile the unrolled chain; the scalar workload
 # Largest size each engine runs in the full suite (per-node cost x rounds within the budget).
 MAX_STEPS = {"reference": 10**6, "gategrad": 10**6, "micrograd": 10**5, "pytorch": 10**5,
              "hips-autograd": 10**5, "mygrad": 10**5, "jax-eager": 10**3}
+# Largest size for the memory run where it is smaller: under tracemalloc micrograd's recursive
+# sort grows quadratically (measured: 10^4 steps 7 s, 3x10^4 steps 106 s; 1,100 B/node at both).
+# MyGrad and HIPS autograd are measured at the same size, to keep the memory runs short (bytes
+# per node do not depend on the length of a chain).
+MAX_MEMORY_STEPS = {"micrograd": 10**4, "mygrad": 10**4, "hips-autograd": 10**4}
 # JAX eager's build grows faster than linearly here (measured: 10^3 steps 3 s, 3x10^3 steps 12 s).
 
 
