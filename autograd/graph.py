@@ -407,7 +407,12 @@ def _run_rules(root, create_graph, targets, found):
                     found[key] = g if key not in found else _accumulate(parent, found[key], g)
                 continue
             # the fan-out (copy) gate: gradients coming back from several consumers add up
-            parent.grad = g if parent.grad is None else _accumulate(parent, parent.grad, g)
+            if parent.grad is None:
+                parent.grad = g
+            else:  # (inlined _accumulate: this line runs for every fan-out)
+                total = parent.grad + g
+                parent.grad = total if total.__class__ is g.__class__ else \
+                    parent._fit_grad(total, "accumulate")
             if parent.op is not None:
                 count = parent._pending - 1
                 parent._pending = count
