@@ -19,21 +19,20 @@ def _value(x, name):
                     f"wrap numbers with Scalar(...) and arrays with Tensor(...)")
 
 
-def _is_raw(x):
-    """Whether x is raw data (a number or a numpy array), which the functions compute on directly,
-    so that one gradient rule written with them serves raw data and graph values alike."""
-    return isinstance(x, (np.ndarray, np.generic)) or (
-        isinstance(x, (int, float)) and not isinstance(x, bool))
+def _raw(x):
+    """x as raw data (a numpy array or scalar as it is, a number as a float), or None."""
+    if isinstance(x, kernels.ARRAY):
+        return x
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return float(x)
+    return None
 
 
 def _elementwise(x, name, kernel):
     if isinstance(x, Value):
         return getattr(x, name)()
-    if isinstance(x, (np.ndarray, np.generic)):
-        return kernel(x)
-    if _is_raw(x):
-        return kernel(float(x))
-    return _value(x, name)  # raises the TypeError
+    raw = _raw(x)
+    return _value(x, name) if raw is None else kernel(raw)  # (_value raises the TypeError)
 
 
 def exp(x):
@@ -66,11 +65,12 @@ def maximum(x, y):
     evenly on a tie. Either argument may be a constant."""
     if isinstance(x, Value):
         return x.maximum(y)
-    if _is_raw(x) and _is_raw(y):
-        both_floats = not isinstance(x, (np.ndarray, np.generic)) and \
-            not isinstance(y, (np.ndarray, np.generic))
-        return float(np.maximum(x, y)) if both_floats else np.maximum(x, y)
-    return apply(ops.MAXIMUM, (_value(y, "maximum")._lift(x, "maximum"), y))
+    if isinstance(y, Value):
+        return apply(ops.MAXIMUM, (y._lift(x, "maximum"), y))
+    raw_x, raw_y = _raw(x), _raw(y)
+    if raw_x is None or raw_y is None:  # neither a graph value nor raw data: name it
+        return _value(x if raw_x is None else y, "maximum")
+    return ops.MAXIMUM.forward(raw_x, raw_y)  # raw data in, raw data out
 
 
 def _tensors(values, name):

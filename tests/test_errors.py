@@ -160,6 +160,8 @@ def test_functions_reject_non_numeric_input_with_a_hint():
     for bad in ("2.0", [1.0, 2.0], None, True):
         with pytest.raises(TypeError, match=r"exp: expected a Scalar or a Tensor.*wrap numbers"):
             autograd.exp(bad)
+    with pytest.raises(TypeError, match=r"maximum: expected a Scalar or a Tensor, got str 'a'"):
+        autograd.maximum("a", 1.0)  # the bad argument is named, not the number beside it
 
 
 def test_functions_compute_raw_numbers_and_arrays_directly():
