@@ -10,8 +10,10 @@ from .functional import grad, hvp
 from .draw import backward_steps, draw
 from .functions import (concatenate, exp, log, maximum, relu, sigmoid, softmax_cross_entropy,
                         stack, tanh)
-from .graph import (backward, detect_anomaly, enable_grad, is_grad_enabled, no_grad, toposort,
-                    unbroadcast)
+from .errors import InPlaceError
+from .graph import backward, gradients, toposort, unbroadcast
+from .modes import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
+                    set_grad_enabled)
 from .ops import OPS, Op, primitive
 from .scalar import Scalar
 from .tensor import Tensor
@@ -19,8 +21,9 @@ from .value import Value
 
 __all__ = [
     "Scalar", "Tensor", "Value", "Op", "OPS", "primitive",
-    "grad", "hvp", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
-    "backward", "toposort", "unbroadcast", "draw", "backward_steps",
+    "grad", "hvp", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "detect_anomaly", "is_anomaly_enabled", "InPlaceError",
+    "backward", "gradients", "toposort", "unbroadcast", "draw", "backward_steps",
     "exp", "log", "sigmoid", "tanh", "relu", "maximum", "concatenate", "stack",
     "softmax_cross_entropy",
 ]

@@ -1,24 +1,34 @@
 """The functional API: `grad(f)` returns a function computing f's gradient; `hvp` follows.
 
-Gradients are computed with `backward(..., inputs=...)`, which touches no `.grad` the caller
-holds. When the argument is itself part of a graph (for instance inside another `grad`), the
-backward pass is recorded, so `grad(grad(f))` gives second derivatives.
+Gradients are computed by `graph.gradients`, which keeps them in its own dicts and touches no
+`.grad` the caller holds. A transform records what it needs whatever the ambient mode: under
+`no_grad()` and inside a gradient rule it still computes the real derivative. When an enclosing
+computation may differentiate the result again (inside another transform, or when an argument
+is a graph value that requires a gradient), the backward pass is recorded, so `grad(grad(f))`
+gives second derivatives, and dependence through closed-over values is seen.
 """
 
 import numbers
 
 import numpy as np
 
-from .graph import backward, is_grad_enabled, new_node
+from . import ops
+from .graph import apply_unary, gradients, new_node
+from .modes import current, enable_grad, restore, set_switches
 from .scalar import Scalar
 from .tensor import Tensor
 from .value import Value
 
 
-def _watch(x, position):
-    """The graph value to differentiate with respect to for argument `x`."""
+def _watch(x, position, traced):
+    """The graph value to differentiate with respect to for argument `x`: always a new one, so
+    that this transform differentiates with respect to its own argument only. A graph value
+    that an enclosing computation differentiates is watched through a new node that depends
+    on it, so the enclosing computation still sees the dependence."""
     if isinstance(x, Value):
-        return x if x.requires_grad else new_node(type(x), x.data, requires_grad=True)
+        if traced and x.requires_grad:
+            return apply_unary(ops.IDENTITY, x)
+        return new_node(type(x), x.data, requires_grad=True)
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return Scalar(x, requires_grad=True)
     if isinstance(x, (np.ndarray, list, tuple)):
@@ -71,26 +81,33 @@ def grad(f, argnums=0):
 
     def gradient(*args, **kwargs):
         # record the backward pass when an enclosing computation may differentiate the result
-        # again: some argument is a graph value that requires a gradient
-        traced = is_grad_enabled() and any(isinstance(a, Value) and a.requires_grad
-                                           for a in (*args, *kwargs.values()))
+        # again: inside another transform, or when an argument is a graph value that requires
+        # a gradient (and recording is on: in a plain rule or under no_grad it is not)
+        switches = current()
+        traced = switches.grad_enabled and (switches.transform_depth > 0 or any(
+            isinstance(a, Value) and a.requires_grad for a in (*args, *kwargs.values())))
         args = list(args)
         originals, watched = [], []
-        for i in positions:
-            if not -len(args) <= i < len(args):
-                raise IndexError(f"grad: argnums {i} but f was called with {len(args)} "
-                                 f"positional arguments")
-            originals.append(args[i])
-            args[i] = _watch(args[i], i)
-            watched.append(args[i])
-        out = _check_output(f(*args, **kwargs))
+        with enable_grad():  # f is recorded whatever the ambient mode
+            for i in positions:
+                if not -len(args) <= i < len(args):
+                    raise IndexError(f"grad: argnums {i} but f was called with {len(args)} "
+                                     f"positional arguments")
+                originals.append(args[i])
+                args[i] = _watch(args[i], i, traced)
+                watched.append(args[i])
+            token = set_switches(transform_depth=switches.transform_depth + 1)
+            try:
+                out = _check_output(f(*args, **kwargs))
+            finally:
+                restore(token)
         if out is None or not out.requires_grad:
             grads = [None] * len(watched)
         else:
             seed = out._seed(None)
             if traced:
                 seed = new_node(type(out), seed)
-            grads = backward(out, seed, create_graph=traced, inputs=watched)
+            grads = gradients(out, seed, watched, create_graph=traced)
         results = [_as_argument_type(g, original, w, traced)
                    for g, original, w in zip(grads, originals, watched)]
         return results[0] if isinstance(argnums, int) else tuple(results)

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import kernels, ops
 from .graph import apply, apply_unary
-from .tensor import Tensor
+from .tensor import Tensor, check_axis
 from .value import Value
 
 
@@ -86,12 +86,17 @@ def _tensors(values, name):
 
 def concatenate(tensors, axis=0):
     """Join tensors along an existing axis (numpy.concatenate / torch.cat)."""
-    return apply(ops.CONCATENATE, _tensors(tensors, "concatenate"), {"axis": int(axis)})
+    tensors = _tensors(tensors, "concatenate")
+    ndim = np.ndim(tensors[0].data if isinstance(tensors[0], Tensor) else tensors[0])
+    return apply(ops.CONCATENATE, tensors, {"axis": check_axis(axis, ndim, "concatenate",
+                                                                 single=True)})
 
 
 def stack(tensors, axis=0):
     """Join tensors of the same shape along a new axis (numpy.stack / torch.stack)."""
-    return apply(ops.STACK, _tensors(tensors, "stack"), {"axis": int(axis)})
+    tensors = _tensors(tensors, "stack")
+    ndim = np.ndim(tensors[0].data if isinstance(tensors[0], Tensor) else tensors[0]) + 1
+    return apply(ops.STACK, tensors, {"axis": check_axis(axis, ndim, "stack", single=True)})
 
 
 def class_labels(labels, n, classes, name):

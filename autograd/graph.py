@@ -4,13 +4,20 @@ This is the only engine code. A node holds its data, its gradient, a pointer to 
 stateless `Op` that made it and its parents (graph values or raw constants). No node holds a
 closure, so a graph has no reference cycles and is freed by reference counting as soon as its
 output is dropped. Nothing here recurses: a chain of a million nodes sorts and backpropagates.
+
+Two walks run the rules, both through `rule_gradients` (the one rule-calling convention):
+`backward` fills `.grad` with consumer counts kept in the nodes (the training hot path), and
+`gradients` (for `grad`, `hvp`, gradcheck) keeps everything in dicts of its own and touches no
+node, so a transform may run inside a rule or inside another transform.
 """
 
 import math
-from contextlib import contextmanager
+import threading
 
 import numpy as np
 
+from .errors import InPlaceError
+from .modes import current, restore, set_switches
 from .ops import Op
 
 
@@ -23,9 +30,12 @@ class _Marker:
     def __repr__(self):
         return self.name
 
+    def __reduce__(self):
+        return self.name  # copies of a marker are the marker itself
 
-_NONE = _Marker("<no input>")     # in _second: the node has at most one input
-_MANY = _Marker("<in a tuple>")   # in _second: _first holds the tuple of all inputs
+
+_NONE = _Marker("_NONE")   # in _second: the node has at most one input
+_MANY = _Marker("_MANY")   # in _second: _first holds the tuple of all inputs
 
 
 class Node:
@@ -36,14 +46,16 @@ class Node:
     or raw constants; `params`: the op's constant parameters (None when it has none);
     `requires_grad`: whether gradients flow to it; `label`: its name in diagrams.
     `_pending` counts, during a backward pass, the consumers that have not yet sent their
-    gradient (zero between passes).
+    gradient (zero between passes; a leaf uses it to mark that the pass has seen it).
+    `_version` is 0 until the value is changed in place through the engine, then the stamp of
+    its latest change; `_epoch` is the stamp that was current when the node was recorded.
 
     The first two inputs live in two slots rather than in a tuple: a tuple per node would be
     a second object for Python's cyclic garbage collector to track and traverse (and 48 bytes).
     """
 
     __slots__ = ("data", "grad", "op", "_first", "_second", "params", "requires_grad", "label",
-                 "_pending", "__weakref__")
+                 "_pending", "_version", "_epoch", "__weakref__")
 
     @property
     def parents(self):
@@ -66,6 +78,8 @@ class Node:
         self.requires_grad = bool(requires_grad)
         self.label = label
         self._pending = 0
+        self._version = 0
+        self._epoch = 0
 
     @property
     def is_leaf(self):
@@ -73,47 +87,57 @@ class Node:
         return self.op is None
 
 
-class _Mode:
-    grad_enabled = True
-    detect_anomaly = False
+# ---- versions: in-place changes made through the engine ---------------------------------------
+
+_epoch = 0  # the stamp of the latest in-place change anywhere (0: none yet)
+_epoch_lock = threading.Lock()
 
 
-_mode = _Mode()  # engine-wide switches (not thread-local: use one training thread per process)
+def bump_version(node):
+    """Record that `node`'s data was changed in place: stamp it, and the values whose data it
+    is a view of (a change through a view changes them too), with a new, larger stamp."""
+    global _epoch
+    with _epoch_lock:
+        _epoch += 1
+        stamp = _epoch
+    for value in _sharing_chain(node):
+        value._version = stamp
 
 
-@contextmanager
-def _grad_mode(enabled):
-    previous, _mode.grad_enabled = _mode.grad_enabled, enabled
-    try:
-        yield
-    finally:
-        _mode.grad_enabled = previous
+def _sharing_chain(node):
+    """`node` and the values whose data its data is a view of (through reshape, transpose, ...)."""
+    chain = [node]
+    while node.op is not None and node.op.view and isinstance(node._first, Node) \
+            and np.may_share_memory(node.data, node._first.data):
+        node = node._first
+        chain.append(node)
+    return chain
 
 
-def no_grad():
-    """Context manager (and decorator): operations inside record no graph, as in PyTorch."""
-    return _grad_mode(False)
+def _check_unchanged(node):
+    """Raise InPlaceError when a value `node`'s rule reads was changed in place after `node`
+    was recorded (the rule would compute the gradient at the new value: silently wrong)."""
+    op = node.op
+    read = [(i, p) for i, p in enumerate(node.parents)
+            if isinstance(p, Node) and (op.reads is None or i in op.reads)]
+    if op.reads_out:
+        read.append(("out", node))
+    for position, value in read:
+        if any(v._version > node._epoch for v in _sharing_chain(value)):
+            what = "its output" if position == "out" else f"its input {position}"
+            name = f" {value.label!r}" if value.label else ""
+            raise InPlaceError(
+                f"backward: '{op.name}' needs {what}{name} (shape {_shape(value)}) as it was "
+                f"when the op ran, but it has been changed in place since (an augmented "
+                f"assignment under no_grad, or an optimiser step); recompute the forward pass "
+                f"after changing it, or change a copy")
 
 
-def enable_grad():
-    """Context manager (and decorator): record the graph again inside a `no_grad` block."""
-    return _grad_mode(True)
+def _shape(value):
+    return getattr(value, "shape", ())
 
 
-def is_grad_enabled():
-    """Whether operations currently record the graph."""
-    return _mode.grad_enabled
-
-
-@contextmanager
-def detect_anomaly():
-    """Context manager: raise FloatingPointError at the first op whose output, or whose
-    gradient in a backward pass, contains nan or inf, naming the op."""
-    previous, _mode.detect_anomaly = _mode.detect_anomaly, True
-    try:
-        yield
-    finally:
-        _mode.detect_anomaly = previous
+# ---- recording -------------------------------------------------------------------------------
 
 
 def _all_finite(value):
@@ -200,14 +224,17 @@ def _record(value_type, data, op, first, second, params, requires_grad):
     node.grad = None
     node.label = None
     node._pending = 0
-    if op is not None and not (requires_grad and _mode.grad_enabled):
+    node._version = 0
+    node._epoch = _epoch
+    switches = current()
+    if op is not None and not (requires_grad and switches.grad_enabled):
         op, first, second, params, requires_grad = None, _NONE, _NONE, None, False
     node.op = op
     node._first = first
     node._second = second
     node.params = params
     node.requires_grad = requires_grad
-    if op is not None and _mode.detect_anomaly and not _all_finite(data):
+    if op is not None and switches.anomaly and not _all_finite(data):
         raise FloatingPointError(f"detect_anomaly: the output of '{op.name}' contains nan or "
                                  f"inf (input shapes: {_shapes(node.parents)})")
     return node
@@ -239,15 +266,108 @@ def _unpack(op, inputs):
 Op.apply = staticmethod(apply)
 
 
-def _count_consumers(root, targets=None, clear_grads=False):
-    """First half of the walk: for every interior node `root` depends on, count its consumers
-    in `_pending` (and, for a backward pass, clear its gradient: interior gradients are fresh on
-    every pass).
+# ---- the rule-calling convention -------------------------------------------------------------
 
-    The walk is iterative with an explicit stack, so a graph of any depth works. A node is
-    pushed when first seen (its count was zero), so each is expanded once; nodes are marked in
-    place, never hashed, so values that overload `__eq__` work. Walking stops at `targets`.
+
+def rule_gradients(node, g, create_graph=False):
+    """Run interior `node`'s local-gradient rule on `g`, the gradient arriving from above:
+    the gradient the rule sends to each input, None where an input is a constant or needs no
+    gradient (that product is never computed). Rules see raw data, or graph values with
+    `create_graph`, so that the backward pass is itself recorded. Shapes are not yet fitted."""
+    op = node.op
+    value_type = node.__class__
+    parents = node.parents
+    params = node.params
+    out = node if create_graph else node.data
+    rules = op.input_vjps
+    # unrolled for one and two inputs (most nodes): this runs once per node of every pass
+    if rules is not None and len(parents) == 1:
+        x = parents[0]
+        x = x if create_graph else x.data
+        return (rules[0](g, out, x, **params) if params else rules[0](g, out, x),)
+    if rules is not None and len(parents) == 2 and not params:
+        x, y = parents
+        needs_x = x.__class__ is value_type and x.requires_grad
+        needs_y = y.__class__ is value_type and y.requires_grad
+        if not create_graph:
+            x = x.data if x.__class__ is value_type else x
+            y = y.data if y.__class__ is value_type else y
+        return (rules[0](g, out, x, y) if needs_x else None,
+                rules[1](g, out, x, y) if needs_y else None)
+    inputs = parents if create_graph else [
+        p.data if p.__class__ is value_type else p for p in parents]
+    needs = [p.__class__ is value_type and p.requires_grad for p in parents]
+    if rules is not None:
+        return [rule(g, out, *inputs, **(params or {})) if need else None
+                for rule, need in zip(rules, needs)]
+    grads = op.vjp(g, out, *inputs, **params) if params else op.vjp(g, out, *inputs)
+    if grads.__class__ is not tuple and grads.__class__ is not list or len(grads) != len(parents):
+        raise ValueError(f"{op.name}: its gradient rule must return a tuple with one gradient "
+                         f"per input ({len(parents)}), got {type(grads).__name__} {grads!r:.60}")
+    return [g if need else None for g, need in zip(grads, needs)]
+
+
+def _gradient_anomaly(op_name):
+    return FloatingPointError(f"detect_anomaly: the gradient that '{op_name}' passes to an "
+                              f"input contains nan or inf")
+
+
+def _add_gradients(node, total, g):
+    """total + g for two gradients of `node` (the fan-out gate), kept of g's kind: numpy turns
+    the sum of two 0-d arrays into a numpy scalar."""
+    total = total + g
+    return total if total.__class__ is g.__class__ else node._fit_grad(total, "accumulate")
+
+
+# ---- backward: the training pass -------------------------------------------------------------
+
+
+def backward(root, seed, create_graph=False, inputs=None):
+    """Backpropagate `seed` (the gradient of the output with respect to `root`) through the graph.
+
+    Nodes are processed in reverse topological order: a node runs its local-gradient rule once
+    every consumer has sent it a gradient. Interior gradients are fresh on every pass; leaves
+    accumulate across passes until `zero_grad`; every node keeps its `.grad` afterwards (with
+    `create_graph=True` only the leaves do, since an interior gradient would refer back to its
+    consumers). With `create_graph=True` the rules run on graph values, so the gradients are
+    graph values that can be differentiated again.
+
+    A pass that raises (an anomaly, a shape error, a rule that fails) leaves every `.grad` and
+    every node as it found them. With `inputs` (a list of values) this is `gradients`: only
+    those receive gradients, returned in a list, and no node is touched.
     """
+    if inputs is not None:
+        return gradients(root, seed, inputs, create_graph)
+    if root.op is None:  # a leaf is its own gradient's destination
+        root.grad = root._fit_grad(seed, "backward", None) if root.grad is None else \
+            _add_gradients(root, root.grad, seed)
+        return None
+    kept, leaves = _prepare(root)
+    token = set_switches(grad_enabled=create_graph)
+    try:
+        root.grad = seed
+        _run_rules(root, create_graph, current().anomaly)
+    except BaseException:
+        _undo(root, kept, leaves)
+        raise
+    finally:
+        restore(token)
+        for leaf, _ in leaves:
+            leaf._pending = 0
+    return None
+
+
+def _prepare(root):
+    """First half of the walk: count every interior node's consumers in `_pending`, clear its
+    gradient, and note each leaf that will receive one. Returns the gradients it cleared and the
+    leaves with their gradients before the pass (both to undo a pass that raises).
+
+    Iterative with an explicit stack, so a graph of any depth works. A node is pushed when first
+    seen (its count was zero), so each is expanded once; nodes are marked in place, never hashed,
+    so values that overload `__eq__` work.
+    """
+    kept = [(root, root.grad)] if root.grad is not None else []
+    leaves = []
     stack = [root]
     while stack:
         node = stack.pop()
@@ -256,26 +376,159 @@ def _count_consumers(root, targets=None, clear_grads=False):
         inputs = (node._first,) if second is _NONE else \
             node._first if second is _MANY else (node._first, second)
         for parent in inputs:
-            # parents of another class are raw constants; leaves (op None) only receive grads
-            if parent.__class__ is value_type and parent.op is not None:
-                if targets is not None and id(parent) in targets:
-                    continue
-                count = parent._pending
-                if count == 0:
-                    if clear_grads:
-                        parent.grad = None
-                    stack.append(parent)
-                parent._pending = count + 1
+            # parents of another class are raw constants
+            if parent.__class__ is not value_type:
+                continue
+            count = parent._pending
+            if parent.op is None:  # a leaf: only receives a gradient
+                if count == 0 and parent.requires_grad:
+                    parent._pending = 1
+                    leaves.append((parent, parent.grad))
+                continue
+            if count == 0:
+                if parent.grad is not None:
+                    kept.append((parent, parent.grad))
+                    parent.grad = None
+                stack.append(parent)
+            parent._pending = count + 1
+    return kept, leaves
 
 
-def _reset_counts(root):
-    """Zero the consumer counts below `root` (after a pass that stopped half-way)."""
+def _run_rules(root, create_graph, anomaly):
+    """Second half of the walk: run each node's rule and send the gradients to its parents."""
+    grad_class = root.__class__.grad_class  # (a graph holds values of one type)
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        if node._epoch != _epoch:  # something was changed in place since node was recorded
+            _check_unchanged(node)
+        g = node.grad
+        second = node._second  # the parents, read from the slots without the property's call
+        rules = node.op.input_vjps
+        params = node.params
+        if create_graph or rules is None or second is _MANY or params and second is not _NONE:
+            grads = rule_gradients(node, g, create_graph)
+            if create_graph:
+                node.grad = None  # a kept graph-valued gradient would refer to its consumers
+        else:  # rule_gradients for raw one- and two-input rules, written out: a call per node
+            first = node._first  # costs 8% of a Scalar pass (callgrind)
+            if second is _NONE:
+                grads = (rules[0](g, node.data, first.data, **params) if params else
+                         rules[0](g, node.data, first.data),)
+            else:
+                value_type = node.__class__
+                x_is_value = first.__class__ is value_type  # (else a raw constant)
+                y_is_value = second.__class__ is value_type
+                x = first.data if x_is_value else first
+                y = second.data if y_is_value else second
+                grads = (rules[0](g, node.data, x, y) if x_is_value and first.requires_grad
+                         else None,
+                         rules[1](g, node.data, x, y) if y_is_value and second.requires_grad
+                         else None)
+        parents = (node._first,) if second is _NONE else \
+            node._first if second is _MANY else (node._first, second)
+        for parent, parent_g in zip(parents, grads):
+            if parent_g is None:
+                continue  # a constant, or a value that needs no gradient
+            if parent_g.__class__ is not grad_class:  # fit shape and dtype; never an alias
+                parent_g = parent._fit_grad(parent_g, node.op.name, g)
+            if anomaly and not _all_finite(parent_g):
+                raise _gradient_anomaly(node.op.name)
+            # the fan-out (copy) gate: gradients coming back from several consumers add up
+            total = parent.grad
+            parent.grad = parent_g if total is None else _add_gradients(parent, total, parent_g)
+            if parent.op is not None:
+                count = parent._pending - 1
+                parent._pending = count
+                if count == 0:  # its last consumer is done: its gradient is complete
+                    ready.append(parent)
+
+
+def _undo(root, kept, leaves):
+    """Put back what a pass that raised had changed: every count below `root` to zero, every
+    interior gradient to what it was before the pass, every leaf's gradient likewise."""
+    seen = {id(root)}
     stack = [root]
     while stack:
-        for parent in stack.pop().parents:
-            if isinstance(parent, Node) and parent.op is not None and parent._pending:
-                parent._pending = 0
+        node = stack.pop()
+        node._pending = 0
+        node.grad = None
+        for parent in node.parents:
+            if isinstance(parent, Node) and parent.op is not None and id(parent) not in seen:
+                seen.add(id(parent))
                 stack.append(parent)
+    for node, grad in kept:
+        node.grad = grad
+    for leaf, grad in leaves:
+        leaf.grad = grad
+
+
+# ---- gradients: the functional pass ----------------------------------------------------------
+
+
+def gradients(root, seed, inputs, create_graph=False):
+    """The gradients of `root` (seeded with `seed`) with respect to each of `inputs`, in a list
+    (None where `root` does not depend on an input). Interior inputs are allowed: the walk stops
+    there. Gradients are kept in dicts of this call; no node's `.grad` or count is touched, so
+    this may run inside a rule or inside another such pass. This is what `grad` and `hvp` use.
+    """
+    targets = {id(x) for x in inputs}
+    outgrads = {id(root): seed}
+    anomaly = current().anomaly
+    token = set_switches(grad_enabled=create_graph)
+    try:
+        for node in _consumer_order(root, targets):
+            g = outgrads.get(id(node))
+            if g is None or node.op is None or id(node) in targets:
+                continue
+            if node._epoch != _epoch:
+                _check_unchanged(node)
+            grads = rule_gradients(node, g, create_graph)
+            del outgrads[id(node)]  # an interior gradient is not needed any more
+            for parent, parent_g in zip(node.parents, grads):
+                if parent_g is None or (parent.op is None and id(parent) not in targets):
+                    continue
+                parent_g = parent._fit_grad(parent_g, node.op.name, g)
+                if anomaly and not _all_finite(parent_g):
+                    raise _gradient_anomaly(node.op.name)
+                total = outgrads.get(id(parent))
+                outgrads[id(parent)] = parent_g if total is None else \
+                    _add_gradients(parent, total, parent_g)
+    finally:
+        restore(token)
+    return [outgrads.get(id(x)) for x in inputs]
+
+
+def _consumer_order(root, stop=()):
+    """The graph values `root` depends on, `root` first, each after all its consumers (Kahn's
+    algorithm with the consumer counts in a dict). The walk does not go past leaves or past
+    values whose id is in `stop`. Nothing recurses and no node is written to."""
+    counts = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in stop and node is not root:
+            continue
+        for parent in node.parents:
+            if isinstance(parent, Node):
+                key = id(parent)
+                if key not in counts:
+                    counts[key] = 0
+                    stack.append(parent)
+                counts[key] += 1
+    order, ready = [], [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        if id(node) in stop and node is not root:
+            continue
+        for parent in node.parents:
+            if isinstance(parent, Node):
+                key = id(parent)
+                counts[key] -= 1
+                if counts[key] == 0:  # its last consumer is done
+                    ready.append(parent)
+    return order
 
 
 def toposort(root):
@@ -284,18 +537,7 @@ def toposort(root):
     Kahn's algorithm from the output: a node comes out once all its consumers have. Leaves and
     constants are left out (they have no rule to run). Nothing recurses.
     """
-    if root.op is None:
-        return []
-    _count_consumers(root)
-    order, ready = [], [root]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for parent in node.parents:
-            if parent.__class__ is node.__class__ and parent.op is not None:
-                parent._pending -= 1
-                if parent._pending == 0:  # its last consumer is done
-                    ready.append(parent)
+    order = [node for node in _consumer_order(root) if node.op is not None]
     order.reverse()
     return order
 
@@ -316,118 +558,3 @@ def unbroadcast(g, shape, op_name="backward"):
         return g.sum(axis=tuple(range(extra)))  # only leading axes were added
     g = g.sum(axis=tuple(range(extra)) + kept, keepdims=True)
     return g.reshape(shape) if extra else g
-
-
-def backward(root, seed, create_graph=False, inputs=None):
-    """Backpropagate `seed` (the gradient of the output with respect to `root`) through the graph.
-
-    Nodes are processed in reverse topological order: a node runs its local-gradient rule once
-    every consumer has sent it a gradient. Interior gradients are fresh on every pass; leaves
-    accumulate across passes until `zero_grad`; every node keeps its `.grad` afterwards. With
-    `create_graph=True` the rules run on graph values, so the gradients are graph values that
-    can be differentiated again.
-
-    With `inputs` (a list of nodes) only those receive gradients, which are returned in a list
-    instead of being stored: no leaf the caller holds is touched (this is `autograd.grad`).
-    """
-    targets = None if inputs is None else {id(x) for x in inputs}
-    found = None if inputs is None else {}
-    if targets is not None and id(root) in targets:
-        found[id(root)] = seed
-    elif root.op is None:
-        if targets is None:
-            root.grad = seed if root.grad is None else _accumulate(root, root.grad, seed)
-    else:
-        _count_consumers(root, targets, clear_grads=True)
-        root.grad = seed
-        previous, _mode.grad_enabled = _mode.grad_enabled, create_graph
-        try:
-            _run_rules(root, create_graph, targets, found)
-        except BaseException:
-            _reset_counts(root)
-            raise
-        finally:
-            _mode.grad_enabled = previous
-    return None if inputs is None else [found.get(id(x)) for x in inputs]
-
-
-def _run_rules(root, create_graph, targets, found):
-    """Second half of the walk: run each node's rule and send the gradients to its parents."""
-    anomaly = _mode.detect_anomaly
-    ready = [root]
-    while ready:
-        node = ready.pop()
-        op = node.op
-        second = node._second  # the parents, read from the slots without the property's call
-        parents = (node._first,) if second is _NONE else \
-            node._first if second is _MANY else (node._first, second)
-        params = node.params
-        value_type = node.__class__
-        out = node if create_graph else node.data
-        g = node.grad
-        rules = op.input_vjps
-        # rules see raw data (or graph values when create_graph); unrolled for one and two inputs
-        if rules is not None and len(parents) == 1:
-            x = parents[0]
-            x = x if create_graph else x.data
-            grads = (rules[0](g, out, x, **params) if params else rules[0](g, out, x),)
-        elif rules is not None and len(parents) == 2 and not params:
-            x, y = parents
-            needs_x = x.__class__ is value_type and x.requires_grad
-            needs_y = y.__class__ is value_type and y.requires_grad
-            if not create_graph:
-                x = x.data if x.__class__ is value_type else x
-                y = y.data if y.__class__ is value_type else y
-            grads = (rules[0](g, out, x, y) if needs_x else None,  # only the needed gradients:
-                     rules[1](g, out, x, y) if needs_y else None)  # no product for a constant
-        else:
-            inputs = parents if create_graph else [
-                p.data if p.__class__ is value_type else p for p in parents]
-            if rules is not None:
-                grads = [rule(g, out, *inputs, **(params or {}))
-                         if p.__class__ is value_type and p.requires_grad else None
-                         for rule, p in zip(rules, parents)]
-            else:
-                grads = op.vjp(g, out, *inputs, **params) if params else op.vjp(g, out, *inputs)
-                if grads.__class__ is not tuple or len(grads) != len(parents):
-                    grads = _check_rule_result(op, grads, parents)
-        if targets is not None:  # a functional pass: interior grads are not kept (no cycles)
-            node.grad = None
-        for parent, g in zip(parents, grads):
-            if parent.__class__ is not value_type or not parent.requires_grad:
-                continue  # a constant, or a value that needs no gradient
-            if g.__class__ is not value_type.grad_class:
-                g = parent._fit_grad(g, op.name)
-            if anomaly and not _all_finite(g):
-                raise FloatingPointError(f"detect_anomaly: the gradient that '{op.name}' passes "
-                                         f"to an input contains nan or inf")
-            if targets is not None and (parent.op is None or id(parent) in targets):
-                if id(parent) in targets:
-                    key = id(parent)
-                    found[key] = g if key not in found else _accumulate(parent, found[key], g)
-                continue
-            # the fan-out (copy) gate: gradients coming back from several consumers add up
-            if parent.grad is None:
-                parent.grad = g
-            else:  # (inlined _accumulate: this line runs for every fan-out)
-                total = parent.grad + g
-                parent.grad = total if total.__class__ is g.__class__ else \
-                    parent._fit_grad(total, "accumulate")
-            if parent.op is not None:
-                count = parent._pending - 1
-                parent._pending = count
-                if count == 0:  # its last consumer is done: its gradient is complete
-                    ready.append(parent)
-
-
-def _accumulate(node, total, g):
-    """total + g, kept of g's kind: numpy turns the sum of two 0-d arrays into a numpy scalar."""
-    total = total + g
-    return total if total.__class__ is g.__class__ else node._fit_grad(total, "accumulate")
-
-
-def _check_rule_result(op, grads, parents):
-    if isinstance(grads, list) and len(grads) == len(parents):
-        return grads
-    raise ValueError(f"{op.name}: its gradient rule must return a tuple with one gradient per "
-                     f"input ({len(parents)}), got {type(grads).__name__} {grads!r:.60}")

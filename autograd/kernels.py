@@ -63,9 +63,9 @@ def sigmoid(x):
 
 
 def relu(x):
-    """max(x, 0)."""
+    """max(x, 0); nan stays nan (as numpy and PyTorch)."""
     if type(x) is float:
-        return x if x > 0.0 else 0.0
+        return x if x > 0.0 or x != x else 0.0
     if isinstance(x, ARRAY):
         return np.maximum(x, 0)
     return x.relu()
@@ -154,14 +154,15 @@ def winner_share(x, y):
     """The max gate's router: the share of the gradient that goes to x in max(x, y).
 
     1 where x wins, 0 where y wins, and 1/2 on a tie, so the gradient is split evenly
-    (as HIPS autograd, JAX and tinygrad do). A constant: routing is not differentiated.
+    (as HIPS autograd, JAX and tinygrad do). Where either is nan (the result is nan) both get
+    all of it, as in PyTorch. A constant: routing is not differentiated.
     """
     x, y = raw(x), raw(y)
     if type(x) is float and type(y) is float:
-        return 1.0 if x > y else (0.5 if x == y else 0.0)
+        return 0.0 if x < y else (0.5 if x == y else 1.0)
     x, y = np.asarray(x), np.asarray(y)
     dtype = np.result_type(x.dtype, y.dtype, np.float32)
-    return (x > y).astype(dtype) + 0.5 * (x == y).astype(dtype)
+    return 1.0 - (x < y).astype(dtype) - 0.5 * (x == y).astype(dtype)
 
 
 def raw(v):

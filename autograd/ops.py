@@ -34,13 +34,17 @@ class Op:
 
     Other attributes: `name` (the label in diagrams), `gate` (the backpropagation pattern it
     shows, if any), `domain` (where the forward is defined: None, "positive" or "nonzero"),
-    `arity` (number of inputs, None when variadic) and `tensor_only`.
+    `arity` (number of inputs, None when variadic), `tensor_only`, and what the rule reads, so
+    that the core can refuse a backward pass through values changed in place since: `reads`,
+    the positions of the inputs whose values the rule uses (None: all; shapes do not count,
+    since an in-place change keeps them), `reads_out`, whether it uses the forward result, and
+    `view`, whether the forward may return a view of its first input's data.
     """
 
     apply = None  # installed by graph.py: applies an op to raw data or graph values
 
     def __init__(self, name, forward, vjp=None, *, input_vjps=None, gate=None, domain=None,
-                 arity=1, tensor_only=False, doc=None):
+                 arity=1, tensor_only=False, doc=None, reads=None, reads_out=True, view=False):
         if (vjp is None) == (input_vjps is None):
             raise TypeError(f"op {name!r}: give exactly one of vjp and input_vjps")
         for rule in (vjp,) if input_vjps is None else input_vjps:
@@ -54,6 +58,9 @@ class Op:
         self.domain = domain
         self.arity = len(self.input_vjps) if input_vjps is not None else arity
         self.tensor_only = tensor_only
+        self.reads = None if reads is None else tuple(reads)
+        self.reads_out = reads_out
+        self.view = view
         self.__doc__ = doc or getattr(forward, "__doc__", None)
 
     @property
@@ -143,45 +150,61 @@ def _arity(forward):
 # ---- elementwise arithmetic: Scalar and Tensor ----------------------------------------------------
 # Binary rules are one function per input: (rule for x, rule for y).
 
-ADD = register("add", operator.add, gate="add distributes", input_vjps=(
+ADD = register("add", operator.add, gate="add distributes", reads=(), reads_out=False,
+               input_vjps=(
     lambda g, out, x, y: g,        # the add gate distributes g unchanged
     lambda g, out, x, y: g))       # to both inputs
-SUB = register("sub", operator.sub, input_vjps=(
+SUB = register("sub", operator.sub, reads=(), reads_out=False, input_vjps=(
     lambda g, out, x, y: g,
     lambda g, out, x, y: -g))
-NEG = register("neg", operator.neg, input_vjps=(lambda g, out, x: -g,))
-MUL = register("mul", operator.mul, gate="mul swaps", input_vjps=(
+NEG = register("neg", operator.neg, reads=(), reads_out=False,
+               input_vjps=(lambda g, out, x: -g,))
+IDENTITY = register("identity", operator.pos, reads=(), reads_out=False,
+                    doc="A new node holding x's value (what `grad` differentiates with respect to).",
+                    input_vjps=(lambda g, out, x: g,))
+MUL = register("mul", operator.mul, gate="mul swaps", reads_out=False, input_vjps=(
     lambda g, out, x, y: kernels.times_reduced(g, y, x),   # the mul gate swaps its inputs:
     lambda g, out, x, y: kernels.times_reduced(g, x, y)))  # x gets g times y, y g times x
-DIV = register("div", divide, domain="nonzero", input_vjps=(
+DIV = register("div", divide, domain="nonzero", reads=(1,), input_vjps=(
     lambda g, out, x, y: divide(g, y),           # d(x/y)/dx = 1/y
     lambda g, out, x, y: -divide(g * out, y)))   # d(x/y)/dy = -x/y**2 = -out/y
+def _pow_vjp(g, out, x, exponent):
+    # d x**c = c x**(c-1); written so that c = 0 and c = 1 need no power of x at all: at x = 0
+    # c x**(c-1) would be 0 * inf = nan (PyTorch gives 0 and g), and higher derivatives of
+    # x**2 reach x**0 and x**-1
+    if exponent == 0:
+        return g * 0.0
+    if exponent == 1:
+        return g
+    return g * exponent * power(x, exponent - 1)
+
+
 POW = register("pow", lambda x, exponent: power(x, exponent), domain="positive",
-               doc="x ** exponent for a constant exponent.", input_vjps=(
-                   lambda g, out, x, exponent: g * exponent * power(x, exponent - 1),))
+               doc="x ** exponent for a constant exponent.", reads_out=False,
+               input_vjps=(_pow_vjp,))
 
 
 def _maximum(x, y):
-    """Elementwise max(x, y)."""
+    """Elementwise max(x, y); nan if either is nan (as numpy and PyTorch)."""
     if type(x) is float and type(y) is float:
-        return x if x >= y else y
+        return x if x >= y or x != x else y
     return np.maximum(x, y)
 
 
-MAXIMUM = register("maximum", _maximum, gate="max routes", input_vjps=(
+MAXIMUM = register("maximum", _maximum, gate="max routes", reads_out=False, input_vjps=(
     lambda g, out, x, y: g * winner_share(x, y),   # the max gate routes g to the larger input;
     lambda g, out, x, y: g * winner_share(y, x)))  # a tie splits it evenly
 
 # ---- elementwise functions: the local gradient from the output where that is simplest ----------
 
-EXP = register("exp", kernels.exp, input_vjps=(lambda g, out, x: g * out,))
-LOG = register("log", kernels.log, domain="positive",
+EXP = register("exp", kernels.exp, reads=(), input_vjps=(lambda g, out, x: g * out,))
+LOG = register("log", kernels.log, domain="positive", reads_out=False,
                input_vjps=(lambda g, out, x: divide(g, x),))
-SIGMOID = register("sigmoid", kernels.sigmoid,
+SIGMOID = register("sigmoid", kernels.sigmoid, reads=(),
                    input_vjps=(lambda g, out, x: kernels.sigmoid_slope_times(g, out),))
-TANH = register("tanh", kernels.tanh,  # d tanh = 1 - tanh**2
+TANH = register("tanh", kernels.tanh, reads=(),  # d tanh = 1 - tanh**2
                 input_vjps=(lambda g, out, x: kernels.tanh_slope_times(g, out),))
-RELU = register("relu", kernels.relu, gate="max routes", input_vjps=(
+RELU = register("relu", kernels.relu, gate="max routes", reads_out=False, input_vjps=(
     lambda g, out, x: g * where_positive(x),))  # a max gate against 0: g passes where x > 0
 
 # ---- shape operations: Tensor only ---------------------------------------------------------------
@@ -207,15 +230,18 @@ def _expand(g, shape, axis, keepdims):
 
 BROADCAST_TO = register("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
                         tensor_only=True, doc="Broadcast x to `shape` (a copy gate).",
+                        reads=(), reads_out=False, view=True,
                         input_vjps=(lambda g, out, x, shape: g,))  # the core sums g back
 RESHAPE = register("reshape", lambda x, shape: np.reshape(x, shape), tensor_only=True,
+                   reads=(), reads_out=False, view=True,
                    input_vjps=(lambda g, out, x, shape: g.reshape(x.shape),))
 TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes), tensor_only=True,
+                     reads=(), reads_out=False, view=True,
                      doc="Permute the axes of x.", input_vjps=(
                          lambda g, out, x, axes: TRANSPOSE(g, axes=tuple(np.argsort(axes))),))
 # reductions call the ufuncs' reduce directly: np.sum and friends add microseconds of dispatch
 SUM = register("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keepdims=keepdims),
-               gate="add distributes", tensor_only=True, input_vjps=(
+               gate="add distributes", tensor_only=True, reads=(), reads_out=False, input_vjps=(
                    # the sum gate is an add with many inputs: each element gets g
                    lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims),))
 
@@ -223,20 +249,24 @@ SUM = register("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keep
 def _mean(x, axis, keepdims):
     """The mean over `axis`: the sum divided by the number of elements summed."""
     total = np.add.reduce(x, axis=axis, keepdims=keepdims)
-    return np.divide(total, x.size // max(np.size(total), 1))
+    with np.errstate(invalid="ignore"):  # the mean of nothing is nan, as in numpy and PyTorch
+        return np.divide(total, x.size // max(np.size(total), 1))
 
 
-MEAN = register("mean", _mean,
-                tensor_only=True, input_vjps=(
-                    # the sum gate's copies, each scaled by 1/n (scaled before copying)
-                    lambda g, out, x, axis, keepdims:
-                        _expand(g * (out.size / x.size), x.shape, axis, keepdims),))
+MEAN = register("mean", _mean, tensor_only=True, reads=(), reads_out=False, input_vjps=(
+    # the sum gate's copies, each scaled by 1/n (scaled before copying); an empty x gets an
+    # empty gradient
+    lambda g, out, x, axis, keepdims:
+        _expand(g * (out.size / x.size if x.size else 0.0), x.shape, axis, keepdims),))
 
 
 def _max_vjp(g, out, x, axis, keepdims):
     # the max gate over many inputs: g goes to the maxima; tied maxima share it evenly
-    raw_x = kernels.raw(x)
-    winners = (raw_x == _expand(kernels.raw(out), x.shape, axis, keepdims)).astype(raw_x.dtype)
+    raw_x, raw_out = kernels.raw(x), _expand(kernels.raw(out), x.shape, axis, keepdims)
+    winners = raw_x == raw_out
+    if np.isnan(raw_out).any():  # a nan maximum: its nan elements share g (as PyTorch)
+        winners |= np.isnan(raw_x) & np.isnan(raw_out)
+    winners = winners.astype(raw_x.dtype)
     share = winners / winners.sum(axis=axis, keepdims=True)
     return _expand(g, x.shape, axis, keepdims) * share
 
@@ -273,7 +303,7 @@ def _matmul_vjp_y(g, out, x, y):
     return _swap_last(x) @ g
 
 
-MATMUL = register("matmul", np.matmul, gate="mul swaps", tensor_only=True,
+MATMUL = register("matmul", np.matmul, gate="mul swaps", tensor_only=True, reads_out=False,
                   input_vjps=(_matmul_vjp_x, _matmul_vjp_y))
 
 
@@ -293,9 +323,10 @@ def _scatter_add(g, index, shape):
     return result
 
 
-SCATTER_ADD = register("scatter_add", _scatter_add, tensor_only=True,
+SCATTER_ADD = register("scatter_add", _scatter_add, tensor_only=True, reads=(), reads_out=False,
                        input_vjps=(lambda g, out, x, index, shape: g[index],))
-GETITEM = register("getitem", lambda x, index: x[index], tensor_only=True,
+GETITEM = register("getitem", lambda x, index: x[index], tensor_only=True, reads=(),
+                   reads_out=False, view=True,
                    doc="x[index] for ints, slices and integer arrays.", input_vjps=(
                        # indexing routes g back to the selected elements (adding on repeats)
                        lambda g, out, x, index: SCATTER_ADD(g, index=index, shape=x.shape),))
@@ -314,19 +345,20 @@ def _split_along(g, sizes, axis):
 CONCATENATE = register(
     "concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
     lambda g, out, *xs, axis: _split_along(g, [x.shape[axis] for x in xs], axis % out.ndim),
-    arity=None, tensor_only=True)
+    arity=None, tensor_only=True, reads=(), reads_out=False)
 STACK = register(
     "stack", lambda *xs, axis: np.stack(xs, axis=axis),
     lambda g, out, *xs, axis: tuple(
         g[(slice(None),) * (axis % out.ndim) + (i,)] for i in range(len(xs))),
-    arity=None, tensor_only=True)
+    arity=None, tensor_only=True, reads=(), reads_out=False)
 
 # ---- stable log-sum-exp family --------------------------------------------------------------------
 
 
 def _logsumexp(x, axis, keepdims):
     """log(sum(exp(x))) over `axis`, shifted by the max so that exp never overflows."""
-    shift = np.maximum.reduce(x, axis=axis, keepdims=True)
+    # (the max of an empty slice is -inf: the log-sum-exp of nothing is log 0 = -inf)
+    shift = np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
     finite = np.isfinite(shift)
     if finite.all():  # then the sum is >= 1 (the max contributes exp(0)): log is safe
         out = np.log(np.add.reduce(np.exp(x - shift), axis=axis, keepdims=True))
@@ -343,10 +375,10 @@ LOGSUMEXP = register("logsumexp", _logsumexp, tensor_only=True, input_vjps=(
     lambda g, out, x, axis, keepdims:
         _expand(g, x.shape, axis, keepdims) * exp(x - _expand(out, x.shape, axis, keepdims)),))
 LOG_SOFTMAX = register("log_softmax", lambda x, axis: x - _logsumexp(x, axis, True),
-                       tensor_only=True, input_vjps=(
+                       tensor_only=True, reads=(), input_vjps=(
                            lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True),))
 SOFTMAX = register("softmax", lambda x, axis: np.exp(x - _logsumexp(x, axis, True)),
-                   tensor_only=True, input_vjps=(
+                   tensor_only=True, reads=(), input_vjps=(
                        lambda g, out, x, axis:
                            out * (g - (g * out).sum(axis=axis, keepdims=True)),))
 

@@ -10,7 +10,7 @@ def _as_float(value, where):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         if getattr(value, "size", None) == 1 and getattr(value, "dtype", None) is not None \
                 and value.dtype.kind in "biuf":
-            return float(value)  # a one-element numpy array from a user's primitive
+            return float(value.reshape(()))  # a one-element numpy array from a user's primitive
         raise TypeError(f"{where}: expected a real number, got {type(value).__name__} "
                         f"{value!r:.40}; convert it with float() or use a Tensor for arrays")
     return float(value)
@@ -59,10 +59,13 @@ class Scalar(Value):
             return 1.0
         return grad.data if isinstance(grad, Scalar) else _as_float(grad, "backward(grad=...)")
 
-    def _fit_grad(self, g, op_name):
+    def _fit_grad(self, g, op_name, source=None):
         if type(g) is float or type(g) is Scalar:
             return g
         return _as_float(g, f"{op_name}: the gradient for a Scalar input")
+
+    def _store(self, result, symbol):
+        self.data = _as_float(result, symbol)
 
     def _zero_grad(self):
         return 0.0

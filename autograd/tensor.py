@@ -16,24 +16,27 @@ _NUMERIC = "biuf"  # numpy dtype kinds that are numbers: bool, signed, unsigned,
 
 
 def _as_array(data, dtype, where):
-    """A fresh floating-point array from array-like data, or a clear error."""
-    if isinstance(data, Tensor):
-        data = data.data
-    elif isinstance(data, Node):
-        data = data.data  # a Scalar's float: an explicit conversion
+    """A fresh array from array-like data: floating point (integers become float64), or boolean
+    (a mask) when no dtype is asked for; anything else is a clear error."""
+    if isinstance(data, Node):
+        data = data.data  # a Tensor's array, or a Scalar's float: an explicit conversion
     try:
-        array = np.array(data, dtype=dtype)
+        array = np.array(data)
     except (TypeError, ValueError) as error:
         raise type(error)(f"{where}: cannot make a numeric array from "
                           f"{type(data).__name__}: {error}") from error
     kind = array.dtype.kind
     if kind not in _NUMERIC:
-        raise TypeError(f"{where}: expected numbers, got an array of dtype {array.dtype} from "
+        what = "complex numbers have no gradient here; take .real or abs() first" if kind == "c" \
+            else "expected numbers"
+        raise TypeError(f"{where}: {what}, got an array of dtype {array.dtype} from "
                         f"{type(data).__name__} {data!r:.40}")
-    if kind != "f":
-        if dtype is not None:
+    if dtype is not None:
+        if np.dtype(dtype).kind != "f":
             raise TypeError(f"{where}: dtype {np.dtype(dtype)} is not a floating-point type; "
                             f"use np.float32 or np.float64")
+        return array.astype(dtype, copy=False)
+    if kind not in "fb":
         array = array.astype(np.float64)
     return array
 
@@ -42,7 +45,8 @@ class Tensor(Value):
     """An n-dimensional array in the computation graph (numpy data, numpy gradient).
 
     `Tensor(data, requires_grad=False, dtype=None, label=None)` copies `data` (so an optimiser
-    updating `.data` never touches the caller's array). Integer and boolean data become float64.
+    updating `.data` never touches the caller's array). Integer data become float64; boolean
+    data stay boolean (a mask: used as an index it selects, and it has no gradient).
     Numbers, numpy arrays and lists on either side of an operator are constants.
     """
 
@@ -52,11 +56,15 @@ class Tensor(Value):
     grad_class = None  # every array gradient is checked against its shape
 
     def __init__(self, data, requires_grad=False, dtype=None, label=None):
-        self._init_leaf(_as_array(data, dtype, "Tensor"), requires_grad, label)
+        array = _as_array(data, dtype, "Tensor")
+        if requires_grad and array.dtype.kind != "f":
+            raise TypeError(f"Tensor: only floating-point data can require a gradient, got "
+                            f"dtype {array.dtype}; make it with dtype=np.float64")
+        self._init_leaf(array, requires_grad, label)
 
     @staticmethod
     def _coerce(data, where):
-        if isinstance(data, np.ndarray) and data.dtype.kind == "f":
+        if isinstance(data, np.ndarray) and data.dtype.kind in "fb":
             return data  # a subclass of ndarray
         return _as_array(data, None, where)
 
@@ -84,19 +92,24 @@ class Tensor(Value):
                     f"this one has shape {self.shape}: reduce it first (.sum() or .mean()) or "
                     f"pass grad= an array of shape {self.shape}")
             return np.ones_like(self.data)
-        seed = _as_array(grad, self.data.dtype, "backward(grad=...)")
+        seed = _as_array(grad, None, "backward(grad=...)").astype(self.data.dtype, copy=False)
         if seed.shape != self.shape:
             raise ValueError(f"backward: grad has shape {seed.shape} but the output has shape "
                              f"{self.shape}; they must be equal")
         return seed
 
-    def _fit_grad(self, g, op_name):
+    def _fit_grad(self, g, op_name, source=None):
+        """`g` as this value's gradient: its shape (broadcasting undone), its dtype, and never
+        `source` (the consumer's gradient, which an add gate passes on as it is) nor a view of
+        it, so that editing one `.grad` changes no other. A leaf's gradient is the user's: an
+        array of its own, never a view (a read-only broadcast, say)."""
         data = self.data
         if g.__class__ is np.ndarray and g.shape == data.shape:  # the common case
             if g.dtype != data.dtype:
                 return g.astype(data.dtype)
-            if self.op is None and not g.flags.writeable:
-                return g.copy()  # a leaf's gradient is the user's: never a read-only view
+            if g is source or g.base is not None and (
+                    self.op is None or np.may_share_memory(g, source)):
+                return g.copy()
             return g
         if not isinstance(g, (np.ndarray, Tensor)):
             g = np.asarray(g)
@@ -104,7 +117,21 @@ class Tensor(Value):
                 raise TypeError(f"{op_name}: a gradient must be numeric, got {g.dtype}")
         if g.shape != data.shape:
             g = unbroadcast(g, data.shape, op_name)
-        return self._fit_grad(g, op_name) if g.__class__ is np.ndarray else g
+        return self._fit_grad(g, op_name, source) if g.__class__ is np.ndarray else g
+
+    def _store(self, result, symbol):
+        result = np.asarray(result)
+        if result.shape != self.data.shape:
+            raise ValueError(f"{symbol}: the result has shape {result.shape} but the tensor has "
+                             f"shape {self.shape}; an in-place update cannot change the shape")
+        if not self.data.flags.writeable:
+            raise ValueError(f"{symbol}: this tensor's data is a read-only view (of a broadcast "
+                             f"or of an array given as read-only); update a copy instead")
+        try:
+            np.copyto(self.data, result, casting="same_kind")
+        except TypeError as error:
+            raise TypeError(f"{symbol}: cannot store a {result.dtype} result in a "
+                            f"{self.dtype} tensor in place: {error}") from None
 
     def _zero_grad(self):
         return np.zeros_like(self.data)
@@ -179,15 +206,18 @@ class Tensor(Value):
 
     def sum(self, axis=None, keepdims=False):
         """Sum over `axis` (an int, a tuple of ints, or None for all)."""
-        return apply_unary(ops.SUM, self, {"axis": _axis(axis), "keepdims": bool(keepdims)})
+        return apply_unary(ops.SUM, self, {"axis": check_axis(axis, self.ndim, "sum"),
+                                             "keepdims": bool(keepdims)})
 
     def mean(self, axis=None, keepdims=False):
         """Mean over `axis` (an int, a tuple of ints, or None for all)."""
-        return apply_unary(ops.MEAN, self, {"axis": _axis(axis), "keepdims": bool(keepdims)})
+        return apply_unary(ops.MEAN, self, {"axis": check_axis(axis, self.ndim, "mean"),
+                                             "keepdims": bool(keepdims)})
 
     def max(self, axis=None, keepdims=False):
         """Maximum over `axis`; tied maxima share the gradient evenly."""
-        return apply_unary(ops.MAX, self, {"axis": _axis(axis), "keepdims": bool(keepdims)})
+        return apply_unary(ops.MAX, self, {"axis": check_axis(axis, self.ndim, "max"),
+                                             "keepdims": bool(keepdims)})
 
     def min(self, axis=None, keepdims=False):
         """Minimum over `axis`, as -max(-x)."""
@@ -195,15 +225,18 @@ class Tensor(Value):
 
     def logsumexp(self, axis=None, keepdims=False):
         """log(sum(exp(x))) over `axis`, computed stably (no overflow for large x)."""
-        return apply_unary(ops.LOGSUMEXP, self, {"axis": _axis(axis), "keepdims": bool(keepdims)})
+        return apply_unary(ops.LOGSUMEXP, self, {"axis": check_axis(axis, self.ndim, "logsumexp"),
+                                             "keepdims": bool(keepdims)})
 
     def softmax(self, axis=-1):
         """exp(x) / sum(exp(x)) along `axis`, computed stably."""
-        return apply_unary(ops.SOFTMAX, self, {"axis": int(axis)})
+        return apply_unary(ops.SOFTMAX, self, {"axis": check_axis(axis, self.ndim, "softmax",
+                                                                      single=True)})
 
     def log_softmax(self, axis=-1):
         """x - logsumexp(x) along `axis`: log-probabilities, stable for any logits."""
-        return apply_unary(ops.LOG_SOFTMAX, self, {"axis": int(axis)})
+        return apply_unary(ops.LOG_SOFTMAX, self,
+                           {"axis": check_axis(axis, self.ndim, "log_softmax", single=True)})
 
     # ---- shape operations -------------------------------------------------------------------------------
     def reshape(self, *shape):
@@ -220,7 +253,7 @@ class Tensor(Value):
         """Reorder the axes: `permute(1, 0)` of a matrix is its transpose."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = axes[0]
-        axes = tuple(int(a) % self.ndim for a in axes)
+        axes = tuple(check_axis(a, self.ndim, "permute", single=True) % self.ndim for a in axes)
         if sorted(axes) != list(range(self.ndim)):
             raise ValueError(f"permute: {axes} is not an ordering of the {self.ndim} axes of a "
                              f"tensor of shape {self.shape}")
@@ -230,6 +263,8 @@ class Tensor(Value):
         """Swap two axes (PyTorch's convention; the last two by default)."""
         if self.ndim < 2:
             return self
+        check_axis((dim0, dim1) if dim0 % self.ndim != dim1 % self.ndim else dim0, self.ndim,
+                   "transpose")
         axes = list(range(self.ndim))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return self.permute(axes)
@@ -249,12 +284,30 @@ class Tensor(Value):
         return apply_unary(ops.GETITEM, self, {"index": _index(index)})
 
 
-def _axis(axis):
-    if axis is None or isinstance(axis, int):
+def check_axis(axis, ndim, name, single=False):
+    """`axis` for an op on `ndim` axes: None (all), an int or a tuple of distinct ints, each in
+    -ndim..ndim-1 (one int when `single`); anything else is an error naming the op and the axis
+    (a TypeError for a float or a string, numpy's AxisError when out of range)."""
+    if axis.__class__ is int and -ndim <= axis < ndim:  # the common case, first
         return axis
-    if isinstance(axis, (tuple, list)):
-        return tuple(int(a) for a in axis)
-    return int(axis)
+    if axis is None and not single:
+        return None
+    many = isinstance(axis, (tuple, list)) and not single
+    for a in (tuple(axis) if many else (axis,)):
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{name}: axis must be {'an int' if single else 'an int, a tuple of ints or None'}, "
+                            f"got {type(a).__name__} {a!r:.40}")
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(
+                f"{name}: axis {a} is out of range for a tensor with {ndim} axes; use "
+                f"0..{ndim - 1} or -{ndim}..-1" if ndim else
+                f"{name}: axis {a} is out of range for a 0-d tensor, which has no axes")
+    if not many:
+        return int(axis)
+    axes = tuple(int(a) for a in axis)
+    if len({a % ndim for a in axes}) != len(axes):
+        raise ValueError(f"{name}: axis {axes} names an axis twice")
+    return axes
 
 
 def _index(index):
@@ -263,8 +316,8 @@ def _index(index):
     fixed = []
     for part in parts:
         if isinstance(part, Tensor):
-            part = part.data
-            if np.all(part == np.round(part)):
+            part = part.data  # a boolean Tensor stays a mask
+            if part.dtype.kind == "f" and np.all(part == np.round(part)):
                 part = part.astype(np.intp)
         elif isinstance(part, list):
             part = np.asarray(part)

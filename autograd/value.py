@@ -9,7 +9,9 @@ import math
 import numbers
 
 from . import ops
-from .graph import Node, apply_binary, apply_unary, backward, new_node
+from .errors import InPlaceError
+from .graph import Node, apply_binary, apply_unary, backward, bump_version, new_node
+from .modes import current
 
 _ADD, _SUB, _MUL, _DIV, _NEG, _POW = ops.ADD, ops.SUB, ops.MUL, ops.DIV, ops.NEG, ops.POW
 _EXP, _LOG, _SIGMOID, _TANH, _RELU, _MAXIMUM = (ops.EXP, ops.LOG, ops.SIGMOID, ops.TANH, ops.RELU,
@@ -55,11 +57,45 @@ class Value(Node):
 
     def __pow__(self, exponent):
         """x ** c for a constant number c; for a graph-valued exponent write exp(y * log(x))."""
-        if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
-            raise TypeError(f"**: the exponent must be a constant number, got "
-                            f"{type(exponent).__name__} {exponent!r:.40}; for a graph-valued "
-                            f"exponent y write (y * x.log()).exp()")
+        _check_exponent(exponent)
         return apply_unary(_POW, self, {"exponent": float(exponent)})
+
+    # ---- in-place updates (PyTorch's rules) ------------------------------------------------------
+    def __iadd__(self, other):
+        return self._update(_ADD, self._lift(other, "+="), "+=")
+
+    def __isub__(self, other):
+        return self._update(_SUB, self._lift(other, "-="), "-=")
+
+    def __imul__(self, other):
+        return self._update(_MUL, self._lift(other, "*="), "*=")
+
+    def __itruediv__(self, other):
+        return self._update(_DIV, self._lift(other, "/="), "/=")
+
+    def __ipow__(self, exponent):
+        _check_exponent(exponent)
+        return self._update(_POW, float(exponent), "**=")
+
+    def _update(self, op, other, symbol):
+        """`self symbol other` in place: the data changes, the object stays the same leaf, and
+        its version is bumped, so that a backward pass through a node that read the old value
+        refuses to run. While recording, a leaf that requires a gradient is refused (the update
+        would become part of the graph); a computed value is not changed but replaced by a new
+        node, as `x = x + 1` would (Python's fallback when this returns NotImplemented)."""
+        if self.requires_grad and current().grad_enabled:
+            if self.op is not None:
+                return NotImplemented
+            name = f" {self.label!r}" if self.label else ""
+            raise InPlaceError(
+                f"{symbol}: cannot update the leaf{name} (shape {self.shape}) in place while the "
+                f"graph is recorded: it requires a gradient, so the update would become part of "
+                f"the graph; write it under `with autograd.no_grad():` (as an optimiser step), "
+                f"or change `.data` directly")
+        other = other.data if isinstance(other, Node) else other
+        self._store(op.forward(self.data, other), symbol)
+        bump_version(self)
+        return self
 
     def __rpow__(self, base):
         """c ** x for a constant base c > 0, computed as exp(x * ln c)."""
@@ -110,6 +146,28 @@ class Value(Node):
             seed = new_node(type(self), seed)
         backward(self, seed, create_graph=create_graph)
 
+    # ---- copies ------------------------------------------------------------------------------------
+    def __reduce_ex__(self, protocol):
+        """Pickling and deep copies: a leaf is rebuilt with copies of its data, flag, label and
+        gradient; a computed value is refused (copying it would cut it from its graph)."""
+        self._check_copyable()
+        return _rebuild_leaf, (type(self), self.data, self.requires_grad, self.label, self.grad)
+
+    def __copy__(self):
+        """copy.copy: like a deep copy (a new leaf with its own copy of the data), so that an
+        in-place change of one never changes the other."""
+        self._check_copyable()
+        grad = self.grad.copy() if hasattr(self.grad, "copy") else self.grad
+        return _rebuild_leaf(type(self), _copy_data(self.data), self.requires_grad, self.label,
+                             grad)
+
+    def _check_copyable(self):
+        if self.op is not None:
+            raise TypeError(f"cannot copy or pickle a computed {type(self).__name__} (the "
+                            f"output of '{self.op.name}'): it is part of a graph, and a copy "
+                            f"could not backpropagate into it; copy `.detach()` (a new leaf with "
+                            f"the same data) instead, or copy the leaves and recompute")
+
     def zero_grad(self):
         """Reset the gradient to zero (a leaf accumulates from here on the next backward)."""
         self.grad = self._zero_grad()
@@ -135,3 +193,22 @@ class Value(Node):
         if self.label:
             parts.append(f"label={self.label!r}")
         return parts
+
+
+def _check_exponent(exponent):
+    if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
+        raise TypeError(f"**: the exponent must be a constant number, got "
+                        f"{type(exponent).__name__} {exponent!r:.40}; for a graph-valued "
+                        f"exponent y write (y * x.log()).exp()")
+
+
+def _copy_data(data):
+    return data.copy() if hasattr(data, "copy") else data
+
+
+def _rebuild_leaf(value_type, data, requires_grad, label, grad):
+    """A new leaf of `value_type` (what a pickled or copied leaf becomes)."""
+    leaf = value_type.__new__(value_type)
+    leaf._init_leaf(data, requires_grad, label)
+    leaf.grad = grad
+    return leaf

@@ -71,6 +71,7 @@ SPECIFIC = {  # op name -> [(what is wrong, mutant)]
     "add": [("the second input gets nothing", replaced(lambda g, out, x, y: (g, 0 * g)))],
     "sub": [("the subtrahend gets +g", replaced(lambda g, out, x, y: (g, g)))],
     "neg": [("the sign is not flipped", replaced(lambda g, out, x: (g,)))],
+    "identity": [("the gradient is dropped", replaced(lambda g, out, x: (0 * g,)))],
     "mul": [("the mul gate does not swap", replaced(lambda g, out, x, y: (g * x, g * y)))],
     "div": [("d/dy misses x", replaced(lambda g, out, x, y: (g / y, -g / (y * y))))],
     "pow": [("the exponent factor is missing",

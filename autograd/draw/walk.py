@@ -5,7 +5,7 @@ from collections import deque
 
 import numpy as np
 
-from ..graph import Node, toposort
+from ..graph import Node, rule_gradients, toposort
 
 
 def all_values(root):
@@ -67,14 +67,12 @@ def local_gradients(node):
 
 
 def _apply_rule(node, g):
-    inputs = [raw(p) for p in node.parents]
-    return node.op.vjp(g, node.data, *inputs, **(node.params or {}))
+    return rule_gradients(node, g)  # the op's rule, called exactly as backward calls it
 
 
 def _fitted(node, grads):
     # the value types fit a rule's result to the input's shape exactly as backward does
-    return [parent._fit_grad(g, node.op.name)
-            if isinstance(parent, Node) and parent.requires_grad and g is not None else None
+    return [parent._fit_grad(g, node.op.name) if g is not None else None
             for parent, g in zip(node.parents, grads)]
 
 

@@ -73,7 +73,7 @@ def _on_grid(offset):
     return scalars().map(lambda v: round(v * 8) / 8 + offset)
 
 
-for _name in ("add", "sub", "mul", "div", "neg", "exp", "log", "sigmoid", "tanh"):
+for _name in ("add", "sub", "mul", "div", "neg", "identity", "exp", "log", "sigmoid", "tanh"):
     register_case(_name, lambda tensor, op=ops.OPS[_name]:
                   elementwise(op.arity, tensor, _domains(op)))
 register_case("pow", lambda tensor: elementwise(1, tensor, ["positive"], st.fixed_dictionaries(

@@ -1,0 +1,134 @@
+"""The engine's switches, one set per thread: whether operations record the graph, whether
+anomalies raise, and how deeply functional transforms are nested.
+
+Each thread starts with recording on and anomaly detection off, whatever other threads do (as
+in PyTorch): `no_grad()` in one thread never stops another from recording, and a backward pass
+changes the switches of its own thread only. The switches are used as context managers or as
+decorators; a decorated generator function gets the switch each time it runs, not only when
+it is created.
+"""
+
+import functools
+import inspect
+import threading
+from contextvars import ContextVar
+
+
+class Switches:
+    """One thread's switches at one moment (immutable: a change makes a new one)."""
+
+    __slots__ = ("grad_enabled", "anomaly", "transform_depth")
+
+    def __init__(self, grad_enabled=True, anomaly=False, transform_depth=0):
+        self.grad_enabled = grad_enabled        # operations record the graph
+        self.anomaly = anomaly                  # nan or inf raise FloatingPointError
+        self.transform_depth = transform_depth  # transforms (grad, hvp) evaluating their f
+
+    def replace(self, grad_enabled=None, anomaly=None, transform_depth=None):
+        """A copy with the switches given changed (a backward pass makes one: kept short)."""
+        return Switches(self.grad_enabled if grad_enabled is None else grad_enabled,
+                        self.anomaly if anomaly is None else anomaly,
+                        self.transform_depth if transform_depth is None else transform_depth)
+
+
+# A context variable is per thread (each thread starts from the default) and is read faster
+# than a threading.local attribute, which matters: every recorded op reads it.
+_switches = ContextVar("gategrad_switches", default=Switches())
+current = _switches.get  # the calling thread's switches
+
+
+def set_switches(**changes):
+    """Change some of this thread's switches; returns the token that `restore` takes."""
+    return _switches.set(_switches.get().replace(**changes))
+
+
+restore = _switches.reset  # put back the switches that a `set_switches` token replaced
+
+
+class _Mode:
+    """Sets some of the thread's switches for the duration of a `with` block or of each call of
+    a decorated function, then restores what they were (nesting and re-use both work)."""
+
+    def __init__(self, **switches):
+        self._switches = switches
+        self._tokens = threading.local()  # one stack of tokens per thread
+
+    def __enter__(self):
+        self._tokens.__dict__.setdefault("stack", []).append(set_switches(**self._switches))
+        return self
+
+    def __exit__(self, *exc_info):
+        restore(self._tokens.stack.pop())
+        return False
+
+    def __call__(self, function):
+        """Decorate `function` so that it runs with these switches (generators included)."""
+        switches = self._switches
+        if inspect.isgeneratorfunction(function):
+            return _wrap_generator(function, switches)
+
+        @functools.wraps(function)
+        def switched(*args, **kwargs):
+            with _Mode(**switches):
+                return function(*args, **kwargs)
+        return switched
+
+
+def _wrap_generator(function, switches):
+    """A generator function whose body runs with `switches` at every resumption, while the
+    caller's code between two `next()` calls runs with its own."""
+    @functools.wraps(function)
+    def switched(*args, **kwargs):
+        generator = function(*args, **kwargs)
+        try:
+            with _Mode(**switches):
+                item = next(generator)
+            while True:
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    with _Mode(**switches):
+                        generator.close()
+                    raise
+                except BaseException as error:
+                    with _Mode(**switches):
+                        item = generator.throw(error)
+                else:
+                    with _Mode(**switches):
+                        item = generator.send(sent)
+        except StopIteration as stop:
+            return stop.value
+    return switched
+
+
+def no_grad():
+    """Context manager and decorator: operations inside record no graph (as in PyTorch).
+
+    Augmented assignments (`W -= lr * W.grad`) then update the data in place."""
+    return _Mode(grad_enabled=False)
+
+
+def enable_grad():
+    """Context manager and decorator: record the graph again inside a `no_grad` block."""
+    return _Mode(grad_enabled=True)
+
+
+def set_grad_enabled(enabled):
+    """Context manager and decorator: record the graph or not, as `enabled` says."""
+    return _Mode(grad_enabled=bool(enabled))
+
+
+def is_grad_enabled():
+    """Whether operations in this thread currently record the graph."""
+    return current().grad_enabled
+
+
+def detect_anomaly():
+    """Context manager and decorator: raise FloatingPointError at the first op whose output, or
+    whose gradient in a backward pass, contains nan or inf, naming the op."""
+    return _Mode(anomaly=True)
+
+
+def is_anomaly_enabled():
+    """Whether anomaly detection is on in this thread."""
+    return current().anomaly
