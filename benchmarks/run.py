@@ -148,8 +148,9 @@ def output_directory(args):
 
 
 def rounds_run(jobs):
-    """What the timed jobs that ran (absent engines left out) actually ran: each workload's rounds (gategrad's), the engines that
-    ran fewer, the cases with rounds of their own, and each workload's case labels."""
+    """What the timed jobs that ran (absent engines left out) actually ran: each workload's
+    rounds (gategrad's), the engines that ran fewer, the cases with rounds of their own, and
+    each workload's case labels."""
     timed = [(w, e, spec) for kind, w, e, spec, _ in jobs if kind == "time"]
     rounds = {w: spec["rounds"] for w, e, spec in timed if e == "gategrad"}
     return {"rounds": rounds,

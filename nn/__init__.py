@@ -13,7 +13,8 @@ from .optim import SGD
 from .training import accuracy, evaluate, fit
 
 __all__ = [
-    "Module", "FileFormatError", "Linear", "MLP", "SGD", "fit", "evaluate", "accuracy", "data", "losses",
+    "Module", "Linear", "MLP", "SGD", "fit", "evaluate", "accuracy", "data", "losses",
+    "FileFormatError",
     "sse", "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
     "nll_loss", "kl_divergence", "entropy",
 ]

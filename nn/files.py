@@ -57,6 +57,7 @@ _CORRUPT = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSEr
             ValueError, TypeError, KeyError, SyntaxError, struct.error, OverflowError,
             RuntimeError, NotImplementedError, MemoryError, RecursionError)
 _NUMERIC_KINDS = "biuf"
+_MAX_LISTED = 20  # problems listed in one error
 
 
 def read_arrays(path, expected):
@@ -107,8 +108,11 @@ def _read_members(path, archive, expected):
             problems.append(f"{name}: the file has shape {shape}, the model "
                             f"{tuple(expected[name])}")
     if problems:
+        shown = problems[:_MAX_LISTED]
+        if len(problems) > _MAX_LISTED:
+            shown.append(f"... and {len(problems) - _MAX_LISTED} more")
         raise FileFormatError(f"load {path}: the parameters do not match this model; nothing "
-                              f"was loaded:\n  " + "\n  ".join(problems))
+                              f"was loaded:\n  " + "\n  ".join(shown))
     return {name: _data(path, archive, members[name], *header)
             for name, header in headers.items()}
 
@@ -136,13 +140,14 @@ def _data(path, archive, info, dtype, shape, fortran, offset):
     """The array of one member whose header was checked: exactly the declared bytes, no more."""
     size = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     if info.file_size != offset + size:
-        raise FileFormatError(f"load {path}: {_shown(info.filename)}: the header declares {size} bytes "
-                              f"of data but the member holds {info.file_size - offset}")
+        raise FileFormatError(f"load {path}: {_shown(info.filename)}: the header declares "
+                              f"{size} bytes of data but the member holds "
+                              f"{info.file_size - offset}")
     with archive.open(info) as member:
         member.seek(offset)
         raw = member.read(size)  # bounded by the caller's own array size
     if len(raw) != size:
-        raise FileFormatError(f"load {path}: {_shown(info.filename)}: truncated data ({len(raw)} of "
-                              f"{size} bytes)")
+        raise FileFormatError(f"load {path}: {_shown(info.filename)}: truncated data "
+                              f"({len(raw)} of {size} bytes)")
     array = np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C")
     return array.astype(dtype.newbyteorder("="), order="C")

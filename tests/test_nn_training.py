@@ -319,7 +319,8 @@ def test_module_walks_visit_each_module_once_even_in_a_cycle():
     model = _Pair()
     assert [name for name, _ in model.named_modules()] == ["", "child"]
     assert [name for name, _ in model.named_parameters()] == ["child.scale"]
-    assert repr(model) == "_Pair(\n  (child): Module(\n    (parent): _Pair(...) (shown above)\n  )\n)"
+    assert repr(model) == ("_Pair(\n  (child): Module(\n    (parent): _Pair(...) (shown above)\n"
+                           "  )\n)")
 
 
 def test_a_very_deep_stack_of_modules_is_walked_without_recursion():
