@@ -164,6 +164,9 @@ def _output_problem(out, force):
         return f"--out {out}: {existing} is a file, so the directory cannot be created"
     if not os.access(existing, os.W_OK | os.X_OK):
         return f"--out {out}: {existing} is not writable"
+    blocked = [name for name in OUTPUTS if (out / name).is_dir()]
+    if blocked:
+        return f"--out {out} has a directory where {', '.join(blocked)} would go; move it away"
     earlier = [name for name in OUTPUTS if (out / name).exists()]
     if earlier and not force:
         return (f"--out {out} already holds {', '.join(earlier)} from an earlier run; pass "

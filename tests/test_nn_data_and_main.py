@@ -184,6 +184,9 @@ def test_an_unusable_output_directory_is_refused_before_training(tmp_path, capsy
     error = _refused([*QUICK, "--out", str(tmp_path / "a_file")], capsys)
     assert "is a file; give a directory" in error
     assert (tmp_path / "a_file").read_text() == "mine"
+    (tmp_path / "run" / "model.npz").mkdir(parents=True)
+    error = _refused([*QUICK, "--out", str(tmp_path / "run"), "--force"], capsys)
+    assert "has a directory where model.npz would go" in error
 
 
 def test_a_second_run_keeps_the_first_runs_outputs_unless_forced(tmp_path, capsys):
