@@ -8,6 +8,7 @@ it prints the test accuracy and writes a loss curve (PNG) and a diagram of the m
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -141,13 +142,14 @@ def main(argv=None):
     test_loss, test_accuracy = evaluate(model, loss_fn, (X_test, y_test))
     print(f"test accuracy: {test_accuracy:.4f}  (test loss {test_loss:.4f})")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        model.save(out / "model.npz")  # first: the trained model is what matters most
-        write_atomically(out / "loss_curve.png", lambda file: _plot_history(
-            history, file, f"{model!r} on {args.dataset}"))
         diagram = _draw_model(model, loss_fn, X_train[:2], y_train[:2])
-        write_atomically(out / "model_graph.svg", lambda file: file.write(diagram))
-    except OSError as error:
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomically({  # all three or none
+            out / "model.npz": model.save,
+            out / "loss_curve.png": lambda file: _plot_history(
+                history, file, f"{model!r} on {args.dataset}"),
+            out / "model_graph.svg": lambda file: file.write(diagram)})
+    except (OSError, RuntimeError, subprocess.SubprocessError) as error:
         print(f"{parser.prog}: error: cannot write the outputs into {out}: {error}",
               file=sys.stderr)
         return 1

@@ -1,8 +1,8 @@
 """Files written and read safely: atomic writes, and a bounded reader of parameter files (.npz).
 
 A write goes to a fresh temporary file in the destination's directory, which then replaces the
-destination in one step, so a failed or killed write never leaves a half-written file under
-the real name. The reader checks every declared size against what the caller expects before it
+destination in one step (several files: once all are written), so a failed or killed write
+never leaves a half-written file under the real name. The reader checks every declared size against what the caller expects before it
 allocates or inflates anything, and never unpickles.
 """
 
@@ -22,25 +22,31 @@ class FileFormatError(ValueError):
     The message names the file and what is wrong with it."""
 
 
-def write_atomically(path, write):
-    """Call `write(binary_file)` on a fresh temporary file beside `path`, then put it in place of
-    `path` in one step (os.replace). On any failure the temporary file is removed and `path` is
-    left as it was. The new file gets the permissions a plain open() would give it."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"write {path}: the directory {path.parent} does not exist")
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".partial")
+def write_atomically(files):
+    """Write several files as one: `files` maps each path to a function `write(binary_file)`.
+    Each is written to a fresh temporary file beside its path; only when all of them are
+    written does each replace its path (os.replace, one step each). On any failure the
+    temporary files are removed and every path is left as it was. New files get the
+    permissions a plain open() would give them."""
+    files = {Path(path): write for path, write in files.items()}
+    for path in files:
+        if not path.parent.is_dir():
+            raise FileNotFoundError(f"write {path}: the directory {path.parent} does not exist")
+    temporaries = {}
     try:
-        with os.fdopen(descriptor, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private (0600)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        for path, write in files.items():
+            descriptor, temporaries[path] = tempfile.mkstemp(
+                dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+            with os.fdopen(descriptor, "wb") as file:
+                write(file)
+                file.flush()
+                os.fsync(file.fileno())
+            os.chmod(temporaries[path], 0o666 & ~_umask())  # mkstemp makes it private (0600)
+        for path in files:
+            os.replace(temporaries.pop(path), path)
+    finally:
+        for temporary in temporaries.values():
+            Path(temporary).unlink(missing_ok=True)
 
 
 def _umask():

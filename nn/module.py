@@ -63,10 +63,14 @@ class Module:
     def save(self, path):
         """Write every parameter, frozen or not, to a `.npz` file (numpy's format, no pickle),
         named as in `named_parameters()`. The file is written whole or not at all: it goes to a
-        fresh temporary file beside `path`, which then replaces `path` in one step."""
+        fresh temporary file beside `path`, which then replaces `path` in one step. `path` may
+        also be an open binary file, which is written as it is."""
         arrays = {name: np.asarray(p.data, dtype=np.float64 if isinstance(p, Scalar) else None)
                   for name, p in self.named_parameters()}
-        write_atomically(path, lambda file: np.savez(file, **arrays))
+        if hasattr(path, "write"):
+            np.savez(path, **arrays)
+        else:
+            write_atomically({path: lambda file: np.savez(file, **arrays)})
 
     def load(self, path):
         """Read parameters written by `save`. Names and shapes must match this module's; on any

@@ -223,20 +223,21 @@ def test_a_run_that_diverges_writes_nothing_and_fails(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
-def test_a_failed_write_after_training_is_one_line_and_keeps_the_earlier_model(
+def test_a_failed_write_after_training_is_one_line_and_keeps_every_earlier_output(
         tmp_path, capsys, monkeypatch):
     assert main([*QUICK, "--out", str(tmp_path)]) == 0
-    before = (tmp_path / "model.npz").read_bytes()
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
 
-    def full_disk(*args, **kwargs):
+    def full_disk(history, file, title):  # the second of the three files fails
+        file.write(b"\x89PNG half")
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(nn.Module, "save", full_disk)
+    monkeypatch.setattr("nn.__main__._plot_history", full_disk)
     capsys.readouterr()
     assert main([*QUICK, "--seed", "3", "--out", str(tmp_path), "--force"]) == 1
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "cannot write the outputs" in error
     assert "No space left on device" in error
-    assert (tmp_path / "model.npz").read_bytes() == before
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no partial files
 
 
 def test_without_graphviz_the_job_refuses_before_training(tmp_path, capsys, monkeypatch):
