@@ -2,8 +2,8 @@
 
 A write goes to a fresh temporary file in the destination's directory, which then replaces the
 destination in one step (several files: once all are written), so a failed or killed write
-never leaves a half-written file under the real name. The reader checks every declared size against what the caller expects before it
-allocates or inflates anything, and never unpickles.
+never leaves a half-written file under the real name. The reader checks every declared size
+against what the caller expects before it allocates or inflates anything, and never unpickles.
 """
 
 import math
