@@ -290,8 +290,8 @@ def _header(meta, results):
             blas.add(f"{pool['internal_api']} {pool.get('version') or ''} "
                      f"{pool.get('architecture') or ''} x{pool['num_threads']}".replace("  ", " "))
     absent = [e for e, ok in meta["available"].items() if not ok]
-    return [f"# Benchmark results ({'quick smoke run' if meta['quick'] else 'full run'})", "",
-            f"- Date: {meta['date']}; the whole suite took {meta['duration_s'] / 60:.1f} min.",
+    return [f"# Benchmark results ({_kind_of_run(meta)})", "",
+            f"- Date: {meta['date']}; the run took {meta['duration_s'] / 60:.1f} min.",
             f"- Machine: {meta['machine']}; every measured process pinned to core "
             f"{meta['core']}; a shared virtual machine, whose other tenants' load is not under "
             f"our control (the spread between runs is discussed in benchmarks/README.md).",
@@ -299,12 +299,39 @@ def _header(meta, results):
             "- Thread pools seen by threadpoolctl in the measured processes: "
             + "; ".join(sorted(blas)) + ".",
             "- Engines absent: " + (", ".join(absent) if absent else "none") + ".",
-            f"- Rounds per workload: {meta['rounds']} (fewer for slow peers: "
-            f"{meta['slow_rounds']}; 5 at 10^6 steps or nodes); medians; every ratio is the "
-            "median of per-round ratios against the reference timed in the same process and "
-            "round, so it is not always the quotient of the two medians shown.",
+            _rounds_line(meta),
+            *([f"- Sizes run: " + "; ".join(f"{w} {', '.join(labels)}" for w, labels in
+                                            meta["sizes"].items()) + "."]
+              if "sizes" in meta else []),
             f"- glibc malloc: {meta['malloc_raised']} for the timings (a run with the defaults "
             f"is below); {meta['malloc_memory']} for the memory runs.", ""]
+
+
+def _kind_of_run(meta):
+    """What ran: "full run", "quick smoke run", or either "of w3, w6 only" for a subset."""
+    kind = "quick smoke run" if meta["quick"] else "full run"
+    workloads = meta.get("workloads")
+    if workloads and set(workloads) != set(TITLES):
+        kind = ("quick smoke run" if meta["quick"] else "partial run") + \
+            f" of {', '.join(workloads)} only"
+    return kind
+
+
+def _rounds_line(meta):
+    """The rounds that ran, as recorded by run.py (older results.json: the suite's settings,
+    which were what ran in a full run)."""
+    fewer = ", ".join(f"{k} {v}" for k, v in meta["slow_rounds"].items())
+    rounds = ", ".join(f"{k} {v}" for k, v in meta["rounds"].items())
+    if "case_rounds" in meta:
+        own = ", ".join(f"{k} {v}" for k, v in meta["case_rounds"].items())
+        extra = "; ".join(filter(None, [fewer and f"fewer for slow peers: {fewer}",
+                                        own and f"cases with their own: {own}"]))
+    else:
+        extra = f"fewer for slow peers: {fewer}; 5 at 10^6 steps or nodes"
+    return (f"- Rounds per workload: {rounds}" + (f" ({extra})" if extra else "") +
+            "; medians; every ratio is the median of per-round ratios against the reference "
+            "timed in the same process and round, so it is not always the quotient of the two "
+            "medians shown.")
 
 
 def _plot(points, curves, path):
@@ -341,7 +368,8 @@ def _plot(points, curves, path):
                      color=line.get_color(), label=f"{name} backward")
     right.set_xlabel("nodes in the chain (W5)")
     right.set_ylabel("seconds (median)")
-    right.legend(fontsize=7)
+    if curves:  # a run without W5 has none
+        right.legend(fontsize=7)
     right.grid(which="both", alpha=0.3)
     fig.suptitle("gategrad benchmark suite: ratios to the hand-written reference, and W5 scaling")
     fig.tight_layout()

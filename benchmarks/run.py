@@ -2,7 +2,11 @@
 
     python benchmarks/run.py            # the full suite (about 20 minutes); writes
                                         # benchmarks/results.md, results.png, results.json
-    python benchmarks/run.py --quick    # a smoke run of a minute or two (small sizes, 3 rounds)
+    python benchmarks/run.py --quick    # a smoke run of a few minutes (small sizes, 3 rounds),
+                                        # written to benchmarks/out/ (ignored by git)
+
+A quick or partial run (--quick, or a subset of --workloads) never replaces the committed
+results unless --out-dir says so; the report states the rounds and sizes that actually ran.
 
 Each engine runs in its own subprocess (benchmarks/worker.py) pinned to one core, on one thread,
 with glibc's malloc thresholds raised; it checks its loss and gradients against the hand-written
@@ -136,6 +140,28 @@ def plan(args):
     return jobs
 
 
+def output_directory(args):
+    """benchmarks/ for the full suite (the committed results); benchmarks/out/ for anything
+    less, so that a smoke or partial run never replaces them unless --out-dir asks."""
+    full = not args.quick and set(args.workloads) == set(MODULES)
+    return HERE if full else HERE / "out"
+
+
+def rounds_run(jobs):
+    """What the timed jobs that ran (absent engines left out) actually ran: each workload's
+    rounds (gategrad's), the engines that ran fewer, the cases with rounds of their own, and
+    each workload's case labels."""
+    timed = [(w, e, spec) for kind, w, e, spec, _ in jobs if kind == "time"]
+    rounds = {w: spec["rounds"] for w, e, spec in timed if e == "gategrad"}
+    return {"rounds": rounds,
+            "slow_rounds": {f"{w} {e}": spec["rounds"] for w, e, spec in timed
+                            if spec["rounds"] != rounds.get(w)},
+            "case_rounds": {f"{w} {c['label']}": c["rounds"] for w, e, spec in timed
+                            if e == "gategrad" for c in spec["cases"] if c.get("rounds")},
+            "sizes": {w: [c["label"] for c in spec["cases"]] for w, e, spec in timed
+                      if e == "gategrad"}}
+
+
 def summary(case_results):
     """One line per job for the console: each case's status, ratio or memory."""
     parts = []
@@ -156,16 +182,23 @@ def main():
                         help="comma-separated subset of w1..w6 (default: all)")
     parser.add_argument("--core", type=int, default=max(os.sched_getaffinity(0)),
                         help="the core every measured process is pinned to")
-    parser.add_argument("--out-dir", default=str(HERE), help="where results.* are written")
+    parser.add_argument("--out-dir", help="where results.* are written (default: benchmarks/ "
+                        "for the full suite, benchmarks/out/ for a quick or partial run)")
     args = parser.parse_args()
     args.workloads = args.workloads.split(",")
+    unknown = sorted(set(args.workloads) - set(MODULES))
+    if unknown:
+        parser.error(f"unknown workloads {', '.join(unknown)}; choose from {', '.join(MODULES)}")
+    out_dir = Path(args.out_dir) if args.out_dir else output_directory(args)
     start = time.time()
     available = {engine: installed(engine) for engine in PYTHONS}
-    results = []
-    for kind, workload, engine, spec, env in plan(args):
+    results, ran = [], []
+    for job in plan(args):
+        kind, workload, engine, spec, env = job
         if engine != "reference" and not available[engine]:
             results.append({"kind": kind, "workload": workload, "engine": engine, "absent": True})
             continue
+        ran.append(job)
         print(f"[{time.time() - start:6.0f} s] {workload} {engine} ({kind})", flush=True)
         out = run_worker(spec, env, timeout=1800)
         results.append({"kind": kind, "workload": workload, "engine": engine, **out})
@@ -173,10 +206,8 @@ def main():
     meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(start)),
             "duration_s": time.time() - start, "quick": args.quick, "core": args.core,
             "machine": report.machine(), "python": platform.python_version(),
-            "available": available, "rounds": ROUNDS, "slow_rounds":
-                {f"{w} {e}": r for (w, e), r in SLOW_ROUNDS.items()},
+            "available": available, "workloads": args.workloads, **rounds_run(ran),
             "malloc_raised": MALLOC_RAISED, "malloc_memory": MALLOC_MEMORY}
-    out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
     failed = report.write(meta, results, out_dir)

@@ -4,6 +4,7 @@ Built on `autograd` through its public names only.
 """
 
 from . import data, losses
+from .files import FileFormatError
 from .layers import MLP, Linear
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                      entropy, kl_divergence, mse, nll_loss, sse)
@@ -13,6 +14,7 @@ from .training import accuracy, evaluate, fit
 
 __all__ = [
     "Module", "Linear", "MLP", "SGD", "fit", "evaluate", "accuracy", "data", "losses",
+    "FileFormatError",
     "sse", "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
     "nll_loss", "kl_divergence", "entropy",
 ]

@@ -6,38 +6,71 @@ it prints the test accuracy and writes a loss curve (PNG) and a diagram of the m
 """
 
 import argparse
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from . import data, losses
+from .files import write_atomically
 from .layers import ACTIVATIONS, MLP
-from .optim import SGD
+from .optim import SGD, hyperparameter_problems
 from .training import evaluate, fit
 
 LOSSES = {"cross_entropy": losses.cross_entropy, "mse": losses.mse,
           "bce_with_logits": losses.binary_cross_entropy_with_logits}
 
 
+OUTPUTS = ("model.npz", "loss_curve.png", "model_graph.svg")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line on stderr (exit status 2), not usage and all."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _prog():
+    """The command's name as the user typed it: `gategrad`, or `python -m nn`."""
+    name = Path(sys.argv[0]).stem if sys.argv and sys.argv[0] else ""
+    return name if name.startswith("gategrad") else "python -m nn"
+
+
 def _parser():
-    parser = argparse.ArgumentParser(
-        prog="python -m nn", description="Train an MLP with gategrad and draw its graph.")
-    parser.add_argument("--dataset", default="digits", choices=["digits", "moons", "challenger",
-                                                                "idx"])
-    parser.add_argument("--idx-images", help="IDX images file (.gz or raw) for --dataset idx")
-    parser.add_argument("--idx-labels", help="IDX labels file (.gz or raw) for --dataset idx")
-    parser.add_argument("--hidden", default="30",
-                        help="hidden layer sizes, comma-separated (default 30; '' for none)")
-    parser.add_argument("--activation", default="sigmoid", choices=sorted(ACTIVATIONS))
-    parser.add_argument("--loss", default="cross_entropy", choices=sorted(LOSSES))
-    parser.add_argument("--lr", type=float, default=0.5, help="learning rate (default 0.5)")
-    parser.add_argument("--momentum", type=float, default=0.0)
-    parser.add_argument("--batch-size", type=int, default=10)
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="out", help="directory for the outputs (default out/)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser = _Parser(prog=_prog(), description="Train an MLP with gategrad and draw its graph: "
+                     "writes " + ", ".join(OUTPUTS) + " into --out.")
+    add = parser.add_argument
+    add("--dataset", default="digits", choices=["digits", "moons", "challenger", "idx"],
+        help="the data: the bundled 8x8 digits, two moons, the Challenger O-rings, or MNIST-style "
+             "IDX files (default %(default)s)")
+    add("--idx-images", metavar="FILE", help="IDX images file (.gz or raw) for --dataset idx "
+        "(default: none)")
+    add("--idx-labels", metavar="FILE", help="IDX labels file (.gz or raw) for --dataset idx "
+        "(default: none)")
+    add("--hidden", default="30",
+        help="hidden layer sizes, comma-separated, '' for none (default %(default)s)")
+    add("--activation", default="sigmoid", choices=sorted(ACTIVATIONS),
+        help="activation of the hidden layers (default %(default)s)")
+    add("--loss", default="cross_entropy", choices=sorted(LOSSES),
+        help="the loss; mse uses sigmoid outputs and one-hot targets, bce_with_logits needs two "
+             "classes (default %(default)s)")
+    add("--lr", type=float, default=0.5, help="learning rate, above 0 (default %(default)s)")
+    add("--momentum", type=float, default=0.0,
+        help="SGD momentum, in [0, 1) (default %(default)s)")
+    add("--batch-size", type=int, default=10, help="mini-batch size (default %(default)s)")
+    add("--epochs", type=int, default=30, help="passes over the training data "
+        "(default %(default)s)")
+    add("--seed", type=int, default=0,
+        help="seed of the data split, the initial weights and the shuffling (default %(default)s)")
+    add("--out", default="out", metavar="DIR",
+        help="directory for the outputs, created if missing (default %(default)s)")
+    add("--force", action="store_true",
+        help="replace the outputs of an earlier run in --out (default: refuse)")
+    add("--quiet", action="store_true", help="no progress bar (default: a bar per epoch)")
     return parser
 
 
@@ -51,8 +84,6 @@ def _load(args, parser):
         temperature, distress = data.load_challenger()
         X = ((temperature - temperature.mean()) / temperature.std()).reshape(-1, 1)
         return data.split(X, distress, seed=args.seed)
-    if not (args.idx_images and args.idx_labels):
-        parser.error("--dataset idx needs --idx-images and --idx-labels")
     images, labels = data.load_idx(args.idx_images), data.load_idx(args.idx_labels)
     if len(images) != len(labels):
         parser.error(f"{len(images)} images but {len(labels)} labels")
@@ -61,7 +92,10 @@ def _load(args, parser):
 
 
 def main(argv=None):
-    """Run the main job with command-line arguments `argv` (default: sys.argv[1:])."""
+    """Run the main job with command-line arguments `argv` (default: sys.argv[1:]). Every flag,
+    the output directory and the tools are checked before any work; bad input exits with status
+    2 and one line on stderr. Returns 0, or 1 when training diverged or the outputs could not be
+    written (nothing of an earlier run is then replaced)."""
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -72,18 +106,18 @@ def main(argv=None):
     problems = [f"{flag} must be {rule}, got {value}" for flag, value, ok, rule in [
         ("--hidden", args.hidden, all(n >= 1 for n in hidden), "sizes of at least 1"),
         ("--epochs", args.epochs, args.epochs >= 1, "at least 1"),
-        ("--batch-size", args.batch_size, args.batch_size >= 1, "at least 1"),
-        ("--lr", args.lr, args.lr > 0, "above 0"),
-        ("--momentum", args.momentum, args.momentum >= 0, "at least 0")] if not ok]
+        ("--batch-size", args.batch_size, args.batch_size >= 1, "at least 1")] if not ok]
+    problems += ["--" + p for p in hyperparameter_problems(lr=args.lr, momentum=args.momentum)]
+    if args.dataset == "idx" and not (args.idx_images and args.idx_labels):
+        problems.append("--dataset idx needs --idx-images and --idx-labels")
+    problems += filter(None, [_output_problem(Path(args.out), args.force), _missing_tools()])
     if problems:
         parser.error("; ".join(problems))
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        parser.error(f"--out {out} is a file; give a directory for the outputs")
     try:
         (X_train, y_train), (X_test, y_test) = _load(args, parser)
-    except ValueError as error:  # a malformed or missing IDX file
-        parser.error(str(error))
+    except (OSError, ValueError) as error:  # a missing, unreadable or malformed IDX file
+        parser.error(str(error).replace("\n", " "))
     classes = int(max(y_train.max(), y_test.max())) + 1
     if args.loss == "bce_with_logits" and classes != 2:
         parser.error(f"--loss bce_with_logits needs two classes; {args.dataset} has {classes}")
@@ -101,17 +135,61 @@ def main(argv=None):
     history = fit(model, loss_fn, optimizer, (X_train, y_train), epochs=args.epochs,
                   batch_size=args.batch_size, val=(X_test, y_test), seed=args.seed,
                   quiet=args.quiet)
+    if not all(np.all(np.isfinite(p.data)) for p in model.parameters()):
+        print(f"{parser.prog}: error: training diverged (the parameters are no longer finite "
+              f"numbers); try a smaller --lr. Nothing was written.", file=sys.stderr)
+        return 1
     test_loss, test_accuracy = evaluate(model, loss_fn, (X_test, y_test))
     print(f"test accuracy: {test_accuracy:.4f}  (test loss {test_loss:.4f})")
-    out.mkdir(parents=True, exist_ok=True)
-    curve = _plot_history(history, out / "loss_curve.png", f"{model!r} on {args.dataset}")
-    diagram = _draw_model(model, loss_fn, X_train[:2], y_train[:2], out / "model_graph.svg")
-    model.save(out / "model.npz")
-    print(f"wrote {curve}, {diagram} and {out / 'model.npz'}")
+    try:
+        diagram = _draw_model(model, loss_fn, X_train[:2], y_train[:2])
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomically({  # all three or none
+            out / "model.npz": model.save,
+            out / "loss_curve.png": lambda file: _plot_history(
+                history, file, f"{model!r} on {args.dataset}"),
+            out / "model_graph.svg": lambda file: file.write(diagram)})
+    except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+        print(f"{parser.prog}: error: cannot write the outputs into {out}: {error}",
+              file=sys.stderr)
+        return 1
+    print(f"wrote {', '.join(str(out / name) for name in OUTPUTS)}")
     return 0
 
 
-def _plot_history(history, path, title):
+def _output_problem(out, force):
+    """Why the outputs cannot go into the directory `out`, or None. Checked before any work."""
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is a file; give a directory for the outputs"
+    existing = out if out.exists() else next(p for p in out.absolute().parents if p.exists())
+    if not existing.is_dir():
+        return f"--out {out}: {existing} is a file, so the directory cannot be created"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"--out {out}: {existing} is not writable"
+    blocked = [name for name in OUTPUTS if (out / name).is_dir()]
+    if blocked:
+        return f"--out {out} has a directory where {', '.join(blocked)} would go; move it away"
+    earlier = [name for name in OUTPUTS if (out / name).exists()]
+    if earlier and not force:
+        return (f"--out {out} already holds {', '.join(earlier)} from an earlier run; pass "
+                f"--force to replace them or choose another --out")
+    return None
+
+
+def _missing_tools():
+    """What is missing to plot and draw (checked before training), or None."""
+    missing = []
+    for module, extra in (("tqdm", "train"), ("matplotlib", "train"), ("graphviz", "viz")):
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(f"the Python package {module} (pip install 'gategrad[{extra}]')")
+    if shutil.which("dot") is None:
+        missing.append("Graphviz's dot program (apt-get install graphviz)")
+    return "missing " + " and ".join(missing) if missing else None
+
+
+def _plot_history(history, file, title):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -129,13 +207,13 @@ def _plot_history(history, path, title):
         ax.grid(alpha=0.3)
     figure.suptitle(title)
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    figure.savefig(file, format="png", dpi=100)
     plt.close(figure)
-    return path
 
 
-def _draw_model(model, loss_fn, X, y, path):
-    """Draw the graph of the loss on a small batch, one box per layer, with fresh gradients."""
+def _draw_model(model, loss_fn, X, y):
+    """The SVG of the graph of the loss on a small batch, one box per layer, with fresh
+    gradients."""
     import autograd
     from autograd import Tensor
 
@@ -143,8 +221,7 @@ def _draw_model(model, loss_fn, X, y, path):
     loss = loss_fn(outputs, y.reshape(-1, 1).astype(float) if outputs.shape[1] == 1 else y)
     model.zero_grad()  # the diagram shows this batch's gradients, not the last training step's
     loss.backward()
-    path.write_bytes(autograd.draw(loss, model=model).pipe(format="svg"))
-    return path
+    return autograd.draw(loss, model=model).pipe(format="svg")
 
 
 if __name__ == "__main__":

@@ -30,21 +30,41 @@ def _reduce(values, reduction, name):
 
 
 def _constant(target, like, name):
-    """The target as raw data shaped like the prediction, or a clear error."""
-    if isinstance(target, (Tensor, Scalar)):
-        target = target.data
+    """The target shaped like the prediction: raw data in the prediction's dtype, or a clear
+    error. A target that requires a gradient (a Tensor, or Scalars for a list of Scalars) stays
+    a graph value, so the loss differentiates with respect to it too (as in PyTorch)."""
     if isinstance(like, list):
-        target = list(np.ravel(np.asarray(target, dtype=float)))
-        if len(target) != len(like):
-            raise ValueError(f"{name}: {len(like)} predictions but {len(target)} targets")
+        items = target if isinstance(target, (list, tuple)) else [target]
+        if any(isinstance(t, Tensor) for t in items):
+            raise TypeError(f"{name}: Scalar predictions need numbers or Scalars as targets, "
+                            f"got a Tensor")
+        if not any(isinstance(t, Scalar) for t in items):
+            items = list(np.ravel(np.asarray(target, dtype=float)))
+        if len(items) != len(like):
+            raise ValueError(f"{name}: {len(like)} predictions but {len(items)} targets")
+        return [t if isinstance(t, Scalar) and t.requires_grad else float(t) for t in items]
+    if isinstance(target, Scalar):
+        raise TypeError(f"{name}: Tensor predictions need an array or a Tensor as targets, got "
+                        f"a Scalar")
+    if isinstance(target, Tensor) and target.requires_grad:
+        if target.shape != like.shape:
+            raise ValueError(f"{name}: predictions have shape {like.shape} but targets have "
+                             f"shape {target.shape}; they must be equal")
         return target
-    target = np.asarray(target)
+    target = np.asarray(target.data if isinstance(target, Tensor) else target)
     if target.dtype.kind not in "biuf":
         raise TypeError(f"{name}: targets must be numbers, got dtype {target.dtype}")
     if target.shape != like.shape:
         raise ValueError(f"{name}: predictions have shape {like.shape} but targets have shape "
                          f"{target.shape}; they must be equal")
     return target.astype(like.dtype)
+
+
+def _raw(values):
+    """The numbers of a target or prediction (Tensor, list of Scalars or floats, or array)."""
+    if isinstance(values, list):
+        return [v.data if isinstance(v, Scalar) else v for v in values]
+    return values.data if isinstance(values, Tensor) else values
 
 
 def _prediction(pred, name):
@@ -94,18 +114,18 @@ def _check_probabilities(values, name, what):
 def binary_cross_entropy(prob, target, reduction="mean", eps=1e-12):
     """Binary cross-entropy on probabilities: L = -[y log p + (1 - y) log(1 - p)].
 
-    p is clipped to [eps, 1 - eps] so log(0) never happens (the clip passes no gradient where
-    it is active). For logits use `binary_cross_entropy_with_logits`, which needs no clip."""
+    p and 1 - p are each clipped below at eps before the log, so log(0) never happens (the
+    clip passes no gradient where it is active); clipping 1 - p rather than p keeps this true
+    in float32, where 1 - 1e-12 rounds to 1. For logits use
+    `binary_cross_entropy_with_logits`, which needs no clip."""
     name = "binary_cross_entropy"
     prob = _prediction(prob, name)
     target = _constant(target, prob, name)
-    _check_probabilities([p.data for p in prob] if isinstance(prob, list) else prob.data, name,
-                         "probabilities")
-    _check_probabilities(target, name, "targets")
+    _check_probabilities(_raw(prob), name, "probabilities")
+    _check_probabilities(_raw(target), name, "targets")
 
     def term(p, y):
-        p = -((-p.maximum(eps)).maximum(eps - 1.0))  # clip to [eps, 1 - eps]
-        return -(y * p.log() + (1.0 - y) * (1.0 - p).log())
+        return -(y * p.maximum(eps).log() + (1.0 - y) * (1.0 - p).maximum(eps).log())
 
     values = ([term(p, y) for p, y in zip(prob, target)] if isinstance(prob, list)
               else term(prob, target))
@@ -117,7 +137,7 @@ def _softplus(z):
     (constants read off the data), m z + log(1 + e^(-s z)) is the same function, its exp only
     sees -|z|, and its derivatives are right everywhere, z = 0 included."""
     raw = np.asarray(z.data)
-    m = (raw > 0).astype(float)
+    m = (raw > 0).astype(raw.dtype)  # in z's own dtype: float32 logits give a float32 loss
     s = 2.0 * m - 1.0
     if isinstance(z, Scalar):
         m, s = float(m), float(s)
@@ -130,7 +150,7 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     name = "binary_cross_entropy_with_logits"
     logits = _prediction(logits, name)
     target = _constant(target, logits, name)
-    _check_probabilities(target, name, "targets")
+    _check_probabilities(_raw(target), name, "targets")
     values = ([_softplus(z) - z * y for z, y in zip(logits, target)]
               if isinstance(logits, list) else _softplus(logits) - logits * target)
     return _reduce(values, reduction, name)
@@ -166,13 +186,16 @@ def cross_entropy(logits, target, reduction="mean"):
     if not isinstance(logits, Tensor) or logits.ndim != 2:
         raise ValueError(f"cross_entropy: expected logits as a Tensor of shape (N, classes), "
                          f"got {getattr(logits, 'shape', type(logits).__name__)}")
-    raw = np.asarray(target.data if isinstance(target, Tensor) else target)
+    raw = np.asarray(_raw(target))
     if raw.ndim == 1:
+        if isinstance(target, Tensor) and target.requires_grad:
+            raise TypeError("cross_entropy: integer class labels have no gradient; give "
+                            "probability rows of shape (N, C) for a target that requires one")
         labels = _labels(raw, logits, "cross_entropy")
         return _reduce(OPS["softmax_cross_entropy"](logits, labels=labels), reduction,
                        "cross_entropy")
-    target = _constant(raw, logits, "cross_entropy")
-    _check_probabilities(target, "cross_entropy", "target probabilities")
+    target = _constant(target, logits, "cross_entropy")
+    _check_probabilities(_raw(target), "cross_entropy", "target probabilities")
     return _reduce(-(logits.log_softmax(axis=-1) * target).sum(axis=-1), reduction,
                    "cross_entropy")
 

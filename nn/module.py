@@ -1,12 +1,10 @@
 """Module: the base of layers and networks; finds its parameters by walking its attributes."""
 
-import os
-import zipfile
-from pathlib import Path
-
 import numpy as np
 
 from autograd import Scalar, Tensor
+
+from .files import read_arrays, write_atomically
 
 
 class Module:
@@ -22,22 +20,30 @@ class Module:
         return self.forward(*inputs)
 
     def named_modules(self, prefix=""):
-        """(dotted name, module) for this module ("" for itself) and every sub-module."""
+        """(dotted name, module) for this module ("" for itself) and every sub-module, depth
+        first in attribute order. Each module is listed once, under its first name, so a
+        sub-module that refers back to its parent (or any cycle) is not followed again."""
+        seen = set()
         stack = [(prefix, self)]
         while stack:
-            name, module = stack.pop(0)
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
             yield name, module
             children = [(f"{name}.{key}" if name else key, value)
                         for key, value in _walk(module) if isinstance(value, Module)]
-            stack[:0] = children
+            stack.extend(reversed(children))
 
     def named_parameters(self):
-        """(dotted name, parameter) for every parameter, e.g. ("layers.0.weight", Tensor).
-        A parameter shared by several modules is listed once, under its first name."""
+        """(dotted name, parameter) for every parameter, e.g. ("layers.0.weight", Tensor): every
+        leaf Tensor or Scalar held by the module or its sub-modules, frozen ones
+        (`requires_grad_(False)`) included, as in PyTorch. A parameter shared by several
+        modules is listed once, under its first name."""
         seen = set()
         for module_name, module in self.named_modules():
             for key, value in _walk(module):
-                if isinstance(value, (Tensor, Scalar)) and value.requires_grad \
+                if isinstance(value, (Tensor, Scalar)) and value.op is None \
                         and id(value) not in seen:
                     seen.add(id(value))
                     yield (f"{module_name}.{key}" if module_name else key), value
@@ -55,77 +61,67 @@ class Module:
                 p.zero_grad()
 
     def save(self, path):
-        """Write the parameters to a `.npz` file (numpy's format, no pickle), named as in
-        `named_parameters()`. The file is written whole or not at all: it goes to a partial
-        file beside `path` first, which then replaces `path`."""
-        path = Path(path)
+        """Write every parameter, frozen or not, to a `.npz` file (numpy's format, no pickle),
+        named as in `named_parameters()`. The file is written whole or not at all: it goes to a
+        fresh temporary file beside `path`, which then replaces `path` in one step. `path` may
+        also be an open binary file, which is written as it is."""
         arrays = {name: np.asarray(p.data, dtype=np.float64 if isinstance(p, Scalar) else None)
                   for name, p in self.named_parameters()}
-        if not path.parent.is_dir():
-            raise FileNotFoundError(f"save {path}: the directory {path.parent} does not exist")
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        file = open(partial, "xb")  # "x": never clobbers a file of the same name
-        try:
-            with file:
-                np.savez(file, **arrays)
-            os.replace(partial, path)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+        if hasattr(path, "write"):
+            np.savez(path, **arrays)
+        else:
+            write_atomically({path: lambda file: np.savez(file, **arrays)})
 
     def load(self, path):
         """Read parameters written by `save`. Names and shapes must match this module's; on any
-        mismatch a ValueError lists the differences and the module is left unchanged."""
-        arrays = _read_npz(path)
+        mismatch a FileFormatError (a ValueError) lists the differences, naming the file, and
+        the module is left unchanged. The file's declared sizes are checked before anything is
+        read, so a corrupt or hostile file never allocates more than the model's own size."""
         mine = dict(self.named_parameters())
-        problems = [f"missing in the file: {name}" for name in mine if name not in arrays]
-        problems += [f"not in this model: {name}" for name in arrays if name not in mine]
-        problems += [f"{name}: the file has shape {arrays[name].shape}, the model "
-                     f"{np.shape(p.data)}" for name, p in mine.items()
-                     if name in arrays and arrays[name].shape != np.shape(p.data)]
-        problems += [f"{name}: the file holds {arrays[name].dtype} values, not numbers"
-                     for name in mine if name in arrays and arrays[name].dtype.kind not in "biuf"]
-        if problems:
-            raise ValueError(f"load {path}: the parameters do not match this model; nothing was "
-                             f"loaded:\n  " + "\n  ".join(problems))
+        arrays = read_arrays(path, {name: np.shape(p.data) for name, p in mine.items()})
         new = {name: float(arrays[name]) if isinstance(p, Scalar) else
                arrays[name].astype(p.data.dtype) for name, p in mine.items()}
         for name, p in mine.items():  # only now, when every array is ready
             p.data = new[name]
 
     def __repr__(self):
-        children = [f"  ({name}): {module!r}".replace("\n", "\n  ")
-                    for name, module in _walk(self) if isinstance(module, Module)]
-        if not children:
-            return f"{type(self).__name__}()"
-        return f"{type(self).__name__}(\n" + "\n".join(children) + "\n)"
+        """The module and its sub-modules as an indented tree (a module met a second time, as
+        in a cycle, is named, not expanded again)."""
+        lines, seen = [], set()
+        stack = [("", self, 0)]  # (label, module or closing text, depth)
+        while stack:
+            label, module, depth = stack.pop()
+            indent = "  " * depth
+            if isinstance(module, str):  # the closing parenthesis of an expanded module
+                lines.append(indent + module)
+                continue
+            children = [(key, value) for key, value in _walk(module) if isinstance(value, Module)]
+            if id(module) in seen:
+                lines.append(f"{indent}{label}{type(module).__name__}(...) (shown above)")
+                continue
+            seen.add(id(module))
+            if type(module).__repr__ is not Module.__repr__ or not children:
+                text = repr(module) if type(module).__repr__ is not Module.__repr__ \
+                    else f"{type(module).__name__}()"
+                lines.append(indent + label + text.replace("\n", "\n" + indent))
+                continue
+            lines.append(f"{indent}{label}{type(module).__name__}(")
+            stack.append((")", ")", depth))
+            stack.extend((f"({key}): ", child, depth + 1) for key, child in reversed(children))
+        return "\n".join(lines)
 
 
 def _walk(module):
-    """(name, value) for the attributes of `module`, lists and tuples flattened as name.i."""
+    """(name, value) for the attributes of `module`, lists and tuples flattened as name.i (a
+    list that contains itself is walked once)."""
+    seen = set()
     for key, value in vars(module).items():
-        if isinstance(value, (list, tuple)):
-            stack = [(f"{key}.{i}", item) for i, item in enumerate(value)]
-            while stack:
-                name, item = stack.pop(0)
-                if isinstance(item, (list, tuple)):
-                    stack[:0] = [(f"{name}.{i}", sub) for i, sub in enumerate(item)]
-                else:
-                    yield name, item
-        else:
-            yield key, value
-
-
-def _read_npz(path):
-    """{name: array} from an .npz file, never unpickling; a clear error for anything else."""
-    try:
-        stored = np.load(path, allow_pickle=False)
-        if not isinstance(stored, np.lib.npyio.NpzFile):
-            raise ValueError("it holds a single array, not named parameters")
-        with stored:
-            return {name: stored[name] for name in stored.files}
-    except FileNotFoundError:
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"load {path}: not a parameters file written by Module.save (an .npz "
-                         f"of numeric arrays, read without pickle): {error}") from error
+        stack = [(key, value)]
+        while stack:
+            name, item = stack.pop()
+            if isinstance(item, (list, tuple)):
+                if id(item) not in seen:
+                    seen.add(id(item))
+                    stack.extend(reversed([(f"{name}.{i}", sub) for i, sub in enumerate(item)]))
+            else:
+                yield name, item

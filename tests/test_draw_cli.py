@@ -169,3 +169,77 @@ def test_typed_expressions_evaluate_and_differentiate_like_the_formula(case, x, 
         numeric = (formula(**{"x": x, "y": y, **shifted[0]}) -
                    formula(**{"x": x, "y": y, **shifted[1]})) / (2 * h)
         assert math.isclose(leaf.grad, numeric, rel_tol=1e-5, abs_tol=1e-6)
+
+
+@pytest.mark.parametrize("where, message", [
+    (lambda d: d / "missing" / "g.svg", "the directory {d}/missing does not exist; create it"),
+    (lambda d: d / "a_file" / "g.svg", "{d}/a_file is a file, so {d}/a_file/g.svg cannot be "
+                                       "written under it"),
+    (lambda d: d / "a_file" / "sub" / "g.svg", "{d}/a_file is a file, so"),
+    (lambda d: d / "a_dir.svg", "{d}/a_dir.svg is a directory; give a file name"),
+])
+def test_a_bad_output_path_is_refused_in_one_line_before_any_work(tmp_path, capsys, where,
+                                                                   message):
+    (tmp_path / "a_file").write_text("mine")
+    (tmp_path / "a_dir.svg").mkdir()
+    # the expression is bad too: the output path is checked first, before any work
+    with pytest.raises(SystemExit) as exit_:
+        main(["x +* 2", "x=1", "-o", str(where(tmp_path))])
+    error = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert error.startswith(f"python -m autograd.draw: error: {message.format(d=tmp_path)}")
+    assert error.count("\n") == 1
+    assert (tmp_path / "a_file").read_text() == "mine"
+
+
+def test_a_failed_render_keeps_the_earlier_file_and_leaves_no_partial_file(
+        tmp_path, capsys, monkeypatch):
+    target = tmp_path / "g.svg"
+    target.write_text("my drawing")
+
+    def broken_pipe(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+    from autograd.draw import diagram
+    monkeypatch.setattr(diagram.graphviz_module().Digraph, "pipe", broken_pipe)
+    assert main(["x * 2", "x=1", "-o", str(target), "--force"]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert target.read_text() == "my drawing"
+    assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]
+
+
+@pytest.mark.parametrize("expression, message, column", [
+    ("x + " + "9" * 400, "the number 99999999999999999... is too large for a float", 5),
+    ("x + 1e400", "the number 1e400 is too large for a float", 5),
+    ("x * (-8)**0.5", "the result is the complex number 1.732e-16+2.828j; only real values", 9),
+    ("exp((-8)**0.5) + x", "the result is the complex number", 9),
+    ("max(x, (-8)**0.5)", "the result is the complex number", 12),
+    ("x" + ".a" * 1000 + "()", "unknown function 'x.a.a.a", 1),
+    ("ééé * x + q", "no value given for 'q'", 11),
+    ("ééé + x +* 2", "syntax error", 10),
+    ("x * ééé.real", "Attribute is not allowed", 5),
+])
+def test_hostile_expressions_get_one_clear_error_with_the_caret_under_the_character(
+        tmp_path, capsys, expression, message, column):
+    values = ["x=1"] + (["ééé=2"] if "ééé" in expression else [])
+    assert main([expression, *values, "-o", str(tmp_path / "g.svg")]) == 2
+    error = capsys.readouterr().err
+    assert message in error and f"at column {column}:" in error
+    assert "Traceback" not in error
+    first, shown, caret = error.splitlines()  # the error, the expression, the caret
+    assert first.startswith("error: ")
+    assert caret == "  " + " " * (column - 1) + "^"  # counted in characters, not UTF-8 bytes
+    assert shown[2 + column - 1] == expression[column - 1]
+    assert not (tmp_path / "g.svg").exists()
+
+
+@pytest.mark.parametrize("value", ["x=inf", "x=nan", "x=-1e999"])
+def test_values_must_be_finite(tmp_path, capsys, value):
+    assert main(["x * 2", value, "-o", str(tmp_path / "g.svg")]) == 2
+    assert "the value of x must be a finite number" in capsys.readouterr().err
+
+
+def test_every_flag_has_help_and_a_default():
+    from autograd.draw.__main__ import _parser
+    for action in _parser()._actions:
+        if action.option_strings and action.dest != "help":
+            assert action.help and "default" in action.help, action.option_strings

@@ -1,8 +1,10 @@
 """Data sets, the IDX reader, mini-batches and the main job end to end."""
 
 import gzip
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -41,7 +43,7 @@ def test_load_idx_rejects_bad_files(tmp_path):
     (tmp_path / "header.idx").write_bytes(good[:6])
     with pytest.raises(ValueError, match=r"truncated header"):
         nn.data.load_idx(tmp_path / "header.idx")
-    with pytest.raises(ValueError, match=r"cannot read the file"):
+    with pytest.raises(FileNotFoundError, match=r"missing.idx"):
         nn.data.load_idx(tmp_path / "missing.idx")
 
 
@@ -126,8 +128,8 @@ def test_the_main_job_rejects_bad_flags(tmp_path, capsys):
     assert "needs two classes" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--lr", "0", "--momentum", "-1", "--out", str(tmp_path)])
-    assert "--lr must be above 0, got 0.0; --momentum must be at least 0" in \
-        capsys.readouterr().err
+    assert "--lr must be a finite number above 0, got 0.0; --momentum must be a finite number " \
+        "at least 0 and below 1, got -1.0" in capsys.readouterr().err
     (tmp_path / "a_file").write_text("mine")
     with pytest.raises(SystemExit):
         main(["--out", str(tmp_path / "a_file")])
@@ -148,7 +150,7 @@ def test_parameter_files_that_are_not_ours_get_clear_errors(tmp_path):
     arrays = {name: p.data for name, p in model.named_parameters()}
     np.savez(tmp_path / "text.npz", **{**arrays, "layers.1.bias": np.array(["x"])})
     for name, message in [("garbage.npz", "not a parameters file written by Module.save"),
-                          ("one.npy", "holds a single array, not named parameters"),
+                          ("one.npy", r"holds a single array \(.npy\), not named parameters"),
                           ("text.npz", r"layers.1.bias: the file holds <U1 values")]:
         with pytest.raises(ValueError, match=message):
             model.load(tmp_path / name)
@@ -159,3 +161,112 @@ def test_parameter_files_that_are_not_ours_get_clear_errors(tmp_path):
     model.save(tmp_path / "model.npz")  # replaces its own earlier file; no partial file left
     assert sorted(p.name for p in tmp_path.iterdir()) == ["garbage.npz", "model.npz",
                                                           "one.npy", "text.npz"]
+
+
+QUICK = ["--dataset", "moons", "--hidden", "4", "--epochs", "1", "--quiet"]
+
+
+def _refused(argv, capsys):
+    """Run the main job expecting a refusal: exit status 2, one line on stderr, no training."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    captured = capsys.readouterr()
+    assert exit_.value.code == 2
+    assert captured.err.count("\n") == 1 and captured.err.startswith("python -m nn: error: ")
+    assert "training" not in captured.out  # refused before any work
+    return captured.err
+
+
+def test_an_unusable_output_directory_is_refused_before_training(tmp_path, capsys):
+    (tmp_path / "a_file").write_text("mine")
+    error = _refused([*QUICK, "--out", str(tmp_path / "a_file" / "run")], capsys)
+    assert f"{tmp_path / 'a_file'} is a file, so the directory cannot be created" in error
+    error = _refused([*QUICK, "--out", str(tmp_path / "a_file")], capsys)
+    assert "is a file; give a directory" in error
+    assert (tmp_path / "a_file").read_text() == "mine"
+    (tmp_path / "run" / "model.npz").mkdir(parents=True)
+    error = _refused([*QUICK, "--out", str(tmp_path / "run"), "--force"], capsys)
+    assert "has a directory where model.npz would go" in error
+
+
+def test_a_second_run_keeps_the_first_runs_outputs_unless_forced(tmp_path, capsys):
+    assert main([*QUICK, "--out", str(tmp_path)]) == 0
+    first = {name: (tmp_path / name).read_bytes() for name in
+             ("model.npz", "loss_curve.png", "model_graph.svg")}
+    capsys.readouterr()
+    error = _refused([*QUICK, "--seed", "1", "--out", str(tmp_path)], capsys)
+    assert "already holds model.npz, loss_curve.png, model_graph.svg from an earlier run; " \
+           "pass --force" in error
+    assert {name: (tmp_path / name).read_bytes() for name in first} == first
+    assert main([*QUICK, "--seed", "1", "--out", str(tmp_path), "--force"]) == 0
+    assert (tmp_path / "model.npz").read_bytes() != first["model.npz"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(first)  # no partial files
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--lr", "inf"], "--lr must be a finite number above 0, got inf"),
+    (["--lr", "nan"], "--lr must be a finite number above 0, got nan"),
+    (["--momentum", "1"], "--momentum must be a finite number at least 0 and below 1"),
+    (["--epochs", "0"], "--epochs must be at least 1"),
+    (["--dataset", "idx", "--idx-images", "missing.idx", "--idx-labels", "missing.idx"],
+     "No such file or directory: 'missing.idx'"),
+])
+def test_bad_flags_exit_2_with_one_line(tmp_path, capsys, flags, message):
+    assert message in _refused([*QUICK, *flags, "--out", str(tmp_path / "out")], capsys)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow is the point
+def test_a_run_that_diverges_writes_nothing_and_fails(tmp_path, capsys):
+    assert main([*QUICK, "--lr", "1e300", "--epochs", "2", "--out", str(tmp_path / "out")]) == 1
+    assert "training diverged" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_failed_write_after_training_is_one_line_and_keeps_every_earlier_output(
+        tmp_path, capsys, monkeypatch):
+    assert main([*QUICK, "--out", str(tmp_path)]) == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def full_disk(history, file, title):  # the second of the three files fails
+        file.write(b"\x89PNG half")
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr("nn.__main__._plot_history", full_disk)
+    capsys.readouterr()
+    assert main([*QUICK, "--seed", "3", "--out", str(tmp_path), "--force"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "cannot write the outputs" in error
+    assert "No space left on device" in error
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no partial files
+
+
+def test_without_graphviz_the_job_refuses_before_training(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert "Graphviz's dot program (apt-get install graphviz)" in _refused(
+        [*QUICK, "--out", str(tmp_path / "out")], capsys)
+
+
+def test_help_names_the_command_as_typed_and_every_flag_has_help_and_a_default(
+        capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/gategrad"])
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert exit_.value.code == 0 and text.startswith("usage: gategrad ")
+    from nn.__main__ import _parser
+    for action in _parser()._actions:
+        if action.dest != "help":
+            assert action.help and "default" in action.help, action.option_strings
+
+
+def test_the_installed_command_calls_itself_gategrad():
+    command = Path(sys.executable).parent / "gategrad"
+    assert command.exists(), "the package must be installed (make test does: pip install -e)"
+    result = subprocess.run([str(command), "--help"], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.startswith("usage: gategrad ")
+    result = subprocess.run([sys.executable, "-m", "nn", "--lr", "inf"], capture_output=True,
+                            text=True)
+    assert result.returncode == 2
+    assert result.stderr == "python -m nn: error: --lr must be a finite number above 0, got " \
+                            "inf\n"

@@ -218,3 +218,86 @@ def test_reductions_are_the_sum_and_the_mean_of_none(loss, prediction, target):
     assert loss(Tensor(prediction), target, reduction="mean").item() == \
         pytest.approx(none.sum() / none.size)
     assert getattr(nn.losses, loss.__name__) is loss  # every loss in nn and in nn.losses
+
+
+def test_mse_differentiates_a_target_that_requires_a_gradient_as_pytorch_does():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([0.5, 0.0], requires_grad=True)
+    nn.mse(a, b).backward()
+    np.testing.assert_allclose(b.grad, [-0.5, -2.0])  # PyTorch's figures: -(a - b) for a mean
+    np.testing.assert_allclose(a.grad, [0.5, 2.0])
+    p, t = Scalar(0.5), Scalar(2.0)  # the Scalar path too: d/dt (p - t)^2 = -2 (p - t)
+    nn.sse([p], [t]).backward()
+    assert t.grad == 3.0 and p.grad == -3.0
+
+
+def test_every_loss_differentiates_its_target_by_the_closed_form():
+    rng = np.random.default_rng(7)
+    z, y = rng.normal(size=4), rng.uniform(0, 1, size=4)
+    target = Tensor(y, requires_grad=True)
+    nn.binary_cross_entropy_with_logits(Tensor(z), target, reduction="sum").backward()
+    np.testing.assert_allclose(target.grad, -z, rtol=1e-12)  # L = softplus(z) - z y
+    p = rng.uniform(0.05, 0.95, size=4)
+    target = Tensor(y, requires_grad=True)
+    nn.binary_cross_entropy(Tensor(p), target, reduction="sum").backward()
+    np.testing.assert_allclose(target.grad, -(np.log(p) - np.log1p(-p)), rtol=1e-12)
+    logits, rows = rng.normal(size=(3, 4)), rng.dirichlet(np.ones(4), size=3)
+    target = Tensor(rows, requires_grad=True)
+    nn.cross_entropy(Tensor(logits), target, reduction="sum").backward()
+    log_softmax = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(target.grad, -log_softmax, rtol=1e-12)
+
+
+@pytest.mark.parametrize("loss, make", [
+    (nn.sse, lambda r: (r.normal(size=(3, 2)), r.normal(size=(3, 2)))),
+    (nn.mse, lambda r: (r.normal(size=(3, 2)), r.normal(size=(3, 2)))),
+    (nn.binary_cross_entropy, lambda r: (r.uniform(0.1, 0.9, size=4), r.uniform(0, 1, size=4))),
+    (nn.binary_cross_entropy_with_logits, lambda r: (r.normal(size=4), r.uniform(0, 1, size=4))),
+    (nn.cross_entropy, lambda r: (r.normal(size=(4, 3)), r.dirichlet(np.ones(3), size=4))),
+])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_gradients_with_respect_to_prediction_and_target_are_checked(loss, make, reduction):
+    prediction, target = make(np.random.default_rng(11))
+    assert gradcheck(lambda x, t: loss(x, t, reduction=reduction), prediction, target)
+
+
+def test_scalar_losses_differentiate_scalar_targets():
+    for loss in (nn.sse, nn.mse, nn.binary_cross_entropy_with_logits):
+        assert gradcheck(lambda a, b, t: loss([a, b], [t, 1.0]), 0.3, -1.2, 0.4)
+    assert gradcheck(lambda a, t: nn.binary_cross_entropy([a], [t]), 0.3, 0.6)
+
+
+def test_integer_labels_that_require_a_gradient_are_refused():
+    with pytest.raises(TypeError, match="integer class labels have no gradient"):
+        nn.cross_entropy(Tensor(np.zeros((2, 3))), Tensor([0.0, 2.0], requires_grad=True))
+
+
+def test_float32_probabilities_of_exactly_0_and_1_give_finite_losses():
+    for dtype in (np.float32, np.float64):
+        p = Tensor(np.array([0.0, 1.0, 0.0, 1.0], dtype=dtype), requires_grad=True)
+        y = np.array([0.0, 1.0, 1.0, 0.0])
+        loss = nn.binary_cross_entropy(p, y, reduction="none")
+        assert loss.dtype == dtype
+        # right answers cost nothing; each wrong one costs -log(eps) = 27.63 in both dtypes
+        np.testing.assert_allclose(loss.data, [0, 0, -np.log(1e-12), -np.log(1e-12)],
+                                   rtol=1e-6, atol=1e-6)
+        loss.sum().backward()
+        assert p.grad.dtype == dtype and np.all(np.isfinite(p.grad))
+
+
+def test_float32_inputs_give_float32_losses_and_gradients():
+    rng = np.random.default_rng(2)
+    cases = [(nn.binary_cross_entropy_with_logits, rng.normal(size=5), rng.uniform(0, 1, 5)),
+             (nn.mse, rng.normal(size=5), rng.normal(size=5)),
+             (nn.binary_cross_entropy, rng.uniform(0.1, 0.9, 5), rng.uniform(0, 1, 5)),
+             (nn.cross_entropy, rng.normal(size=(2, 3)), np.array([0, 2])),
+             (nn.cross_entropy, rng.normal(size=(2, 3)), rng.dirichlet(np.ones(3), size=2))]
+    for loss, x, y in cases:
+        x32 = Tensor(x, dtype=np.float32, requires_grad=True)
+        value = loss(x32, y)
+        assert value.dtype == np.float32, loss.__name__
+        value.backward()
+        assert x32.grad.dtype == np.float32, loss.__name__
+        x64 = Tensor(x, requires_grad=True)
+        loss(x64, y).backward()
+        np.testing.assert_allclose(x32.grad, x64.grad, rtol=1e-5, atol=1e-6)

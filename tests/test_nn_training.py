@@ -1,5 +1,8 @@
 """Modules, optimisation and learning: the course's worked examples, digits and Challenger."""
 
+import os
+import stat
+
 import numpy as np
 import pytest
 
@@ -238,3 +241,145 @@ def test_load_refuses_pickled_files(tmp_path):
 
 def test_sigmoid_neuron_function_is_public_and_shared():
     assert sigmoid(Scalar(0.0)).data == 0.5
+
+
+def test_sgd_keeps_its_own_momentum_buffer():
+    w = Tensor([1.0], requires_grad=True)
+    optimizer = nn.SGD([w], lr=0.1, momentum=0.9)
+    for _ in range(2):
+        if w.grad is not None:
+            w.grad[...] = 0.0  # zeroing a gradient in place must not touch the velocity
+        (w * 1.0).sum().backward()
+        optimizer.step()
+    # PyTorch: v1 = 1, w = 0.9; v2 = 0.9 * 1 + 1 = 1.9, w = 0.9 - 0.19 = 0.71
+    assert w.item() == pytest.approx(0.71, abs=1e-15)
+    assert optimizer.velocity[0] is not w.grad
+
+
+def test_sgd_steps_after_a_backward_that_recorded_the_graph():
+    w = Tensor([1.0, -2.0], requires_grad=True)
+    s = Scalar(3.0)
+    optimizer = nn.SGD([w, s], lr=0.1, momentum=0.5)
+    (w * w).sum().backward(create_graph=True)
+    (s * s).backward(create_graph=True)
+    optimizer.step()
+    np.testing.assert_allclose(w.data, [1.0 - 0.2, -2.0 + 0.4])
+    assert s.data == pytest.approx(3.0 - 0.6)
+    assert isinstance(s.data, float)
+
+
+def test_sgd_keeps_float32_parameters_float32():
+    w = Tensor([1.0, 2.0], dtype=np.float32, requires_grad=True)
+    optimizer = nn.SGD([w], lr=0.1, momentum=0.9, weight_decay=0.1)
+    for _ in range(3):
+        optimizer.zero_grad()
+        (w * w).sum().backward()
+        optimizer.step()
+    assert w.data.dtype == np.float32 and optimizer.velocity[0].dtype == np.float32
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"lr": float("inf")}, "lr must be a finite number above 0, got inf"),
+    ({"lr": float("nan")}, "lr must be a finite number above 0, got nan"),
+    ({"lr": 0.0}, "lr must be a finite number above 0, got 0.0"),
+    ({"lr": -0.1}, "lr must be a finite number above 0"),
+    ({"lr": "0.1"}, "lr must be a finite number above 0, got '0.1'"),
+    ({"lr": True}, "lr must be a finite number above 0, got True"),
+    ({"lr": 0.1, "momentum": 1.0}, "momentum must be a finite number at least 0 and below 1"),
+    ({"lr": 0.1, "momentum": -0.5}, "momentum must be a finite number at least 0 and below 1"),
+    ({"lr": 0.1, "weight_decay": float("inf")}, "weight_decay must be a finite number at "
+                                                "least 0, got inf"),
+    ({"lr": 0.1, "weight_decay": -1}, "weight_decay must be a finite number at least 0"),
+])
+def test_sgd_validates_its_hyperparameters(settings, message):
+    with pytest.raises(ValueError, match=r"^SGD: .*" + message.replace("(", r"\(")):
+        nn.SGD([Tensor([1.0], requires_grad=True)], **settings)
+
+
+def test_sgd_refuses_computed_values_and_repeated_parameters():
+    w = Tensor([1.0], requires_grad=True)
+    with pytest.raises(TypeError, match="must be a leaf Tensor or Scalar"):
+        nn.SGD([w * 2.0], lr=0.1)
+    with pytest.raises(ValueError, match="appears more than once"):
+        nn.SGD([w, w], lr=0.1)
+
+
+class _Pair(nn.Module):
+    """A module whose child refers back to it: a cycle."""
+
+    def __init__(self):
+        self.child = nn.Module()
+        self.child.parent = self
+        self.child.scale = Tensor([2.0], requires_grad=True)
+        self.items = []
+        self.items.append(self.items)  # a list that contains itself
+
+
+def test_module_walks_visit_each_module_once_even_in_a_cycle():
+    model = _Pair()
+    assert [name for name, _ in model.named_modules()] == ["", "child"]
+    assert [name for name, _ in model.named_parameters()] == ["child.scale"]
+    assert repr(model) == ("_Pair(\n  (child): Module(\n    (parent): _Pair(...) (shown above)\n"
+                           "  )\n)")
+
+
+def test_a_very_deep_stack_of_modules_is_walked_without_recursion():
+    top = module = nn.Module()
+    for _ in range(5000):
+        module.inner = nn.Module()
+        module = module.inner
+    module.weight = Tensor([1.0], requires_grad=True)
+    assert len(list(top.named_modules())) == 5001
+    assert top.parameters() == [module.weight]
+    assert repr(top).count("\n") == 2 * 5000
+
+
+def test_frozen_parameters_are_saved_and_loaded_and_not_stepped(tmp_path):
+    model = nn.MLP([2, 3, 1], rng=0)
+    model.layers[0].weight.requires_grad_(False)
+    assert [name for name, _ in model.named_parameters()][0] == "layers.0.weight"
+    model.save(tmp_path / "model.npz")
+    fresh = nn.MLP([2, 3, 1], rng=1)
+    fresh.load(tmp_path / "model.npz")
+    for (_, p), (_, q) in zip(model.named_parameters(), fresh.named_parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+    frozen = model.layers[0].weight.data.copy()
+    optimizer = nn.SGD(model.parameters(), lr=0.5)
+    model(Tensor(np.ones((4, 2)))).sum().backward()
+    optimizer.step()
+    np.testing.assert_array_equal(model.layers[0].weight.data, frozen)
+    assert model.layers[0].weight.grad is None
+
+
+def test_a_stale_partial_file_never_blocks_a_save(tmp_path):
+    model = nn.MLP([2, 2], rng=0)
+    # what a killed save of the old scheme left behind (a container's pid is often the same)
+    for pid in range(1, 200):
+        (tmp_path / f".model.npz.{pid}.partial").write_bytes(b"half a file")
+    (tmp_path / f".model.npz.{os.getpid()}.partial").write_bytes(b"half a file")
+    model.save(tmp_path / "model.npz")
+    nn.MLP([2, 2], rng=1).load(tmp_path / "model.npz")
+
+
+def test_a_failed_save_leaves_the_earlier_file_and_no_partial_file(tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    nn.MLP([2, 2], rng=0).save(path)
+    before = path.read_bytes()
+
+    def failing_savez(file, **arrays):
+        file.write(b"PK\x03\x04 the start of a zip")
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(np, "savez", failing_savez)
+    with pytest.raises(OSError, match="No space left"):
+        nn.MLP([2, 2], rng=1).save(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+
+
+def test_a_saved_file_has_the_permissions_of_an_ordinary_file(tmp_path):
+    old = os.umask(0o022)
+    try:
+        nn.MLP([2, 2], rng=0).save(tmp_path / "model.npz")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "model.npz").stat().st_mode) == 0o644

@@ -4,18 +4,28 @@
 """
 
 import argparse
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
-from .diagram import RANKDIRS, draw
+from .diagram import INSTALL_HINT, RANKDIRS, draw
 from .expression import FUNCTIONS, evaluate, parse_values
 from .steps import backward_steps
 
 FORMATS = ("svg", "png", "pdf", "dot")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line on stderr (exit status 2), not usage and all."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def _parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m autograd.draw",
         description="Evaluate an expression on Scalars, backpropagate, and draw the graph with "
                     "values and gradients on the wires and each gate named by its pattern.",
@@ -24,33 +34,84 @@ def _parser():
                f"\"(x + y) * z\" x=-2 y=5 z=-4 -o f.svg --steps")
     parser.add_argument("expression", help='for example "(x + y) * z"')
     parser.add_argument("values", nargs="*", metavar="name=value",
-                        help="a number for every variable of the expression")
+                        help="a finite number for every variable of the expression")
     parser.add_argument("-o", "--output", default="graph.svg",
-                        help="output file (default graph.svg); the format comes from the "
+                        help="output file (default %(default)s); the format comes from the "
                              "extension: " + ", ".join("." + f for f in FORMATS))
     parser.add_argument("--force", action="store_true",
-                        help="overwrite the output file if it exists")
+                        help="overwrite the output file if it exists (default: refuse)")
     parser.add_argument("--plain", action="store_true",
-                        help="boxes only: no values and gradients on the wires, no gate names")
+                        help="boxes only: no values and gradients on the wires, no gate names "
+                             "(default: values, gradients and gates shown)")
     parser.add_argument("--rankdir", choices=RANKDIRS, default="LR",
-                        help="direction of the graph (default LR: left to right)")
+                        help="direction of the graph (default %(default)s: left to right)")
     parser.add_argument("--steps", action="store_true",
-                        help="also print the backward pass step by step as a table")
+                        help="also print the backward pass step by step as a table "
+                             "(default: not printed)")
     return parser
 
 
+def _output_problem(output, force):
+    """Why the diagram cannot be written to `output`, or None. Checked before any work."""
+    fmt = output.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        return (f"unknown output format {output.suffix or '(no extension)'!r} in "
+                f"{str(output)!r}; use one of {', '.join('.' + f for f in FORMATS)}")
+    if output.is_dir():
+        return f"{output} is a directory; give a file name such as {output / 'graph.svg'}"
+    parent = output.parent
+    if not parent.exists():
+        missing = next(p for p in [parent, *parent.parents] if p.parent.exists())
+        if not missing.parent.is_dir():
+            return f"{missing.parent} is a file, so {output} cannot be written under it"
+        return f"the directory {parent} does not exist; create it first"
+    if not parent.is_dir():
+        return f"{parent} is a file, so {output} cannot be written under it"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"the directory {parent} is not writable"
+    if output.exists() and not force:
+        return f"{output} exists; choose another name or pass --force to overwrite it"
+    return None
+
+
+def _write_atomically(path, content):
+    """Write `content` through a fresh temporary file beside `path` that then replaces it, so a
+    failure never leaves a half-written file (and keeps whatever was at `path`)."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                             suffix=".partial")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(content)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private (0600)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask():
+    """The process's umask, read without changing it (Linux); 022 where it cannot be read."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1], 8) for line in status if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return 0o022
+
+
 def main(argv=None):
-    """Run the command line with `argv` (default sys.argv[1:]); returns the exit status
-    (0 on success, 2 for a bad expression, value or output file)."""
+    """Run the command line with `argv` (default sys.argv[1:]); returns the exit status: 0 on
+    success, 2 for a bad expression, value or output path (one line on stderr, checked before
+    any work, nothing written), 1 when Graphviz's dot is missing or the file cannot be written."""
     parser = _parser()
     args = parser.parse_args(argv)
     output = Path(args.output)
+    problem = _output_problem(output, args.force)
+    if problem:
+        parser.error(problem)
     fmt = output.suffix.lstrip(".").lower()
-    if fmt not in FORMATS:
-        parser.error(f"unknown output format {output.suffix or '(no extension)'!r} in "
-                     f"{str(output)!r}; use one of {', '.join('.' + f for f in FORMATS)}")
-    if output.exists() and not args.force:
-        parser.error(f"{output} exists; choose another name or pass --force to overwrite it")
+    if fmt != "dot" and shutil.which("dot") is None:
+        print(f"error: {INSTALL_HINT}", file=sys.stderr)
+        return 1
     try:
         root, _ = evaluate(args.expression, parse_values(args.values))
     except ValueError as error:  # an ExpressionError (a ValueError) shows the place
@@ -61,10 +122,10 @@ def main(argv=None):
     diagram = draw(root, rankdir=args.rankdir, edge_values=not plain, gates=not plain)
     try:
         content = diagram.source.encode() if fmt == "dot" else diagram.pipe(format=fmt)
-    except RuntimeError as error:  # no dot program: say how to install it
-        print(f"error: {error}", file=sys.stderr)
+        _write_atomically(output, content)
+    except (RuntimeError, OSError) as error:
+        print(f"error: cannot write {output}: {error}", file=sys.stderr)
         return 1
-    output.write_bytes(content)  # written only once everything succeeded
     print(f"{' '.join(args.expression.split())} = {root.data:.6g}; wrote {output}")
     if args.steps:
         print(backward_steps(root))

@@ -6,6 +6,7 @@ an explicit stack (no recursion), and every error points at its place with a car
 """
 
 import ast
+import math
 
 from ..scalar import Scalar
 
@@ -27,11 +28,23 @@ class ExpressionError(ValueError):
     def __init__(self, text, column, message):
         column = min(max(column, 0), len(text))
         start = max(0, min(column - _WINDOW // 2, len(text) - _WINDOW))  # a long line is cut
-        shown = ("..." if start else "") + text[start:start + _WINDOW] + \
-            ("..." if start + _WINDOW < len(text) else "")
+        window = "".join(c if c.isprintable() else "?" for c in text[start:start + _WINDOW])
+        shown = ("..." if start else "") + window + ("..." if start + _WINDOW < len(text) else "")
         pointer = " " * (column - start + (3 if start else 0)) + "^"
         super().__init__(f"{message} at column {column + 1}:\n  {shown}\n  {pointer}")
         self.column = column
+
+
+def _column(text, node, end=False):
+    """The character column of an ast node in `text` (ast counts UTF-8 bytes, not characters)."""
+    offset = node.end_col_offset if end else node.col_offset
+    return len(text.encode()[:offset].decode(errors="ignore"))
+
+
+def _source(text, node, limit=40):
+    """The text of an ast node, cut to `limit` characters (never ast.unparse: it recurses)."""
+    shown = text[_column(text, node):_column(text, node, end=True)]
+    return shown if len(shown) <= limit else shown[:limit - 3] + "..."
 
 
 def parse_values(assignments):
@@ -47,7 +60,10 @@ def parse_values(assignments):
         try:
             values[name] = float(number)
         except ValueError:
-            raise ValueError(f"the value of {name} must be a number, got {number!r}") from None
+            raise ValueError(f"the value of {name} must be a number, got {number!r:.40}") \
+                from None
+        if not math.isfinite(values[name]):
+            raise ValueError(f"the value of {name} must be a finite number, got {number!r:.40}")
     return values
 
 
@@ -94,15 +110,16 @@ def _operands(text, node, values):
     if isinstance(node, ast.Constant):
         if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
             return []
-        raise ExpressionError(text, node.col_offset,
-                              f"the constant {node.value!r} is not a number; use {_ALLOWED}")
+        raise ExpressionError(text, _column(text, node),
+                              f"the constant {_source(text, node)} is not a number; use "
+                              f"{_ALLOWED}")
     if isinstance(node, ast.Name):
         if node.id not in values:
             known = ", ".join(sorted(values)) or "none"
             hint = " (it is a function: call it)" if node.id in FUNCTIONS else \
-                f" (add {node.id}=<number> to the command)"
-            raise ExpressionError(text, node.col_offset,
-                                  f"no value given for {node.id!r}{hint}; given: {known}")
+                f" (add {node.id[:40]}=<number> to the command)"
+            raise ExpressionError(text, _column(text, node),
+                                  f"no value given for {node.id[:40]!r}{hint}; given: {known}")
         return []
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         return [node.left, node.right]
@@ -111,46 +128,69 @@ def _operands(text, node, values):
     if isinstance(node, ast.Call):
         name = node.func.id if isinstance(node.func, ast.Name) else None
         if name not in FUNCTIONS:
-            raise ExpressionError(text, node.func.col_offset,
-                                  f"unknown function {ast.unparse(node.func)!r}; allowed: "
+            raise ExpressionError(text, _column(text, node.func),
+                                  f"unknown function {_source(text, node.func)!r}; allowed: "
                                   f"{', '.join(FUNCTIONS)}")
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
-            raise ExpressionError(text, node.col_offset,
+            raise ExpressionError(text, _column(text, node),
                                   f"{name}() takes plain arguments, no keywords or *")
         expected = FUNCTIONS[name].__code__.co_argcount
         if len(node.args) != expected:
-            raise ExpressionError(text, node.col_offset,
+            raise ExpressionError(text, _column(text, node),
                                   f"{name} takes {expected} argument(s), got {len(node.args)}")
         return list(node.args)
     what = type(getattr(node, "op", None) or node).__name__
-    raise ExpressionError(text, getattr(node, "col_offset", 0),
+    raise ExpressionError(text, _column(text, node) if hasattr(node, "col_offset") else 0,
                           f"{what} is not allowed; use {_ALLOWED}")
 
 
 def _compute(text, node, args, values, leaves):
-    """The value of an allowed node from the values of its operands."""
+    """The value of an allowed node from the values of its operands: a Scalar, or a float for a
+    part made of constants only (folded, and checked to be a real number)."""
     if isinstance(node, ast.Constant):
-        return float(node.value)
+        try:
+            number = float(node.value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise ExpressionError(text, _column(text, node), f"the number "
+                                  f"{_source(text, node, 20)} is too large for a float")
+        return number
     if isinstance(node, ast.Name):
         if node.id not in leaves:
             leaves[node.id] = Scalar(values[node.id], label=node.id)
         return leaves[node.id]
-    column = node.col_offset
+    column = _column(text, node)
     if isinstance(node, ast.BinOp):
         symbol, function = _BINARY[type(node.op)]
-        column = text.find(symbol, node.left.end_col_offset)
+        column = text.find(symbol, _column(text, node.left, end=True))
     elif isinstance(node, ast.UnaryOp):
         function = _UNARY[type(node.op)]
     else:
         function = FUNCTIONS[node.func.id]
-        if not any(isinstance(a, Scalar) for a in args):  # exp(2): a constant, folded
-            return _compute(text, node, [Scalar(args[0], requires_grad=False)] + args[1:],
-                            values, leaves).data
-        if not isinstance(args[0], Scalar):  # max(2, x): the method is called on a Scalar
-            args[0] = Scalar(args[0], requires_grad=False)
     try:
-        return function(*args)
+        if isinstance(node, ast.Call) and not isinstance(args[0], Scalar):
+            # the functions are Scalar methods: exp(2) is folded through a constant Scalar,
+            # max(2, x) is called on one
+            folded = not any(isinstance(a, Scalar) for a in args)
+            args[0] = Scalar(args[0], requires_grad=False)
+            if folded:
+                return function(*args).data
+        return _real(text, column, function(*args))
     except (ArithmeticError, TypeError, ValueError) as error:
+        if isinstance(error, ExpressionError):
+            raise
         reason = "the result is too large for a float" if isinstance(error, OverflowError) \
             else str(error)
         raise ExpressionError(text, column, f"cannot compute this: {reason}") from None
+
+
+def _real(text, column, result):
+    """`result` if it is a Scalar or a float; an ExpressionError for a complex number (Python's
+    (-8) ** 0.5), which a diagram of real values cannot show. (inf and nan follow the engine.)"""
+    if isinstance(result, Scalar):
+        return result
+    if isinstance(result, complex):
+        raise ExpressionError(text, column, f"cannot compute this: the result is the complex "
+                                            f"number {result:.4g}; only real values are drawn")
+    return result

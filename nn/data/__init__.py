@@ -3,9 +3,14 @@ for MNIST IDX files; plus a seedable, shuffling mini-batch iterator."""
 
 import csv
 import gzip
+import math
+import os
+import zlib
 from pathlib import Path
 
 import numpy as np
+
+from ..files import FileFormatError
 
 _HERE = Path(__file__).parent
 
@@ -61,35 +66,79 @@ def load_digits(test_fraction=0.25, seed=0):
 
 
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_GZIP_MAGIC = b"\x1f\x8b"
+# Deflate expands at most 1032:1 (a 258-byte match in about two bits), so a gzip file of n bytes
+# can hold at most 1032 n bytes: a header declaring more is rejected before inflating anything.
+_MAX_DEFLATE_RATIO = 1032
+_CHUNK = 1 << 20
 
 
 def load_idx(path):
-    """Read an IDX file (MNIST's format), gzip-compressed (.gz) or raw, into a numpy array.
-    The magic number, the dimensions and the data size are checked."""
+    """Read an IDX file (MNIST's format), gzip-compressed or raw, into a numpy array.
+
+    The magic number and the dimensions are checked, and the data size they declare is checked
+    against the file before the result is allocated: against a raw file's size, and for gzip
+    against the most its compressed size can hold, then against the inflated stream, counted
+    chunk by chunk without keeping it. Raises FileNotFoundError for a missing file and
+    `nn.FileFormatError` (a ValueError) naming the file for anything wrong with it."""
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as file:
-            content = file.read()
-    except (OSError, EOFError) as error:
-        raise ValueError(f"load_idx {path}: cannot read the file: {error}") from error
-    if len(content) < 4 or content[0] != 0 or content[1] != 0 or content[2] not in _IDX_TYPES:
-        raise ValueError(f"load_idx {path}: not an IDX file (the magic number is "
-                         f"{content[:4].hex() or 'missing'}; expected 0000 then a type byte "
-                         f"08-0e and the number of dimensions)")
-    dtype, ndim = np.dtype(_IDX_TYPES[content[2]]), content[3]
+    with open(path, "rb") as raw:
+        size = os.fstat(raw.fileno()).st_size
+        compressed = raw.read(2) == _GZIP_MAGIC
+        raw.seek(0)
+        try:
+            with (gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw) as file:
+                return _read_idx(path, file, size, compressed)
+        except (OSError, EOFError, zlib.error) as error:  # a corrupt gzip stream
+            raise FileFormatError(f"load_idx {path}: cannot read the "
+                                  f"{'gzip stream' if compressed else 'file'}: {error}") from error
+
+
+def _read_idx(path, file, file_size, compressed):
+    """The array of an opened IDX stream (raw or inflated), every size checked first."""
+    magic = file.read(4)
+    if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in _IDX_TYPES:
+        raise FileFormatError(f"load_idx {path}: not an IDX file (the magic number is "
+                              f"{magic.hex() or 'missing'}; expected 0000 then a type byte "
+                              f"08-0e and the number of dimensions)")
+    dtype, ndim = np.dtype(_IDX_TYPES[magic[2]]), magic[3]
+    dims = file.read(4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise FileFormatError(f"load_idx {path}: truncated header ({4 + len(dims)} bytes for "
+                              f"{ndim} dimensions)")
+    shape = tuple(int.from_bytes(dims[4 * i: 4 * i + 4], "big") for i in range(ndim))
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     header = 4 + 4 * ndim
-    if len(content) < header:
-        raise ValueError(f"load_idx {path}: truncated header ({len(content)} bytes for "
-                         f"{ndim} dimensions)")
-    shape = tuple(int.from_bytes(content[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(shape)) * dtype.itemsize
-    if len(content) - header != expected:
-        raise ValueError(f"load_idx {path}: the header says shape {shape} ({expected} bytes of "
-                         f"data) but the file holds {len(content) - header}; it is truncated "
-                         f"or corrupt")
-    return np.frombuffer(content, dtype=dtype, offset=header).reshape(shape).astype(
-        dtype.newbyteorder("="))
+    declared = f"the header says shape {shape} ({expected:,} bytes of data)"
+    if compressed and expected > _MAX_DEFLATE_RATIO * file_size:
+        raise FileFormatError(f"load_idx {path}: {declared} but a gzip file of {file_size:,} "
+                              f"bytes holds at most {_MAX_DEFLATE_RATIO * file_size:,}; it is "
+                              f"corrupt")
+    held = _count_bytes(file, expected + 1) if compressed else file_size - header
+    if held != expected:
+        raise FileFormatError(f"load_idx {path}: {declared} but the file holds "
+                              f"{'more' if held > expected else f'{held:,}'}; it is truncated "
+                              f"or corrupt")
+    file.seek(header)
+    array = np.empty(math.prod(shape), dtype=dtype)
+    buffer, filled = memoryview(array).cast("B"), 0
+    while filled < expected:
+        count = file.readinto(buffer[filled:filled + _CHUNK])
+        if not count:  # the file changed under us
+            raise FileFormatError(f"load_idx {path}: the data ended early")
+        filled += count
+    return array.reshape(shape).astype(dtype.newbyteorder("="), copy=False)
+
+
+def _count_bytes(file, limit):
+    """How many bytes are left in `file`, counted a chunk at a time up to `limit`."""
+    total = 0
+    while total < limit:
+        chunk = file.read(min(_CHUNK, limit - total))
+        if not chunk:
+            break
+        total += len(chunk)
+    return total
 
 
 def batches(X, y, batch_size, shuffle=True, seed=None):
