@@ -64,8 +64,9 @@ class Scalar(Value):
             return g
         return _as_float(g, f"{op_name}: the gradient for a Scalar input")
 
-    def _store(self, result, symbol):
-        self.data = _as_float(result, symbol)
+    def _store(self, op, other, symbol):
+        """Replace the data by `op` applied to it and `other` (an augmented assignment)."""
+        self.data = _as_float(op.forward(self.data, other), symbol)
 
     def _zero_grad(self):
         return 0.0

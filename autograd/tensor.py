@@ -119,19 +119,22 @@ class Tensor(Value):
             g = unbroadcast(g, data.shape, op_name)
         return self._fit_grad(g, op_name, source) if g.__class__ is np.ndarray else g
 
-    def _store(self, result, symbol):
-        result = np.asarray(result)
-        if result.shape != self.data.shape:
-            raise ValueError(f"{symbol}: the result has shape {result.shape} but the tensor has "
-                             f"shape {self.shape}; an in-place update cannot change the shape")
+    def _store(self, op, other, symbol):
+        """Apply `op` to the data and `other`, writing into the data's own buffer (an
+        augmented assignment: no new array)."""
+        if np.shape(other) != self.shape and \
+                np.broadcast_shapes(np.shape(other), self.shape) != self.shape:
+            raise ValueError(f"{symbol}: an operand of shape {np.shape(other)} does not fit a "
+                             f"tensor of shape {self.shape} in place; the result must keep the "
+                             f"tensor's shape")
         if not self.data.flags.writeable:
             raise ValueError(f"{symbol}: this tensor's data is a read-only view (of a broadcast "
                              f"or of an array given as read-only); update a copy instead")
         try:
-            np.copyto(self.data, result, casting="same_kind")
+            _IN_PLACE[op.name](self.data, other, out=self.data, casting="same_kind")
         except TypeError as error:
-            raise TypeError(f"{symbol}: cannot store a {result.dtype} result in a "
-                            f"{self.dtype} tensor in place: {error}") from None
+            raise TypeError(f"{symbol}: cannot store the result in a {self.dtype} tensor in "
+                            f"place: {error}") from None
 
     def _zero_grad(self):
         return np.zeros_like(self.data)
@@ -282,6 +285,10 @@ class Tensor(Value):
 
     def __getitem__(self, index):
         return apply_unary(ops.GETITEM, self, {"index": _index(index)})
+
+
+_IN_PLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
+             "pow": np.power}  # the ufuncs behind the augmented assignments
 
 
 def check_axis(axis, ndim, name, single=False):

@@ -92,8 +92,7 @@ class Value(Node):
                 f"graph is recorded: it requires a gradient, so the update would become part of "
                 f"the graph; write it under `with autograd.no_grad():` (as an optimiser step), "
                 f"or change `.data` directly")
-        other = other.data if isinstance(other, Node) else other
-        self._store(op.forward(self.data, other), symbol)
+        self._store(op, other.data if isinstance(other, Node) else other, symbol)
         bump_version(self)
         return self
 

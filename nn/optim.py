@@ -5,6 +5,7 @@ import numbers
 
 import numpy as np
 
+import autograd
 from autograd import Scalar, Tensor
 
 # name: (lowest value, whether the lowest value itself is allowed, upper bound (excluded))
@@ -81,9 +82,8 @@ class SGD:
 
 
 def _apply_update(p, delta):
-    """p <- p - delta, in place for a Tensor's array (the one place an optimiser changes a
-    parameter)."""
-    if isinstance(p, Scalar):
-        p.data = p.data - float(delta)
-    else:
-        np.subtract(p.data, delta, out=p.data)
+    """p <- p - delta, in place (the one place an optimiser changes a parameter): the engine
+    bumps p's version, so a backward pass through a graph recorded before the step refuses
+    to run instead of giving gradients at the new weights."""
+    with autograd.no_grad():
+        p -= float(delta) if isinstance(p, Scalar) else delta
