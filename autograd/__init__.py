@@ -6,6 +6,7 @@
 gradient rule from the table in `autograd.ops`.
 """
 
+from .anomaly import AnomalyError
 from .functional import grad, hvp
 from .draw import backward_steps, draw
 from .functions import (concatenate, exp, log, maximum, relu, sigmoid, softmax_cross_entropy,
@@ -19,7 +20,7 @@ from .value import Value
 
 __all__ = [
     "Scalar", "Tensor", "Value", "Op", "OPS", "primitive",
-    "grad", "hvp", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
+    "grad", "hvp", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "AnomalyError",
     "backward", "toposort", "unbroadcast", "draw", "backward_steps",
     "exp", "log", "sigmoid", "tanh", "relu", "maximum", "concatenate", "stack",
     "softmax_cross_entropy",

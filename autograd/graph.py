@@ -6,11 +6,9 @@ closure, so a graph has no reference cycles and is freed by reference counting a
 output is dropped. Nothing here recurses: a chain of a million nodes sorts and backpropagates.
 """
 
-import math
 from contextlib import contextmanager
 
-import numpy as np
-
+from . import anomaly, origin
 from .ops import Op
 
 
@@ -36,14 +34,16 @@ class Node:
     or raw constants; `params`: the op's constant parameters (None when it has none);
     `requires_grad`: whether gradients flow to it; `label`: its name in diagrams.
     `_pending` counts, during a backward pass, the consumers that have not yet sent their
-    gradient (zero between passes).
+    gradient (zero between passes). `_origin` is left unset (no cost) unless the node records
+    where it was created (under `detect_anomaly()`) or what it is the derivative of (a gradient
+    of a `create_graph` pass): see `autograd.origin`.
 
     The first two inputs live in two slots rather than in a tuple: a tuple per node would be
     a second object for Python's cyclic garbage collector to track and traverse (and 48 bytes).
     """
 
     __slots__ = ("data", "grad", "op", "_first", "_second", "params", "requires_grad", "label",
-                 "_pending", "__weakref__")
+                 "_pending", "_origin", "__weakref__")
 
     @property
     def parents(self):
@@ -75,7 +75,7 @@ class Node:
 
 class _Mode:
     grad_enabled = True
-    detect_anomaly = False
+    detect_anomaly = None  # or the anomaly.Watch saying what raises (nan, inf)
 
 
 _mode = _Mode()  # engine-wide switches (not thread-local: use one training thread per process)
@@ -106,21 +106,17 @@ def is_grad_enabled():
 
 
 @contextmanager
-def detect_anomaly():
-    """Context manager: raise FloatingPointError at the first op whose output, or whose
-    gradient in a backward pass, contains nan or inf, naming the op."""
-    previous, _mode.detect_anomaly = _mode.detect_anomaly, True
+def detect_anomaly(nan=True, inf=True):
+    """Context manager: raise `autograd.AnomalyError` (a FloatingPointError) at the first op
+    whose output, or whose gradient in a backward pass, contains nan (when `nan`) or inf (when
+    `inf`). The error names the op, the node, its inputs (shapes, min, max, nan and inf counts)
+    and the line that created it; `error.diagram()` draws the path to it. Every node recorded
+    inside remembers where it was created (with `nan=False, inf=False` that is all it does)."""
+    previous, _mode.detect_anomaly = _mode.detect_anomaly, anomaly.Watch(nan, inf)
     try:
         yield
     finally:
         _mode.detect_anomaly = previous
-
-
-def _all_finite(value):
-    value = value.data if isinstance(value, Node) else value
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return bool(np.all(np.isfinite(value)))
 
 
 def _shapes(values):
@@ -207,9 +203,8 @@ def _record(value_type, data, op, first, second, params, requires_grad):
     node._second = second
     node.params = params
     node.requires_grad = requires_grad
-    if op is not None and _mode.detect_anomaly and not _all_finite(data):
-        raise FloatingPointError(f"detect_anomaly: the output of '{op.name}' contains nan or "
-                                 f"inf (input shapes: {_shapes(node.parents)})")
+    if op is not None and _mode.detect_anomaly is not None:
+        anomaly.check_output(_mode.detect_anomaly, node)  # records the site, raises on nan
     return node
 
 
@@ -348,12 +343,15 @@ def backward(root, seed, create_graph=False, inputs=None):
             raise
         finally:
             _mode.grad_enabled = previous
-    return None if inputs is None else [found.get(id(x)) for x in inputs]
+    grads = None if inputs is None else [found.get(id(x)) for x in inputs]
+    if create_graph:  # the gradients are graph values: say what each is the derivative of
+        origin.name_derivatives(root, inputs, grads)
+    return grads
 
 
 def _run_rules(root, create_graph, targets, found):
     """Second half of the walk: run each node's rule and send the gradients to its parents."""
-    anomaly = _mode.detect_anomaly
+    watch = _mode.detect_anomaly
     ready = [root]
     while ready:
         node = ready.pop()
@@ -398,9 +396,8 @@ def _run_rules(root, create_graph, targets, found):
                 continue  # a constant, or a value that needs no gradient
             if g.__class__ is not value_type.grad_class:
                 g = parent._fit_grad(g, op.name)
-            if anomaly and not _all_finite(g):
-                raise FloatingPointError(f"detect_anomaly: the gradient that '{op.name}' passes "
-                                         f"to an input contains nan or inf")
+            if watch is not None:
+                anomaly.check_gradient(watch, node, parent, g)
             if targets is not None and (parent.op is None or id(parent) in targets):
                 if id(parent) in targets:
                     key = id(parent)
