@@ -55,6 +55,8 @@ def explain(error, f, leaves, seed_for, eps, atol, rtol, fast, seed):
     to its message. `seed_for(out)` gives the output weights gradcheck used."""
     from ..draw.walk import all_values, names_of
 
+    for i, leaf in enumerate(leaves):
+        leaf.label = leaf.label or f"arg{i}"  # the diagram's names for gradcheck's input i
     with detect_anomaly(nan=False, inf=False):  # records where each node is created
         out = f(*leaves)
     if not isinstance(out, Node) or not out.requires_grad:
