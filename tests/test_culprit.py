@@ -2,16 +2,14 @@
 Scalar and Tensor graphs; a .data edit and a value taken outside the graph are told apart from a
 wrong rule; the diagram highlights the culprit; fast mode checks random directions only."""
 
-import os
-
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 import autograd
 from autograd import OPS, Op, Scalar, Tensor
-from autograd.testing import (GradcheckError, broadcastable_shapes, expressions, gradcheck,
-                              gradgradcheck, scalars, tensors)
+from autograd.testing import (GradcheckError, assert_gradients_match, broadcastable_shapes,
+                              expressions, gradcheck, gradgradcheck, scalars, tensors)
 from autograd.testing.culprit import ELEMENTWISE_LIMIT
 
 
@@ -70,9 +68,9 @@ def run_planted(expression, values, position, outcomes, make_op=wrong_copy):
         assert culprit.site[0].name == "apply" and culprit.site[0].filename == __file__
         outcomes.append("named")
     else:
-        # the wrong rule did not reach the inputs (a constant subtree, a dead relu, the losing
-        # side of a maximum, or a path whose other factors vanish): the gradient is right
-        outcomes.append("passed")
+        # the wrong rule did not reach the inputs (a dead relu, the losing side of a maximum,
+        # a path whose other factors vanish), or the op only saw constants and made no node
+        outcomes.append("passed" if isinstance(planted[-1], autograd.Value) else "constant")
 
 
 @pytest.mark.parametrize("kind", ["Scalar", "Tensor"])
@@ -84,7 +82,7 @@ def test_a_wrong_rule_planted_anywhere_in_a_random_graph_is_named_exactly(kind):
         inputs = broadcastable_shapes(2).flatmap(
             lambda shapes: st.tuples(*(tensors(shape) for shape in shapes)))
 
-    @settings(max_examples=int(os.environ.get("CULPRIT_EXAMPLES", 80)), database=None)
+    @settings(database=None)  # the profile's number of examples (conftest.py)
     @given(expressions(n_vars=2), inputs, st.data())
     def check(expression, arrays, data):
         assume(usable(expression, arrays))
@@ -95,19 +93,21 @@ def test_a_wrong_rule_planted_anywhere_in_a_random_graph_is_named_exactly(kind):
         run_planted(expression, values, position, outcomes)
 
     check()
-    # the planted rule must have mattered in most graphs, or this test would prove little
-    assert outcomes.count("named") >= 0.5 * len(outcomes), outcomes
+    # the planted rule must have mattered in most graphs with a planted node, or this test
+    # would prove little (in 1000 examples: about 90% named, 7% passed)
+    assert outcomes.count("named") >= 0.6 * (len(outcomes) - outcomes.count("constant")), \
+        outcomes
 
 
 def test_a_user_primitive_with_a_wrong_rule_inserted_into_random_graphs_is_named():
-    @autograd.primitive(lambda g, out, x: (g / (1.0 + np.exp(x)),),  # should be exp(-x)
+    @autograd.primitive(lambda g, out, x: (2.0 * g / (1.0 + np.exp(-x)),),  # twice too large
                         name="test_culprit_softplus")
     def softplus(x):
         return np.logaddexp(0.0, x)
 
     outcomes = []
     try:
-        @settings(max_examples=int(os.environ.get("CULPRIT_EXAMPLES", 40)), database=None)
+        @settings(database=None)
         @given(expressions(ops=["add", "mul", "tanh", "exp", "sub"], n_vars=2),
                st.tuples(scalars(), scalars()), st.data())
         def check(expression, arrays, data):
@@ -128,13 +128,14 @@ def test_a_user_primitive_with_a_wrong_rule_inserted_into_random_graphs_is_named
                 assert error.culprit.node is planted[-1]
                 outcomes.append("named")
             else:
-                outcomes.append("passed")
+                outcomes.append("passed" if isinstance(planted[-1], autograd.Value) else "constant")
 
         check()
     finally:
         del OPS["test_culprit_softplus"]
-    # (the slip is right at 0, where hypothesis likes to look, and constants make no node)
-    assert outcomes.count("named") >= 0.25 * len(outcomes), outcomes
+    # in 1000 examples: about 80% named (hypothesis likes 0.0, where gradients vanish)
+    assert outcomes.count("named") >= 0.5 * (len(outcomes) - outcomes.count("constant")), \
+        outcomes
 
 
 def test_the_first_wrong_rule_in_backward_order_is_named_when_two_are_wrong():
@@ -277,3 +278,30 @@ def test_fast_mode_checks_one_direction_per_input_and_still_finds_the_culprit():
     assert 8 * 50 <= ELEMENTWISE_LIMIT
     with pytest.raises(ValueError, match="fast=True checks one random direction per input"):
         gradcheck(f, x, w, fast=True, mode="elementwise")
+
+
+def test_assert_gradients_match_reports_the_culprit_of_the_failing_example():
+    wrong = wrong_copy(OPS["exp"])
+    with pytest.raises(GradcheckError) as caught:
+        assert_gradients_match(lambda x: (wrong(x * 0.5) * x).sum(), tensors(shape=(3,)),
+                               max_examples=10)
+    assert caught.value.culprit.op == "exp"
+    assert "The first wrong rule in the backward pass: 'exp' (node exp1, input shapes (3,))" in \
+        str(caught.value)
+
+
+def test_a_function_that_fails_when_run_again_keeps_the_check_error():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        if len(calls) > 3:  # the analytic pass and two finite differences, then no more
+            raise RuntimeError("out of data")
+        return Tensor(x.data) * x  # wrong on purpose: the first factor is a constant
+
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(f, np.array([2.0]), mode="directional")
+    assert str(caught.value).startswith("gradcheck: the gradient of input 0")
+    assert "(the search for the culprit could not run f again: RuntimeError: out of data)" in \
+        str(caught.value)
+    assert caught.value.root is None

@@ -53,6 +53,15 @@ def explain(error, f, leaves, seed_for, eps, atol, rtol, fast, seed):
     """Search the graph of `f` at the data of `leaves` for the reason of `error` (a failed
     GradcheckError); fill in `error.root`, `error.culprit`, `error.stale` and add the finding
     to its message. `seed_for(out)` gives the output weights gradcheck used."""
+    try:
+        _search(error, f, leaves, seed_for, eps, atol, rtol, fast, seed)
+    except Exception as failure:  # noqa: BLE001 - the check's own error must not be lost
+        error.culprit, error.root, error.stale = None, None, ()
+        _append(error, f"(the search for the culprit could not run f again: "
+                       f"{type(failure).__name__}: {failure})")
+
+
+def _search(error, f, leaves, seed_for, eps, atol, rtol, fast, seed):
     from ..draw.walk import all_values, names_of
 
     for i, leaf in enumerate(leaves):
@@ -149,8 +158,9 @@ def _is_stale(node):
     except Exception:  # noqa: BLE001 - an input edited into a shape the op refuses
         return True
     then = np.asarray(node.data, dtype=np.float64)
-    return now.shape != then.shape or not np.allclose(now, then, rtol=1e-10, atol=1e-300,
-                                                      equal_nan=True)
+    # (sizes, not shapes: a Scalar holds a user op's one-element array as a float)
+    return now.size != then.size or not np.allclose(now.ravel(), then.ravel(), rtol=1e-10,
+                                                    atol=1e-300, equal_nan=True)
 
 
 def _rule(node, index, inputs):
