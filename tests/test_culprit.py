@@ -305,3 +305,13 @@ def test_a_function_that_fails_when_run_again_keeps_the_check_error():
     assert "(the search for the culprit could not run f again: RuntimeError: out of data)" in \
         str(caught.value)
     assert caught.value.root is None
+
+
+def test_a_culprit_at_a_kink_says_that_finite_differences_cannot_judge_it_there():
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x: x.relu().sum(), np.array([1e-7, 1.0]))  # relu's kink within eps
+    assert caught.value.culprit.near_kink
+    assert "within 10 eps of a point where 'relu' is not differentiable" in str(caught.value)
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x: wrong_copy(OPS["relu"])(x).sum(), np.array([0.5, 1.0]))
+    assert not caught.value.culprit.near_kink and "not differentiable" not in str(caught.value)

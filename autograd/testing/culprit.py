@@ -22,6 +22,7 @@ import numpy as np
 
 from ..graph import Node, backward, detect_anomaly, toposort
 from ..origin import show_site, site_of
+from .expression import KINKS
 
 ELEMENTWISE_LIMIT = 1000
 """Inputs of a node up to this many elements are checked element by element."""
@@ -44,6 +45,7 @@ class Culprit:
         self.input, self.element, self.rule, self.numeric = input_index, element, rule, numeric
         self.site = site_of(node)
         self.problem = problem
+        self.near_kink = False  # inputs within 10 eps of a kink of relu or maximum
 
     def __repr__(self):
         return f"Culprit({self.op!r}, {self.name!r}, input={self.input}, element={self.element})"
@@ -107,10 +109,10 @@ def _describe(error, names):
             lines.append(f"  its gradient for {which} is wrong {where}: rule "
                          f"{culprit.rule:.10g}, finite differences of '{culprit.op}' "
                          f"{culprit.numeric:.10g}")
-            if culprit.node.op.gate == "max routes":
-                lines.append("  (a rule that routes by comparison cannot be judged by finite "
-                             "differences within eps of a tie or of 0: if an input is that "
-                             "close, move the point)")
+            if culprit.near_kink:
+                lines.append(f"  (but its inputs lie within 10 eps of a point where "
+                             f"'{culprit.op}' is not differentiable, where finite differences "
+                             f"cannot judge a rule: move the point)")
         lines.append("  every rule run before it agrees with finite differences of its op; "
                      "error.diagram() draws the graph with it highlighted")
     if stale:
@@ -199,7 +201,11 @@ def _check(node, names, eps, atol, rtol, fast, rng):
             found = _compare(node, index, inputs, rule, eps, atol, rtol, rounding, False, rng)
             if found is not None:
                 element, analytic, numeric = found
-        return Culprit(node, names[id(node)], index, element, analytic, numeric)
+        culprit = Culprit(node, names[id(node)], index, element, analytic, numeric)
+        if node.op.name in KINKS:
+            with np.errstate(all="ignore"):
+                culprit.near_kink = bool(np.min(KINKS[node.op.name](*inputs)) < 10 * eps)
+        return culprit
     return None
 
 
