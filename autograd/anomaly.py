@@ -94,10 +94,9 @@ class AnomalyError(FloatingPointError):
     def __init__(self, node, watch, parent=None, gradient=None):
         from .draw.walk import all_values, names_of
 
-        self.node, self.op, self.kind = node, node.op.name, "output" if parent is None else \
-            "gradient"
-        values = all_values(node)
-        self._names = names_of(values)
+        self.node, self.op = node, node.op.name
+        self.kind = "output" if parent is None else "gradient"
+        self._names = names_of(all_values(node))
         self.name = self._names[id(node)]
         parents = node.parents
         self.input_shapes = tuple(np.shape(getattr(p, "data", p)) for p in parents)
@@ -119,7 +118,8 @@ class AnomalyError(FloatingPointError):
                  f"  input shapes: {', '.join(str(s) for s in self.input_shapes)}"]
         lines += [f"  {line}" for line in self.inputs]
         if node.params:
-            lines.append(f"  params: {', '.join(f'{k}={v!r:.40}' for k, v in node.params.items())}")
+            params = ", ".join(f"{k}={v!r:.40}" for k, v in node.params.items())
+            lines.append(f"  params: {params}")
         if parent is not None and node.grad is not None:  # (a functional pass drops it)
             lines.append(f"  gradient arriving at the node: {describe(node.grad)}")
         if parent is not None:
@@ -128,7 +128,8 @@ class AnomalyError(FloatingPointError):
         super().__init__("\n".join(lines))
 
     def _input_name(self, value):
-        return self._names.get(id(value), "a constant") if hasattr(value, "op") else "a constant"
+        """The input's name in the diagram ("a constant" for a raw number or array)."""
+        return self._names.get(id(value), "a constant")
 
     def diagram(self, **options):
         """The graph from the inputs to the node (`autograd.draw`, keyword options passed on),

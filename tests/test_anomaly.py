@@ -3,6 +3,7 @@ and the line that created the node; nan and inf can be watched separately; sites
 only inside the block; the diagram highlights the node."""
 
 import math
+import os
 import sys
 
 import numpy as np
@@ -28,17 +29,12 @@ def test_a_nan_output_is_reported_with_the_op_node_inputs_and_site():
     lines = str(error).splitlines()
     assert lines[0] == ("detect_anomaly: the output of 'log' contains nan or inf: 1 nan, 0 inf "
                         "of 3 elements")
-    assert lines[1] == (f"  node: log1, created at {_relative(__file__)}:{line} in "
+    assert lines[1] == (f"  node: log1, created at {os.path.relpath(__file__)}:{line} in "
                         f"test_a_nan_output_is_reported_with_the_op_node_inputs_and_site: "
                         f"h.log()  # the creation site")
     assert lines[2] == "  input shapes: (3,)"
     assert lines[3] == "  input 0 (mul1): shape (3,): min -2, max 6, 0 nan, 0 inf"
     assert lines[-1] == "  error.diagram() draws the path from the inputs to this node"
-
-
-def _relative(path):
-    import os
-    return os.path.relpath(path)
 
 
 def test_the_input_summary_counts_nan_and_inf_and_leaves_nan_out_of_min_and_max():
