@@ -10,6 +10,7 @@ from .functional import grad, hvp
 from .draw import backward_steps, draw
 from .functions import (concatenate, exp, log, maximum, relu, sigmoid, softmax_cross_entropy,
                         stack, tanh)
+from .anomaly import AnomalyError
 from .errors import InPlaceError
 from .graph import backward, gradients, toposort, unbroadcast
 from .modes import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
@@ -22,7 +23,7 @@ from .value import Value
 __all__ = [
     "Scalar", "Tensor", "Value", "Op", "OPS", "primitive",
     "grad", "hvp", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-    "detect_anomaly", "is_anomaly_enabled", "InPlaceError",
+    "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "InPlaceError",
     "backward", "gradients", "toposort", "unbroadcast", "draw", "backward_steps",
     "exp", "log", "sigmoid", "tanh", "relu", "maximum", "concatenate", "stack",
     "softmax_cross_entropy",

@@ -26,9 +26,10 @@ def _watch(x, position, traced):
     that an enclosing computation differentiates is watched through a new node that depends
     on it, so the enclosing computation still sees the dependence."""
     if isinstance(x, Value):
-        if traced and x.requires_grad:
-            return apply_unary(ops.IDENTITY, x)
-        return new_node(type(x), x.data, requires_grad=True)
+        watched = apply_unary(ops.IDENTITY, x) if traced and x.requires_grad else \
+            new_node(type(x), x.data, requires_grad=True)
+        watched.label = x.label  # (what diagrams and derivative names call it)
+        return watched
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return Scalar(x, requires_grad=True)
     if isinstance(x, (np.ndarray, list, tuple)):

@@ -11,11 +11,11 @@ Two walks run the rules, both through `rule_gradients` (the one rule-calling con
 node, so a transform may run inside a rule or inside another transform.
 """
 
-import math
 import threading
 
 import numpy as np
 
+from . import anomaly, origin
 from .errors import InPlaceError
 from .modes import current, restore, set_switches
 from .ops import Op
@@ -49,13 +49,16 @@ class Node:
     gradient (zero between passes; a leaf uses it to mark that the pass has seen it).
     `_version` is 0 until the value is changed in place through the engine, then the stamp of
     its latest change; `_epoch` is the stamp that was current when the node was recorded.
+    `_origin` is left unset (no cost) unless the node records where it was created (under
+    `detect_anomaly()`) or what it is the derivative of (a gradient of a `create_graph` pass):
+    see `autograd.origin`.
 
     The first two inputs live in two slots rather than in a tuple: a tuple per node would be
     a second object for Python's cyclic garbage collector to track and traverse (and 48 bytes).
     """
 
     __slots__ = ("data", "grad", "op", "_first", "_second", "params", "requires_grad", "label",
-                 "_pending", "_version", "_epoch", "__weakref__")
+                 "_pending", "_version", "_epoch", "_origin", "__weakref__")
 
     @property
     def parents(self):
@@ -138,13 +141,6 @@ def _shape(value):
 
 
 # ---- recording -------------------------------------------------------------------------------
-
-
-def _all_finite(value):
-    value = value.data if isinstance(value, Node) else value
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return bool(np.all(np.isfinite(value)))
 
 
 def _shapes(values):
@@ -234,9 +230,8 @@ def _record(value_type, data, op, first, second, params, requires_grad):
     node._second = second
     node.params = params
     node.requires_grad = requires_grad
-    if op is not None and switches.anomaly and not _all_finite(data):
-        raise FloatingPointError(f"detect_anomaly: the output of '{op.name}' contains nan or "
-                                 f"inf (input shapes: {_shapes(node.parents)})")
+    if op is not None and switches.anomaly is not None:
+        anomaly.check_output(switches.anomaly, node)  # records the site, raises on nan
     return node
 
 
@@ -307,11 +302,6 @@ def rule_gradients(node, g, create_graph=False):
     return [g if need else None for g, need in zip(grads, needs)]
 
 
-def _gradient_anomaly(op_name):
-    return FloatingPointError(f"detect_anomaly: the gradient that '{op_name}' passes to an "
-                              f"input contains nan or inf")
-
-
 def _add_gradients(node, total, g):
     """total + g for two gradients of `node` (the fan-out gate), kept of g's kind: numpy turns
     the sum of two 0-d arrays into a numpy scalar."""
@@ -354,6 +344,8 @@ def backward(root, seed, create_graph=False, inputs=None):
         restore(token)
         for leaf, _ in leaves:
             leaf._pending = 0
+    if create_graph:  # the gradients are graph values: say what each is the derivative of
+        origin.name_derivatives(root, None, None)
     return None
 
 
@@ -394,7 +386,7 @@ def _prepare(root):
     return kept, leaves
 
 
-def _run_rules(root, create_graph, anomaly):
+def _run_rules(root, create_graph, watch):
     """Second half of the walk: run each node's rule and send the gradients to its parents."""
     grad_class = root.__class__.grad_class  # (a graph holds values of one type)
     ready = [root]
@@ -432,8 +424,8 @@ def _run_rules(root, create_graph, anomaly):
                 continue  # a constant, or a value that needs no gradient
             if parent_g.__class__ is not grad_class:  # fit shape and dtype; never an alias
                 parent_g = parent._fit_grad(parent_g, node.op.name, g)
-            if anomaly and not _all_finite(parent_g):
-                raise _gradient_anomaly(node.op.name)
+            if watch is not None:
+                anomaly.check_gradient(watch, node, parent, parent_g)
             # the fan-out (copy) gate: gradients coming back from several consumers add up
             total = parent.grad
             parent.grad = parent_g if total is None else _add_gradients(parent, total, parent_g)
@@ -474,7 +466,7 @@ def gradients(root, seed, inputs, create_graph=False):
     """
     targets = {id(x) for x in inputs}
     outgrads = {id(root): seed}
-    anomaly = current().anomaly
+    watch = current().anomaly
     token = set_switches(grad_enabled=create_graph)
     try:
         for node in _consumer_order(root, targets):
@@ -489,14 +481,17 @@ def gradients(root, seed, inputs, create_graph=False):
                 if parent_g is None or (parent.op is None and id(parent) not in targets):
                     continue
                 parent_g = parent._fit_grad(parent_g, node.op.name, g)
-                if anomaly and not _all_finite(parent_g):
-                    raise _gradient_anomaly(node.op.name)
+                if watch is not None:
+                    anomaly.check_gradient(watch, node, parent, parent_g)
                 total = outgrads.get(id(parent))
                 outgrads[id(parent)] = parent_g if total is None else \
                     _add_gradients(parent, total, parent_g)
     finally:
         restore(token)
-    return [outgrads.get(id(x)) for x in inputs]
+    grads = [outgrads.get(id(x)) for x in inputs]
+    if create_graph:  # the gradients are graph values: say what each is the derivative of
+        origin.name_derivatives(root, inputs, grads)
+    return grads
 
 
 def _consumer_order(root, stop=()):

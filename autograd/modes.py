@@ -13,22 +13,27 @@ import inspect
 import threading
 from contextvars import ContextVar
 
+from .anomaly import Watch
+
+
+_KEEP = object()  # in Switches.replace: this switch stays as it is
+
 
 class Switches:
     """One thread's switches at one moment (immutable: a change makes a new one)."""
 
     __slots__ = ("grad_enabled", "anomaly", "transform_depth")
 
-    def __init__(self, grad_enabled=True, anomaly=False, transform_depth=0):
+    def __init__(self, grad_enabled=True, anomaly=None, transform_depth=0):
         self.grad_enabled = grad_enabled        # operations record the graph
-        self.anomaly = anomaly                  # nan or inf raise FloatingPointError
+        self.anomaly = anomaly                  # None, or detect_anomaly's anomaly.Watch
         self.transform_depth = transform_depth  # transforms (grad, hvp) evaluating their f
 
-    def replace(self, grad_enabled=None, anomaly=None, transform_depth=None):
+    def replace(self, grad_enabled=_KEEP, anomaly=_KEEP, transform_depth=_KEEP):
         """A copy with the switches given changed (a backward pass makes one: kept short)."""
-        return Switches(self.grad_enabled if grad_enabled is None else grad_enabled,
-                        self.anomaly if anomaly is None else anomaly,
-                        self.transform_depth if transform_depth is None else transform_depth)
+        return Switches(self.grad_enabled if grad_enabled is _KEEP else grad_enabled,
+                        self.anomaly if anomaly is _KEEP else anomaly,
+                        self.transform_depth if transform_depth is _KEEP else transform_depth)
 
 
 # A context variable is per thread (each thread starts from the default) and is read faster
@@ -123,12 +128,16 @@ def is_grad_enabled():
     return current().grad_enabled
 
 
-def detect_anomaly():
-    """Context manager and decorator: raise FloatingPointError at the first op whose output, or
-    whose gradient in a backward pass, contains nan or inf, naming the op."""
-    return _Mode(anomaly=True)
+def detect_anomaly(nan=True, inf=True):
+    """Context manager and decorator: raise `autograd.AnomalyError` (a FloatingPointError) at
+    the first op whose output, or whose gradient in a backward pass, contains nan (when `nan`)
+    or inf (when `inf`). The error names the op, the node, its inputs (shapes, min, max, nan
+    and inf counts) and the line that created it; `error.diagram()` draws the path to it.
+    Every node recorded inside remembers where it was created (with `nan=False, inf=False`
+    that is all it does)."""
+    return _Mode(anomaly=Watch(nan, inf))
 
 
 def is_anomaly_enabled():
     """Whether anomaly detection is on in this thread."""
-    return current().anomaly
+    return current().anomaly is not None

@@ -2,6 +2,7 @@
 float32 is refused, nothing the caller holds is changed; the strategies and properties of
 autograd.testing work as documented (including the README's worked example)."""
 
+import re
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -49,9 +50,18 @@ def test_the_error_names_the_input_the_element_and_the_values():
     with rule("mul", lambda g, out, a, b: (g * b, g * a * 2.0)):  # b's gradient doubled
         with pytest.raises(GradcheckError) as caught:
             gradcheck(lambda a, b: (a * b).sum(), x, w, mode="elementwise")
-    assert str(caught.value) == (
+    lines = str(caught.value).splitlines()
+    assert lines[0] == (
         "gradcheck: the gradient of input 1 (w, a Tensor) is wrong at element (1,): analytic "
         "4, numeric 2 (tolerance 1e-06 + 1e-05 * |numeric|)")
+    # then the culprit: the mul node, the line that made it, its wrong element, both numbers
+    assert re.match(r"The first wrong rule in the backward pass: 'mul' \(node mul1, input "
+                    r"shapes \(2,\), \(2,\)\), created at \S*test_gradcheck.py:\d+ ", lines[1])
+    assert lines[1].endswith('in <lambda>: gradcheck(lambda a, b: (a * b).sum(), x, w, '
+                             'mode="elementwise")')
+    assert lines[2] == ("  its gradient for input 1 (w) is wrong at element (1,): rule 4, "
+                        "finite differences of 'mul' 2")
+    assert caught.value.culprit.op == "mul" and caught.value.culprit.element == (1,)
     assert isinstance(caught.value, AssertionError)  # pytest shows it as a failed assertion
 
 

@@ -10,6 +10,7 @@ import html
 import re
 
 from ..graph import Node
+from ..origin import derivative_of
 from .walk import (all_values, consumers, edge_gradients, has_nonfinite, local_gradients,
                    names_of, summary)
 
@@ -134,7 +135,9 @@ def draw(root, model=None, *, rankdir="LR", show_gradients=True, edge_values=Fal
     - `max_nodes`: past this many values (None: no limit), the ones farthest from `root` are
       replaced by one summary node saying how many values and which ops were left out.
     - `highlight`: a value or a list of values to colour (the step-by-step pictures use it);
-      `title`: a caption; `rankdir`: "LR" (default), "RL", "TB" or "BT".
+      `title`: a caption (by default, for a gradient computed with `create_graph=True` or
+      by `autograd.grad`, what it is the derivative of: "d f / d x"); `rankdir`: "LR"
+      (default), "RL", "TB" or "BT".
     Shows inline in Jupyter; `.render("name", format="svg")` writes SVG, PNG or PDF, and
     `.source` is the DOT text, which needs no Graphviz installation.
     """
@@ -169,6 +172,8 @@ def draw(root, model=None, *, rankdir="LR", show_gradients=True, edge_values=Fal
     dot = new_diagram(graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
                       node_attr={"fontname": "Helvetica", "fontsize": "11"},
                       edge_attr={"fontname": "Helvetica", "fontsize": "10"})
+    if title is None and derivative_of(root):  # a gradient recorded with create_graph=True
+        title = f"{derivative_of(root)}: the backward pass as a graph"
     if title:
         dot.attr(label=plain_label(title), labelloc="t")
 

@@ -1,7 +1,8 @@
 """Gradient testing as a public tool.
 
 - `gradcheck(f, *inputs)` and `gradgradcheck`: the engine's first and second derivatives
-  against central finite differences (numpy only).
+  against central finite differences (numpy only); a failure names the culprit, the first
+  node whose own rule disagrees with finite differences of its op (`culprit.py`).
 - Hypothesis strategies: `scalars()`, `tensors()`, `broadcastable_shapes()`, `op_inputs(op)`
   (valid inputs and parameters for any op of `autograd.OPS`; `register_case` adds one) and
   `expressions()` (random graphs over the op table, each with a numpy twin).

@@ -43,11 +43,11 @@ class Expression:
 
     def build(self, *values):
         """The engine's value of the expression (a raw constant when it uses no variable)."""
-        return self._evaluate(values, _apply_engine)
+        return self.evaluate(values, _apply_engine)
 
     def twin(self, *arrays):
         """The plain numpy value of the expression."""
-        return self._evaluate([np.asarray(a, dtype=np.float64) for a in arrays], _apply_twin)
+        return self.evaluate([np.asarray(a, dtype=np.float64) for a in arrays], _apply_twin)
 
     def kink(self, *arrays):
         """The smallest distance, over the relu and maximum nodes, of their inputs from a kink
@@ -60,10 +60,13 @@ class Expression:
             return _apply_twin(name, args, params, children)
 
         with np.errstate(all="ignore"):
-            self._evaluate([np.asarray(a, dtype=np.float64) for a in arrays], apply)
+            self.evaluate([np.asarray(a, dtype=np.float64) for a in arrays], apply)
         return min(distances)
 
-    def _evaluate(self, values, apply):
+    def evaluate(self, values, apply):
+        """The expression at `values` with each op node computed by `apply(name, args, params,
+        children)` (children first, left to right): `build` and `twin` are two such applies;
+        a test can plant its own (e.g. an op with a deliberately wrong rule at one node)."""
         if len(values) != self.n_vars:
             raise TypeError(f"{self.text}: expected {self.n_vars} values, got {len(values)}")
         return _evaluate(self.tree, values, apply)

@@ -1,18 +1,52 @@
 """Gradient checking: the engine's gradients against central finite differences (numpy only).
 
 Finite differences are taken on fresh copies of the inputs' data, so nothing the caller holds
-(its values' `.data` or `.grad`) is read back changed or written.
+(its values' `.data` or `.grad`) is read back changed or written. When a check fails, the
+graph of f is searched for the node whose rule is wrong (`culprit.py`).
 """
 
 import numpy as np
 
 from ..graph import Node, backward
+from . import culprit
 from ..scalar import Scalar
 from ..tensor import Tensor
 
 
 class GradcheckError(AssertionError):
-    """Analytic and numeric gradients disagree; the message names the input and the element."""
+    """Analytic and numeric gradients disagree; the message names the input and the element,
+    then what the search of f's graph found.
+
+    `culprit`: the first node, in the order the backward pass runs the rules, whose own rule
+    disagrees with finite differences of its op at the inputs it saw (an `autograd.testing
+    .culprit.Culprit`: op, node name, input shapes, worst element, both numbers, creation
+    site), or None when every rule agrees. `stale`: the nodes whose output is no longer their
+    op at their inputs' data (a `.data` edited between forward and backward). `root`: the output
+    of the re-run of f whose graph was searched (None when no search was made: finite
+    differences that are not finite say nothing about rules)."""
+
+    culprit = root = None
+    stale = ()
+
+    def diagram(self, max_nodes=400, **options):
+        """`autograd.draw` of the searched graph with the culprit highlighted (keyword options
+        passed on); when the graph has more than `max_nodes` values and the culprit is not among
+        those nearest the output, the graph below the culprit is drawn instead."""
+        if self.root is None:
+            raise ValueError("GradcheckError.diagram: no graph was searched for this failure "
+                             "(finite differences were not finite)")
+        from ..draw import draw
+        from ..draw.walk import all_values
+
+        marked = self.culprit.node if self.culprit is not None else list(self.stale) or None
+        root = self.root
+        if self.culprit is not None and max_nodes is not None and not any(
+                v is self.culprit.node for v in all_values(root)[:max_nodes]):
+            root = self.culprit.node
+        if self.culprit is not None:
+            options.setdefault("title", f"gradcheck: the rule of '{self.culprit.op}' "
+                                        f"({self.culprit.name}) is wrong")
+        return draw(root, highlight=marked, max_nodes=max_nodes, **options)
 
 
 def _leaf(x, i):
@@ -68,6 +102,7 @@ class _Weights:
 
 
 def _analytic(f, leaves, weights):
+    """The gradients of <w, f> at the leaves, as float64 arrays (zeros where f ignores one)."""
     out = f(*leaves)
     seed = weights.seed_for(out)
     if not isinstance(out, Node) or not out.requires_grad:  # f does not depend on its inputs
@@ -77,31 +112,39 @@ def _analytic(f, leaves, weights):
             for g, x in zip(grads, leaves)]
 
 
-def gradcheck(f, *inputs, eps=1e-6, atol=1e-6, rtol=1e-5, mode="both", seed=0):
+def gradcheck(f, *inputs, eps=1e-6, atol=1e-6, rtol=1e-5, mode="both", seed=0, fast=False):
     """Check the gradients of `f` at `inputs` against central finite differences.
 
     `inputs` are Scalars, float64 Tensors, numbers or float64 arrays (float32 is refused);
     `f` returns a Scalar or a Tensor of any shape (checked through fixed random weights of its
     elements). `mode` "elementwise" perturbs every element of every input, "directional"
-    moves each input, then all of them, along random directions; "both" does both. A
-    gradient agrees when |analytic - numeric| <= atol + rtol * |numeric|. `seed` fixes the
-    random output weights and directions.
+    moves each input, then all of them, along random directions; "both" does both. `fast=True`
+    (for inputs of thousands of elements) checks one random direction per input and nothing
+    else: two evaluations of f per input instead of two per element. A gradient agrees when
+    |analytic - numeric| <= atol + rtol * |numeric|. `seed` fixes the random output weights
+    and directions.
 
     Returns True, or raises GradcheckError naming the input, the worst element, the analytic
-    and numeric values and the tolerance.
+    and numeric values and the tolerance, and then the culprit: f is run again and each node's
+    rule is checked against finite differences of its op at the inputs it saw; the error names
+    the first wrong one in the order the backward pass runs them (op, node, input shapes, the
+    worst element with both numbers, the line that created it), or says that every rule
+    agrees. `error.diagram()` draws the graph with the culprit highlighted.
     """
     if mode not in ("both", "elementwise", "directional"):
         raise ValueError(f"gradcheck: mode must be 'both', 'elementwise' or 'directional', "
                          f"got {mode!r}")
+    if fast and mode != "both":
+        raise ValueError(f"gradcheck: fast=True checks one random direction per input, so it "
+                         f"takes no mode (got mode={mode!r}); leave mode at its default")
     if not inputs:
         raise ValueError("gradcheck: give at least one input to differentiate with respect to")
     leaves = [_leaf(x, i) for i, x in enumerate(inputs)]
     kinds = [type(x) for x in leaves]
     weights = _Weights(seed)
+    datas = [np.array(x.data, dtype=np.float64) for x in leaves]  # before f can edit them
     analytic = _analytic(f, leaves, weights)
-    datas = [np.array(x.data, dtype=np.float64) for x in leaves]
     names = [_name(i, x) for i, x in enumerate(leaves)]
-    tolerance = f"tolerance {atol:g} + {rtol:g} * |numeric|"
 
     def derivative(directions):
         """Central difference of <w, f> along `directions` (one array per input)."""
@@ -109,17 +152,35 @@ def gradcheck(f, *inputs, eps=1e-6, atol=1e-6, rtol=1e-5, mode="both", seed=0):
         minus = weights.value(f, [d - eps * v for d, v in zip(datas, directions)], kinds)
         return (plus - minus) / (2 * eps)
 
-    if mode in ("both", "elementwise"):
+    failure = _first_failure(analytic, datas, names, derivative, atol, rtol, mode, seed, fast)
+    if failure is None:
+        return True
+    message, judges_rules = failure
+    error = GradcheckError(message)
+    if judges_rules:  # the gradient is wrong: find the rule that makes it so
+        culprit.explain(error, f, [_leaf(x, i) for i, x in enumerate(inputs)],
+                        weights.seed_for, eps, atol, rtol, fast, seed)
+    raise error
+
+
+def _first_failure(analytic, datas, names, derivative, atol, rtol, mode, seed, fast):
+    """None when `analytic` agrees with `derivative` (central differences), else the message
+    of the first disagreement and whether the gradient's rules can explain it (they cannot
+    when the finite differences themselves are not finite)."""
+    tolerance = f"tolerance {atol:g} + {rtol:g} * |numeric|"
+    if mode in ("both", "elementwise") and not fast:
         for i, data in enumerate(datas):
             numeric = np.zeros_like(data)
             for index in np.ndindex(data.shape):
                 directions = [np.zeros_like(d) for d in datas]
                 directions[i][index] = 1.0
                 numeric[index] = derivative(directions)
-            _compare(analytic[i], numeric, names[i], atol, rtol, tolerance)
+            failure = _compare(analytic[i], numeric, names[i], atol, rtol, tolerance)
+            if failure is not None:
+                return failure
     if mode in ("both", "directional"):
         rng = np.random.default_rng(seed + 1)
-        together = [None] if len(datas) > 1 else []
+        together = [None] if len(datas) > 1 and not fast else []
         for i in [*range(len(datas)), *together]:  # each input alone, then all together
             directions = [rng.normal(size=d.shape) if i in (None, j) else np.zeros(d.shape)
                           for j, d in enumerate(datas)]
@@ -127,28 +188,26 @@ def gradcheck(f, *inputs, eps=1e-6, atol=1e-6, rtol=1e-5, mode="both", seed=0):
             exact = sum(float(np.sum(a * v)) for a, v in zip(analytic, directions))
             if not abs(exact - numeric) <= atol + rtol * abs(numeric):
                 which = "all inputs" if i is None else names[i]
-                raise GradcheckError(
-                    f"gradcheck: the gradient of {which} is wrong along a random direction: "
-                    f"analytic {exact:.10g}, numeric {numeric:.10g} ({tolerance}); "
-                    f"mode='elementwise' names the element")
-    return True
+                return (f"gradcheck: the gradient of {which} is wrong along a random "
+                        f"direction: analytic {exact:.10g}, numeric {numeric:.10g} "
+                        f"({tolerance}); mode='elementwise' names the element", True)
+    return None
 
 
 def _compare(analytic, numeric, name, atol, rtol, tolerance):
-    """Raise GradcheckError at the worst element where the two gradients disagree."""
+    """The failure at the worst element where the two gradients disagree, or None."""
     if not np.all(np.isfinite(numeric)):
         worst = _index(np.argmax(~np.isfinite(numeric)), numeric.shape)
-        raise GradcheckError(
-            f"gradcheck: finite differences of {name} are not finite at element {worst} "
-            f"(numeric {numeric[worst]}): f is not defined or overflows within eps of the "
-            f"input; choose a point inside f's domain")
+        return (f"gradcheck: finite differences of {name} are not finite at element {worst} "
+                f"(numeric {numeric[worst]}): f is not defined or overflows within eps of the "
+                f"input; choose a point inside f's domain", False)
     excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
     excess = np.where(np.isfinite(excess), excess, np.inf)  # a nan/inf gradient is wrong
     if np.any(excess > 0):
         worst = _index(np.argmax(excess), excess.shape)
-        raise GradcheckError(
-            f"gradcheck: the gradient of {name} is wrong at element {worst}: analytic "
-            f"{analytic[worst]:.10g}, numeric {numeric[worst]:.10g} ({tolerance})")
+        return (f"gradcheck: the gradient of {name} is wrong at element {worst}: analytic "
+                f"{analytic[worst]:.10g}, numeric {numeric[worst]:.10g} ({tolerance})", True)
+    return None
 
 
 def _index(flat, shape):
@@ -185,5 +244,6 @@ def gradgradcheck(f, *inputs, eps=1e-5, atol=1e-5, rtol=1e-4, mode="both", seed=
         return gradcheck(directional_gradient, *inputs, eps=eps, atol=atol, rtol=rtol,
                          mode=mode, seed=seed)
     except GradcheckError as error:
-        raise GradcheckError(f"gradgradcheck (second derivatives, the gradient of "
-                             f"<grad f, u> for random u): {error}") from None
+        error.args = (f"gradgradcheck (second derivatives, the gradient of <grad f, u> for "
+                      f"random u): {error.args[0]}", *error.args[1:])
+        raise
