@@ -7,7 +7,7 @@ gradient rule from the table in `autograd.ops`.
 """
 
 from .functional import grad, hvp
-from .draw import backward_steps, draw
+from .draw import backward_steps, draw, explore
 from .functions import (concatenate, exp, log, maximum, relu, sigmoid, softmax_cross_entropy,
                         stack, tanh)
 from .graph import (backward, detect_anomaly, enable_grad, is_grad_enabled, no_grad, toposort,
@@ -20,7 +20,7 @@ from .value import Value
 __all__ = [
     "Scalar", "Tensor", "Value", "Op", "OPS", "primitive",
     "grad", "hvp", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
-    "backward", "toposort", "unbroadcast", "draw", "backward_steps",
+    "backward", "toposort", "unbroadcast", "draw", "backward_steps", "explore",
     "exp", "log", "sigmoid", "tanh", "relu", "maximum", "concatenate", "stack",
     "softmax_cross_entropy",
 ]

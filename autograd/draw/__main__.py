@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 
 from .diagram import RANKDIRS, draw
+from .explorer import ExplorerError, explore
 from .expression import FUNCTIONS, evaluate, parse_values
 from .steps import backward_steps
 
-FORMATS = ("svg", "png", "pdf", "dot")
+FORMATS = ("svg", "png", "pdf", "dot", "html")  # html: the explorer page (autograd.explore)
 
 
 def _parser():
@@ -58,12 +59,18 @@ def main(argv=None):
         return 2
     root.backward()
     plain = args.plain
-    diagram = draw(root, rankdir=args.rankdir, edge_values=not plain, gates=not plain)
     try:
-        content = diagram.source.encode() if fmt == "dot" else diagram.pipe(format=fmt)
+        if fmt == "html":  # the explorer page: needs no Graphviz
+            content = explore(root).html.encode()
+        else:
+            diagram = draw(root, rankdir=args.rankdir, edge_values=not plain, gates=not plain)
+            content = diagram.source.encode() if fmt == "dot" else diagram.pipe(format=fmt)
     except RuntimeError as error:  # no dot program: say how to install it
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except ExplorerError as error:  # a graph too big to step through
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     output.write_bytes(content)  # written only once everything succeeded
     print(f"{' '.join(args.expression.split())} = {root.data:.6g}; wrote {output}")
     if args.steps:
