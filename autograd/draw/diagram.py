@@ -25,7 +25,7 @@ RANKDIRS = ("LR", "RL", "TB", "BT")
 _FORWARD_COLOR, _GRADIENT_COLOR, _HIGHLIGHT = "darkgreen", "red", "gold"
 _NONFINITE = "mistyrose"  # the background of a nan or inf
 # tight spacing and rounded boxes for the ops keep the course's graphs within a notebook's width
-_GRAPH_STYLE = {"fontname": "Helvetica", "nodesep": "0.12", "ranksep": "0.2", "pad": "0.05"}
+_GRAPH_STYLE = {"fontname": "Helvetica", "nodesep": "0.08", "ranksep": "0.2", "pad": "0.05"}
 
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # all but \n, shown as \t, \x07
 _diagram_class = None
@@ -99,7 +99,8 @@ def _value_label(node, name, show_gradients, fan_out, highlight):
         cells.append(f"<TD><I>{text(FAN_OUT_TEXT.format(fan_out))}</I></TD>")
     rows = "".join(f"<TR>{cell}</TR>" for cell in cells)
     color = f' BGCOLOR="{_HIGHLIGHT}"' if highlight else ""
-    return f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0"{color}>{rows}</TABLE>>'
+    return f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="1"{color}>' \
+        f'{rows}</TABLE>>'
 
 
 def _number_cell(key, value, color):
@@ -208,7 +209,7 @@ def draw(root, model=None, *, rankdir="LR", show_gradients=True, edge_values=Fal
         return f"m{boxes[module]}" if module in collapsed else f"{kind}{number[id(node)]}"
 
     members = {}  # module name (None: top level) -> [(node id, attributes)]
-    for node in shown:
+    for node in reversed(shown):
         module = module_of.get(id(node))
         if module in collapsed:
             continue

@@ -127,7 +127,7 @@ def explore(root, model=None, *, exercise=False, title=None):
     graph = graph_data(root, values, model)
     graph["title"] = str(title) if title is not None else f"Backward pass from {graph['rootName']}"
     graph["exercise"] = bool(exercise)
-    return Explorer(page(graph), height=graph["height"] + 330)
+    return Explorer(page(graph), height=graph["height"] + 460)  # + controls and panel
 
 
 def graph_data(root, values, model=None):
