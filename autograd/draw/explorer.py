@@ -283,10 +283,11 @@ def _layout(nodes, wires, labels):
     and columns are far enough apart for the longest of the wires' `labels`. Sets x, y, w, h
     of every node; returns the drawing's width and height."""
     parents = {n["id"]: [] for n in nodes}
-    children = {n["id"]: [] for n in nodes}
+    children = {n["id"]: [] for n in nodes}  # (child, where the wire enters it: 0 to 1)
+    slots = {n["id"]: sum(w["to"] == n["id"] for w in wires) for n in nodes}
     for w in wires:
         parents[w["to"]].append(w["from"])
-        children[w["from"]].append(w["to"])
+        children[w["from"]].append((w["to"], (w["slot"] + 1) / (slots[w["to"]] + 1)))
     column = {}
     for n in nodes:  # values come inputs first (parents before children); constants last
         if n["kind"] == "value":
@@ -294,21 +295,22 @@ def _layout(nodes, wires, labels):
                                       default=-1)
     for n in nodes:  # inputs and constants next to their first use
         if not parents[n["id"]] and children[n["id"]]:
-            column[n["id"]] = min(column[c] for c in children[n["id"]]) - 1
+            column[n["id"]] = min(column[c] for c, _ in children[n["id"]]) - 1
     columns = {}
     for n in nodes:
         columns.setdefault(column[n["id"]], []).append(n["id"])
     by_id = {n["id"]: n for n in nodes}
     for n in nodes:
         n["w"], n["h"] = _box(n)
-    # order each column by the mean row of its neighbours, sweeping right then left
+    # order each column by the mean row of its neighbours, sweeping right then left (towards
+    # the children, a wire's place along its child's edge counts: no crossing into one node)
     row = {i: k for ids in columns.values() for k, i in enumerate(ids)}
     keys = sorted(columns)
     for sweep in range(4):
         for c in (keys if sweep % 2 == 0 else reversed(keys)):
-            near = parents if sweep % 2 == 0 else children
-            def mean_row(i, near=near):
-                around = [row[j] for j in near[i]]
+            def mean_row(i, rightwards=sweep % 2 == 0):
+                around = [row[j] for j in parents[i]] if rightwards else \
+                    [row[j] + place for j, place in children[i]]
                 return sum(around) / len(around) if around else row[i]
             columns[c].sort(key=mean_row)
             for k, i in enumerate(columns[c]):
