@@ -137,7 +137,8 @@ legible(diagram)
 # $x = (-1,-2)$: $z = -2 + 6 - 3 = 1$ and $a = \sigma(1) = 0.7311$. The sigmoid gate's local
 # gradient is $\sigma(1)(1-\sigma(1)) = 0.1966$; the add gates distribute it, and the mul gates
 # swap it onto weights and inputs: $\partial a/\partial w_0 = 0.1966\,x_0 = -0.1966$,
-# $\partial a/\partial x_0 = 0.1966\,w_0 = 0.3932$, and so on. (Drawn top to bottom, to fit the page.)
+# $\partial a/\partial x_0 = 0.1966\,w_0 = 0.3932$, and so on. (Drawn top to bottom, to fit
+# the page.)
 
 # %%
 w0, x0, w1, x1, w2 = (Scalar(v, label=n) for v, n in

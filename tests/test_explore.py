@@ -93,6 +93,18 @@ def test_a_small_tensor_graph_has_shapes_rows_and_the_engines_gradients():
     assert not graph["inputs"][0]["typed"]  # 12 numbers: shown, not typed in an exercise
 
 
+def test_with_a_model_unlabelled_values_are_named_by_parameter_name_and_role():
+    nn = pytest.importorskip("nn")  # the sibling package of this repository, always present
+    model = nn.MLP([3, 2], rng=0)
+    for _, p in model.named_parameters():
+        p.label = None
+    loss = ((model(Tensor(np.ones((1, 3)))) - Tensor(np.zeros((1, 2)))) ** 2).sum()
+    graph = graph_in(explore(loss, model=model).html)
+    names = {n["name"] for n in graph["nodes"] if n["kind"] == "value" and not n["op"]}
+    assert names == {"layers.0.weight", "layers.0.bias", "input", "target"}
+    assert sorted(i["name"] for i in graph["inputs"]) == ["layers.0.bias", "layers.0.weight"]
+
+
 def test_hostile_labels_stay_inside_their_json_and_the_title_is_escaped():
     values = [Scalar(float(i), label=label) for i, label in enumerate(HOSTILE)]
     out = values[0]

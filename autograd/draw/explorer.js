@@ -463,9 +463,9 @@
   document.addEventListener("keydown", (event) => {
     if (event.target instanceof HTMLInputElement && event.target.type === "text") return;
     if (event.target instanceof HTMLInputElement && event.key === " ") return;
-    const actions = {ArrowRight: () => { stop(); next(); }, ArrowLeft: () => { stop(); go(state.step - 1); },
-                     " ": play, Home: () => { stop(); go(0); },
-                     End: () => $("last").click()};
+    const actions = {ArrowRight: () => { stop(); next(); },
+                     ArrowLeft: () => { stop(); go(state.step - 1); },
+                     " ": play, Home: () => { stop(); go(0); }, End: () => $("last").click()};
     if (actions[event.key]) { event.preventDefault(); actions[event.key](); }
   });
   setExercise(Boolean(G.exercise));
