@@ -341,6 +341,10 @@
     });
     if (!st.sent.length) row(table, [{text: "(no input needs a gradient)"}]);
     panel.appendChild(table);
+    if (state.exercise && items.some((item) => item.step === k && !item.typed)) {
+      panel.appendChild(html("p", "Gradients of more than " + G.typedSize + " numbers (or with " +
+                                  "nan or inf) are shown, not asked.", "note"));
+    }
     if (!state.exercise) {
       const rules = html("ul", null, "rule");
       const seen = new Set();
