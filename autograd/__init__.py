@@ -7,7 +7,7 @@ gradient rule from the table in `autograd.ops`.
 """
 
 from .functional import grad, hvp
-from .draw import backward_steps, draw
+from .draw import backward_steps, draw, explore
 from .functions import (concatenate, exp, log, maximum, relu, sigmoid, softmax_cross_entropy,
                         stack, tanh)
 from .anomaly import AnomalyError
@@ -24,7 +24,7 @@ __all__ = [
     "Scalar", "Tensor", "Value", "Op", "OPS", "primitive",
     "grad", "hvp", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "InPlaceError",
-    "backward", "gradients", "toposort", "unbroadcast", "draw", "backward_steps",
+    "backward", "gradients", "toposort", "unbroadcast", "draw", "backward_steps", "explore",
     "exp", "log", "sigmoid", "tanh", "relu", "maximum", "concatenate", "stack",
     "softmax_cross_entropy",
 ]

@@ -218,7 +218,7 @@ def test_the_diagram_highlights_the_culprit():
     with pytest.raises(GradcheckError) as caught:
         gradcheck(lambda a, b: wrong(a * b) + a, Scalar(0.5), Scalar(-1.0))
     source = caught.value.diagram().source
-    assert "label=<gradcheck: the rule of &#x27;sigmoid&#x27; (sigmoid1) is wrong>" in source
+    assert "<FONT POINT-SIZE=\"13\">gradcheck: the rule of &#x27;sigmoid&#x27; (sigmoid1) is wrong</FONT>" in source
     gold = [line.split()[0] for line in source.splitlines() if "gold" in line]
     value, op = gold  # the culprit's value box and its op ellipse, nothing else
     assert "<B>sigmoid1</B>" in source.split(f"\t{value} ")[1].splitlines()[0]

@@ -33,12 +33,21 @@ class Picture:
         self.edges = [g for g in groups if g.get("class") == "edge"]
         self.clusters = [(self._texts(g), self._box(g)) for g in groups
                          if g.get("class") == "cluster"]
-        self.red = [t.text for t in root.iter(f"{SVG}text") if t.get("fill") == "red"]
+        texts = list(root.iter(f"{SVG}text"))
+        self.red = [t.text for t in texts if t.get("fill") == "red"]
+        self.green = [t.text for t in texts if t.get("fill") == "darkgreen"]
+        self.bold = [t.text for t in texts if t.get("font-weight") == "bold"]
+        self.svg_texts = [t.text for t in texts if t.text is not None]
+        self.wire_texts = {t.text for g in self.edges for t in g.iter(f"{SVG}text")}
         self.positions = {}  # text -> (x, y) of the node texts
+        self.placed = []  # (texts, (x, y) of the first text) of every node
         for g in groups:
             if g.get("class") == "node":
                 for t in g.iter(f"{SVG}text"):
                     self.positions[t.text] = (float(t.get("x")), float(t.get("y")))
+                first = next(g.iter(f"{SVG}text"))
+                self.placed.append((self._texts(g), (float(first.get("x")),
+                                                     float(first.get("y")))))
 
     @staticmethod
     def _texts(group):
@@ -186,18 +195,49 @@ def test_float32_and_big_tensors_are_summarised():
     assert node[3] == f"grad min {grad_min:.3g} mean {grad_mean:.3g} max {grad_max:.3g}"
 
 
-def test_nan_and_inf_are_highlighted_in_red():
+def test_values_are_green_gradients_red_and_nan_and_inf_stand_out():
     w = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True, label="W")
     with np.errstate(all="ignore"):
         out = (w * Tensor([0.0, 1.0])).log().sum()
         out.backward()
-    picture = Picture(draw(out))
+    diagram = draw(out)
+    picture = Picture(diagram)
     log_node = picture.node_named("log1")
     assert "-inf" in " ".join(log_node)
-    assert "data -inf" in picture.red  # the sum
-    assert "data [[-inf, 0.6931]," in picture.red and "grad [[nan, 0.5]," in picture.red
-    assert "data [[1, 2]," in picture.node_named("W")
-    assert not any(t.startswith("data [[1, 2]") for t in picture.red)  # W is finite: not red
+    values = [t for t in picture.green if t.startswith("data")]
+    gradients = [t for t in picture.red if t.startswith("grad ")]
+    assert len(values) == 5 and len(gradients) == 4  # the constant [0, 1] has no gradient
+    # nan and inf: bold on a pale red background; finite numbers are not
+    assert {"data -inf", "data [[-inf, 0.6931], [-inf, 1.386]]",
+            "grad [[nan, 0.5], [nan, 0.25]]", "grad [[inf, 0.5], [inf, 0.25]]"} <= set(picture.bold)
+    assert "data [[1, 2], [3, 4]]" in picture.node_named("W")
+    assert not any(t.startswith(("data [[1, 2]", "grad [[1, 1]")) for t in picture.bold)
+    assert diagram.source.count('BGCOLOR="mistyrose"') == 4
+
+
+def test_every_diagram_has_a_legend_of_its_colours():
+    f, _ = fxyz()
+    for diagram, entries in [(draw(f), ["value (data)", "gradient (grad)"]),
+                             (draw(f, title="mine"), ["mine", "value (data)", "gradient (grad)"]),
+                             (draw(f, show_gradients=False), ["value (data)"]),
+                             (draw(Scalar(1.0) * 2.0), ["value (data)"])]:
+        picture = Picture(diagram)
+        captions = [t for t in picture.svg_texts if t not in picture.texts()
+                    and t not in picture.wire_texts]
+        assert captions == entries
+    assert "darkgreen" in Picture(draw(f)).svg and 'fill="red"' in Picture(draw(f)).svg
+
+
+def test_negative_zero_is_shown_as_zero():
+    x = Scalar(-0.0, label="x")
+    out = x * -1.0  # data 0 * -1 = -0 and x's gradient -1; -0 shows as 0
+    out.backward()
+    t = Tensor(np.array([-0.0, 1.0]), requires_grad=True, label="t")
+    (t * 0.0).sum().backward()
+    assert Picture(draw(out)).node_named("x")[1] == "data 0"
+    assert Picture(draw(out)).node_named("mul1")[1] == "data 0"
+    texts = Picture(draw(t * -0.0)).node_named("t")
+    assert texts[2] == "data [0, 1]" and texts[3] == "grad [0, 0]"
 
 
 @settings(max_examples=25)
@@ -216,7 +256,7 @@ def test_random_expressions_draw_every_value_op_and_wire(expression, xs):
     for leaf in leaves:
         if any(v is leaf for v in values):
             shown = picture.node_named(leaf.label)
-            assert shown[2] == f"grad {leaf.grad:.4g}"
+            assert shown[2] == f"grad {leaf.grad + 0.0:.4g}"  # -0 shows as 0
 
 
 ADVERSARIAL = ['say "hi"', "<b>bold</b>", "{braces}", "back\\slash", "two\nlines", "a & b",
@@ -365,6 +405,51 @@ def test_a_real_nn_mlp_is_drawn_with_one_box_per_linear_layer():
     out.backward()
     scalar_picture = Picture(draw(out, model=scalar_model))
     assert len(scalar_picture.clusters) == 2
+
+
+def test_a_scalar_layers_sums_are_inside_its_box_and_its_activations_outside():
+    nn = pytest.importorskip("nn")
+    model = nn.MLP([2, 2, 1], activation="sigmoid", output="sigmoid", value=Scalar, rng=3)
+    for name, p in model.named_parameters():
+        p.label = None  # named by draw from named_parameters
+    inputs = [Scalar(0.5, label="x1"), Scalar(-1.0, label="x2")]
+    out = model(inputs)[0]
+    out.backward()
+    picture = Picture(draw(out, model=model))
+    boxes = {texts[0].split(":")[0]: box for texts, box in picture.clusters}
+    assert sorted(boxes) == ["layers.0", "layers.1"]
+    first = ["weight.0.0", "weight.0.1", "weight.1.0", "weight.1.1", "bias.0", "bias.1",
+             "mul1", "mul2", "mul3", "mul4", "add1", "add2", "add3", "add4"]
+    second = ["weight.0.0", "weight.1.0", "bias.0", "mul5", "mul6", "add5", "add6"]
+    # parameter names repeat across layers: count the texts inside each box
+    for box, names in [(boxes["layers.0"], first), (boxes["layers.1"], second)]:
+        inside = [texts[0] for texts, (x, y) in picture.placed
+                  if box[0] <= x <= box[2] and box[1] <= y <= box[3]]
+        assert sorted(t for t in inside if t not in ("add", "mul")) == sorted(names)
+    for outside in ("x1", "x2", "sigmoid1", "sigmoid2", "sigmoid3"):
+        assert not any(picture.inside(outside, box) for box in boxes.values()), outside
+
+
+def test_unlabelled_values_are_named_by_their_role_with_a_model():
+    net = Net()
+    for layer in net.layers:
+        layer.weight.label = layer.bias.label = None
+    out = net(Tensor(np.ones((2, 4))))
+    loss = ((out - Tensor(np.zeros((2, 2)))) ** 2).mean()
+    loss.backward()
+    picture = Picture(draw(loss, model=net))
+    names = sorted(node[0] for node in picture.nodes if len(node) > 2)
+    assert names == ["add1", "add2", "bias", "bias", "input", "matmul1", "matmul2", "mean1",
+                     "pow1", "relu1", "sub1", "target", "weight", "weight"]
+    for _, box in picture.clusters:  # each box holds one weight and one bias
+        inside = sorted(texts[0] for texts, (x, y) in picture.placed
+                        if box[0] <= x <= box[2] and box[1] <= y <= box[3] and len(texts) > 2)
+        assert inside in (["add1", "bias", "matmul1", "weight"],
+                          ["add2", "bias", "matmul2", "weight"]), inside
+    assert sorted(autograd.backward_steps(loss, model=net).rows[-1]["node"].split(", ")) == [
+        "layers.0.bias", "layers.0.weight", "layers.1.bias", "layers.1.weight"]
+    without = Picture(draw(loss))
+    assert {"x1", "x2"} <= without.texts() and "input" not in without.texts()
 
 
 def test_a_long_chain_draws_without_recursion_and_big_graphs_are_summarised():

@@ -38,17 +38,38 @@ def test_the_table_of_f_equals_x_plus_y_times_z_follows_the_chain_rule():
     assert [row["values"] for row in steps.rows] == [[f], [q], [x, y, z]]
 
 
-def test_text_and_html_tables():
+def test_text_and_html_tables_give_each_input_its_own_line():
     f, _ = fxyz()
     steps = backward_steps(f)
     lines = str(steps).splitlines()
     assert lines[0].split() == list(COLUMNS)
-    assert lines[1].split() == ["1", "f", "mul", "1", "df/dq", "=", "-4;", "df/dz", "=", "3",
-                                "q", "<-", "-4;", "z", "<-", "3"]
-    assert len(lines) == 4 and len(steps) == 3
+    assert [line.split() for line in lines[1:]] == [
+        ["1", "f", "mul", "1", "df/dq", "=", "-4", "q", "<-", "-4"],
+        ["df/dz", "=", "3", "z", "<-", "3"],
+        ["2", "q", "add", "-4", "dq/dx", "=", "1", "x", "<-", "-4"],
+        ["dq/dy", "=", "1", "y", "<-", "-4"],
+        ["3", "x", "(inputs)", "-4", "-", "x.grad", "=", "-4"],
+        ["y", "-4", "-", "y.grad", "=", "-4"],
+        ["z", "3", "-", "z.grad", "=", "3"]]
+    assert len(steps) == 3 and steps.lines()[1] == ["", "", "", "", "df/dz = 3", "z <- 3"]
     page = steps._repr_html_()
-    assert page.count("<tr>") == 4 and "<td>q &lt;- -4; z &lt;- 3</td>" in page
-    assert "<th>upstream</th>" in page
+    assert page.count("<tr") == 8 and page.count('<tr style="border-top') == 3
+    assert ">q &lt;- -4</td>" in page and ">upstream</th>" in page
+    assert page.count("white-space: nowrap") == 6 + 7 * 6
+
+
+def test_a_networks_table_has_short_lines_and_no_line_breaks_in_cells():
+    nn = pytest.importorskip("nn")
+    net = nn.MLP([2, 2, 1], activation="sigmoid", output="sigmoid", value=Scalar, rng=3)
+    loss = (1.0 - net([0.5, -1.0])[0]) ** 2
+    steps = backward_steps(loss)
+    assert max(len(line) for line in str(steps).splitlines()) < 100  # was 433
+    assert len(str(steps).splitlines()) == 1 + sum(max(len(r["local"]), 1) for r in
+                                                  steps.rows[:-1]) + 9  # 9 parameters
+    W = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True, label="W")
+    tensor_steps = backward_steps((Tensor(np.ones((2, 3))) @ W).sum())
+    assert not any("\n" in cell for line in tensor_steps.lines() for cell in line)
+    assert "W.grad = [[2, 2], [2, 2], [2, 2]]" in str(tensor_steps)
 
 
 def test_labels_in_the_html_table_are_escaped():
@@ -90,12 +111,12 @@ def test_tensor_steps_use_each_ops_rule_and_undo_broadcasting():
     assert ops == ["sum", "sigmoid", "add", "matmul", "(inputs)"]
     s = 1 / (1 + np.exp(-(X.data @ W.data + b.data)))
     sigmoid_row = steps.rows[1]
-    assert sigmoid_row["local"] == [f"vjp of ones to add1 = [[{s[0, 0] * (1 - s[0, 0]):.4g}, "
+    assert sigmoid_row["local"] == [f"d sum(sigmoid1)/dadd1 = [[{s[0, 0] * (1 - s[0, 0]):.4g}, "
                                     f"{s[0, 1] * (1 - s[0, 1]):.4g}]]"]
     add_row = steps.rows[2]
     assert add_row["downstream"][1] == f"b <- [{b.grad[0]:.4g}, {b.grad[1]:.4g}]"
-    assert steps.rows[3]["downstream"] == [f"W <- [[{W.grad[0, 0]:.4g}, {W.grad[0, 1]:.4g}],\n"
-                                           f" [0, 0],\n [{W.grad[2, 0]:.4g}, "
+    assert steps.rows[3]["downstream"] == [f"W <- [[{W.grad[0, 0]:.4g}, {W.grad[0, 1]:.4g}], "
+                                           f"[0, 0], [{W.grad[2, 0]:.4g}, "
                                            f"{W.grad[2, 1]:.4g}]]"]
     assert "X" not in steps.rows[-1]["node"]  # X needs no gradient
 

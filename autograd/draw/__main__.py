@@ -11,10 +11,11 @@ import tempfile
 from pathlib import Path
 
 from .diagram import INSTALL_HINT, RANKDIRS, draw
+from .explorer import ExplorerError, explore
 from .expression import FUNCTIONS, evaluate, parse_values
 from .steps import backward_steps
 
-FORMATS = ("svg", "png", "pdf", "dot")
+FORMATS = ("svg", "png", "pdf", "dot", "html")  # html: the explorer page (autograd.explore)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -109,7 +110,7 @@ def main(argv=None):
     if problem:
         parser.error(problem)
     fmt = output.suffix.lstrip(".").lower()
-    if fmt != "dot" and shutil.which("dot") is None:
+    if fmt not in ("dot", "html") and shutil.which("dot") is None:
         print(f"error: {INSTALL_HINT}", file=sys.stderr)
         return 1
     try:
@@ -119,10 +120,16 @@ def main(argv=None):
         return 2
     root.backward()
     plain = args.plain
-    diagram = draw(root, rankdir=args.rankdir, edge_values=not plain, gates=not plain)
     try:
-        content = diagram.source.encode() if fmt == "dot" else diagram.pipe(format=fmt)
+        if fmt == "html":  # the explorer page: needs no Graphviz
+            content = explore(root).html.encode()
+        else:
+            diagram = draw(root, rankdir=args.rankdir, edge_values=not plain, gates=not plain)
+            content = diagram.source.encode() if fmt == "dot" else diagram.pipe(format=fmt)
         _write_atomically(output, content)
+    except ExplorerError as error:  # a graph too big to step through
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except (RuntimeError, OSError) as error:
         print(f"error: cannot write {output}: {error}", file=sys.stderr)
         return 1

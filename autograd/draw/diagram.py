@@ -9,10 +9,10 @@ Graphviz's Python package is imported only when drawing (the `viz` extra).
 import html
 import re
 
-from ..graph import Node
+from ..graph import Node, toposort
 from ..origin import derivative_of
 from .walk import (all_values, consumers, edge_gradients, has_nonfinite, local_gradients,
-                   names_of, summary)
+                   names_of, parameter_consumers, parameter_names, summary, upstream_of)
 
 INSTALL_HINT = ("the Graphviz 'dot' program is needed to render diagrams: install it with "
                 "'apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS) or "
@@ -24,6 +24,9 @@ GATE_TEXT = {"add distributes": "add gate: distributes", "mul swaps": "mul gate:
 FAN_OUT_TEXT = "fan-out adds: {} gradients"
 RANKDIRS = ("LR", "RL", "TB", "BT")
 _FORWARD_COLOR, _GRADIENT_COLOR, _HIGHLIGHT = "darkgreen", "red", "gold"
+_NONFINITE = "mistyrose"  # the background of a nan or inf
+# tight spacing and rounded boxes for the ops keep the course's graphs within a notebook's width
+_GRAPH_STYLE = {"fontname": "Helvetica", "nodesep": "0.08", "ranksep": "0.2", "pad": "0.05"}
 
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # all but \n, shown as \t, \x07
 _diagram_class = None
@@ -87,19 +90,43 @@ def _colored(content, color):
 
 
 def _value_label(node, name, show_gradients, fan_out, highlight):
-    rows = [f"<B>{text(name)}</B>"]
+    cells = [f"<TD><B>{text(name)}</B></TD>"]
     if not isinstance(node.data, float):
-        rows.append(text(f"{node.data.shape} {node.data.dtype}"))
-    data = f"data {text(summary(node.data))}"
-    rows.append(_colored(data, _GRADIENT_COLOR) if has_nonfinite(node.data) else data)
+        cells.append(f"<TD>{text(f'{node.data.shape} {node.data.dtype}')}</TD>")
+    cells.append(_number_cell("data", node.data, _FORWARD_COLOR))
     if show_gradients and node.grad is not None:
-        grad = f"grad {text(summary(node.grad))}"
-        rows.append(_colored(grad, _GRADIENT_COLOR) if has_nonfinite(node.grad) else grad)
+        cells.append(_number_cell("grad", node.grad, _GRADIENT_COLOR))
     if fan_out:
-        rows.append(f"<I>{text(FAN_OUT_TEXT.format(fan_out))}</I>")
-    cells = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
+        cells.append(f"<TD><I>{text(FAN_OUT_TEXT.format(fan_out))}</I></TD>")
+    rows = "".join(f"<TR>{cell}</TR>" for cell in cells)
     color = f' BGCOLOR="{_HIGHLIGHT}"' if highlight else ""
-    return f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0"{color}>{cells}</TABLE>>'
+    return f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="1"{color}>' \
+        f'{rows}</TABLE>>'
+
+
+def _number_cell(key, value, color):
+    """A table cell "data 1.5" or "grad -2" in the value's or the gradient's colour; nan and
+    inf in bold on a pale red background."""
+    content = _colored(f"{key} {text(summary(value))}", color)
+    if has_nonfinite(value):
+        return f'<TD BGCOLOR="{_NONFINITE}"><B>{content}</B></TD>'
+    return f"<TD>{content}</TD>"
+
+
+def _legend(title, gradients):
+    """The graph's caption: the title (if any) above a legend of the two colours."""
+    def swatch(color, meaning):
+        return (f'<TD BGCOLOR="{color}" WIDTH="10" HEIGHT="10" FIXEDSIZE="TRUE"></TD>'
+                f'<TD ALIGN="LEFT"><FONT COLOR="{color}">{meaning}</FONT></TD>')
+
+    entries = swatch(_FORWARD_COLOR, "value (data)")
+    if gradients:
+        entries += '<TD WIDTH="12"></TD>' + swatch(_GRADIENT_COLOR, "gradient (grad)")
+    legend = (f'<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="0"><TR>{entries}</TR>'
+              f'</TABLE>')
+    head = f'<TR><TD><FONT POINT-SIZE="13">{text(title)}</FONT></TD></TR>' if title else ""
+    return (f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{head}'
+            f'<TR><TD>{legend}</TD></TR></TABLE>>')
 
 
 def _op_text(node, gates):
@@ -121,15 +148,20 @@ def draw(root, model=None, *, rankdir="LR", show_gradients=True, edge_values=Fal
          gates=False, max_nodes=400, collapse_modules=False, highlight=None, title=None):
     """A `graphviz.Digraph` of everything `root` (a Scalar or Tensor) depends on.
 
-    Value nodes show their label, data and gradient (tensors: shape, dtype and a summary;
-    nan/inf in red); op nodes show the op's name; raw constants are small notes. Options:
+    Value nodes show their name, data (green) and gradient (red) (tensors: shape, dtype and
+    a summary; nan and inf in bold on a pale red background); op nodes show the op's name;
+    raw constants are small notes; a legend of the two colours (under the title) is on every
+    diagram. A value's name is its label; unlabelled values are named by their op (add1,
+    mul2, ...) or, with `model`, by their parameter name or their role (input, target);
+    without a model, unlabelled leaves are x1, x2, ... Options:
     - `edge_values=True` with `gates=True` is the cs231n picture: each wire carries the
       forward value (green) and, after backward, the gradient flowing back along it (red);
       each op is labelled by its gate pattern (add distributes, mul swaps, max routes) and a
       value used several times by the copy gate (fan-out adds).
     - `show_gradients=False` leaves the gradients out of the value nodes.
     - `model`: a module with `named_parameters()` (and `named_modules()` for titles); each
-      module's parameters and the ops that consume them are drawn in one titled box.
+      module's parameters, the ops that consume them and the ops between those (a layer's
+      sums) are drawn in one titled box.
       `collapse_modules=True` draws every such box as a single node; a list of module names
       collapses only those (the others stay expanded).
     - `max_nodes`: past this many values (None: no limit), the ones farthest from `root` are
@@ -156,11 +188,11 @@ def draw(root, model=None, *, rankdir="LR", show_gradients=True, edge_values=Fal
     shown, hidden = values[:max_nodes], (values[max_nodes:] if max_nodes else [])
     shown_ids = {id(v) for v in shown}
     number = {id(v): i for i, v in enumerate(values)}  # DOT names: the same on every run
-    names = names_of(values)
+    names = names_of(values, model)
     uses = consumers(values)
     marked = {id(v) for v in (highlight if isinstance(highlight, (list, tuple, set))
                               else [highlight] if highlight is not None else [])}
-    module_of = _module_of(model, values) if model is not None else {}
+    module_of = _module_of(model, root, values) if model is not None else {}
     module_names = sorted(set(module_of.values()))
     boxes = {name: f"cluster_{i}" for i, name in enumerate(module_names)}
     collapsed = set(module_names) if collapse_modules is True else set(collapse_modules or ())
@@ -169,32 +201,34 @@ def draw(root, model=None, *, rankdir="LR", show_gradients=True, edge_values=Fal
                          f"which own no parameter in this graph; modules with parameters here: "
                          f"{module_names}")
 
-    dot = new_diagram(graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
+    dot = new_diagram(graph_attr={"rankdir": rankdir, **_GRAPH_STYLE},
                       node_attr={"fontname": "Helvetica", "fontsize": "11"},
                       edge_attr={"fontname": "Helvetica", "fontsize": "10"})
     if title is None and derivative_of(root):  # a gradient recorded with create_graph=True
         title = f"{derivative_of(root)}: the backward pass as a graph"
-    if title:
-        dot.attr(label=plain_label(title), labelloc="t")
+    gradients = edge_values or (show_gradients and any(v.grad is not None for v in shown))
+    dot.attr(label=_legend(title, gradients), labelloc="t")
 
     def endpoint(node, kind):
         module = module_of.get(id(node))
         return f"m{boxes[module]}" if module in collapsed else f"{kind}{number[id(node)]}"
 
     members = {}  # module name (None: top level) -> [(node id, attributes)]
-    for node in shown:
+    for node in reversed(shown):
         module = module_of.get(id(node))
         if module in collapsed:
             continue
         fan_out = uses.get(id(node), 0) if gates and uses.get(id(node), 0) > 1 else 0
+        name = names[id(node)]
+        if module and name.startswith(f"{module}."):  # the box's title says the rest
+            name = name[len(module) + 1:]
         members.setdefault(module, []).append((f"v{number[id(node)]}", {
-            "label": _value_label(node, names[id(node)], show_gradients, fan_out,
-                                  id(node) in marked),
+            "label": _value_label(node, name, show_gradients, fan_out, id(node) in marked),
             "shape": "plaintext"}))
         if node.op is not None:
             members[module].append((f"o{number[id(node)]}", {
-                "label": plain_label(_op_text(node, gates)), "shape": "ellipse",
-                "style": "filled",
+                "label": plain_label(_op_text(node, gates)), "shape": "box",
+                "style": "rounded,filled", "margin": "0.06,0.03",
                 "fillcolor": _HIGHLIGHT if id(node) in marked else "lightblue"}))
     for module, nodes in members.items():
         if module is None:
@@ -256,19 +290,32 @@ def _edge(dot, drawn, source, target, **attributes):
     dot.edge(source, target, **attributes)
 
 
-def _module_of(model, values):
-    """Node id -> module name, for a module's parameters and the ops that consume them."""
+def _module_of(model, root, values):
+    """Node id -> module name: a module's parameters, the ops that consume them and the ops
+    between those (on a path from one of its parameters to one of its parameters' consumers,
+    like the sums inside a Scalar layer); an op that fits several modules goes to the one
+    whose parameter it consumes, else to the first by name."""
     modules = dict(model.named_modules()) if hasattr(model, "named_modules") else {}
-    owner = {id(p): _owning_module(name, modules) for name, p in model.named_parameters()}
-    module_of = {}
-    for node in values:
-        if id(node) in owner:
-            module_of[id(node)] = owner[id(node)]
-        elif node.op is not None:
-            for parent in node.parents:
-                if isinstance(parent, Node) and id(parent) in owner:
-                    module_of[id(node)] = owner[id(parent)]
-                    break
+    owner = {key: _owning_module(name, modules)
+             for key, name in parameter_names(model).items()}
+    module_of = {key: module for key, module in owner.items()}
+    below = {}  # id -> the modules whose parameters the value depends on
+    for node in toposort(root):  # parents first
+        below[id(node)] = set().union(*(
+            {owner[id(p)]} if id(p) in owner else below.get(id(p), set())
+            for p in node.parents if isinstance(p, Node)))
+    consumers = {}  # module -> the ops that consume its parameters
+    for node in parameter_consumers(values, owner):
+        for parent in node.parents:
+            if isinstance(parent, Node) and id(parent) in owner:
+                consumers.setdefault(owner[id(parent)], []).append(node)
+    for module in sorted(consumers):
+        above = upstream_of(consumers[module])
+        for node in values:
+            if node.op is not None and id(node) in above and module in below[id(node)]:
+                direct = [owner[id(p)] for p in node.parents
+                          if isinstance(p, Node) and id(p) in owner]
+                module_of.setdefault(id(node), direct[0] if direct else module)
     return module_of
 
 

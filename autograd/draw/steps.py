@@ -13,39 +13,63 @@ COLUMNS = ("step", "node", "op", "upstream", "local", "downstream")
 
 class BackwardSteps:
     """The steps of one backward pass. `rows` is a list of dicts with the keys of `COLUMNS`
-    (`local` and `downstream` are lists of texts), `values` (the nodes of the step) and
-    `sent` (the (input, gradient) pairs the step passes down, as numbers or arrays).
-    Shown as text (`str`), as an HTML table (`to_html`, and inline in Jupyter) and as
-    diagrams highlighting each step's nodes (`diagrams`)."""
+    (`local` and `downstream` are lists of texts, one per input), `values` (the nodes of the
+    step) and `sent` (the (input, gradient) pairs the step passes down, as numbers or arrays);
+    the last row, for the inputs, also has `received` (each input and the gradient it received
+    in this pass). Shown as text (`str`), as an HTML table (`to_html`, and inline in Jupyter)
+    and as diagrams highlighting each step's nodes (`diagrams`): one line per input, so no
+    cell holds more than one number or array."""
 
-    def __init__(self, root, rows):
+    def __init__(self, root, rows, model=None):
         self.root = root
         self.rows = rows
+        self.model = model
 
-    def _cells(self, row):
-        return [str(row["step"]), row["node"], row["op"], row["upstream"],
-                "; ".join(row["local"]) or "-", "; ".join(row["downstream"]) or "-"]
+    def lines(self):
+        """The table as lists of cells (the texts of `COLUMNS`): a step takes one line per
+        input, its first line carrying the step, node, op and upstream gradient."""
+        table = []
+        for row in self.rows:
+            if "received" in row:  # the inputs: each on its own line
+                for i, (leaf, text) in enumerate(zip(row["values"], row["downstream"])):
+                    name = text.split(".grad = ")[0]
+                    table.append([str(row["step"]) if i == 0 else "", name,
+                                  row["op"] if i == 0 else "",
+                                  summary(row["received"][i][1]), "-", text])
+                continue
+            width = max(len(row["local"]), len(row["downstream"]), 1)
+            for i in range(width):
+                head = [str(row["step"]), row["node"], row["op"], row["upstream"]] if i == 0 \
+                    else ["", "", "", ""]
+                table.append(head + [_item(row["local"], i), _item(row["downstream"], i)])
+        return table
 
     def to_text(self):
         """The table as aligned plain text."""
-        lines = [list(COLUMNS)] + [self._cells(row) for row in self.rows]
+        lines = [list(COLUMNS)] + self.lines()
         widths = [max(len(line[i]) for line in lines) for i in range(len(COLUMNS))]
         return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip()
                          for line in lines)
 
     def to_html(self):
-        """The table as an HTML <table> (every cell escaped)."""
-        head = "".join(f"<th>{column}</th>" for column in COLUMNS)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>"
-                                        for cell in self._cells(row)) + "</tr>"
-                       for row in self.rows)
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        """The table as an HTML <table> (every cell escaped, none wrapped); a line above the
+        first line of each step."""
+        cell = 'style="white-space: nowrap; text-align: left; padding: 1px 8px"'
+        head = "".join(f"<th {cell}>{column}</th>" for column in COLUMNS)
+        body = ""
+        for line in self.lines():
+            border = ' style="border-top: 1px solid #999"' if line[0] else ""
+            body += f"<tr{border}>" + "".join(f"<td {cell}>{html.escape(text)}</td>"
+                                              for text in line) + "</tr>"
+        return (f'<table style="border-collapse: collapse"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{body}</tbody></table>")
 
     def diagrams(self, **options):
         """One diagram per step with the step's nodes and the wires into them highlighted
         (keyword options go to `autograd.draw`; by default the cs231n picture)."""
         from .diagram import draw
         options = {"edge_values": True, "gates": True, **options}
+        options.setdefault("model", self.model)
         return [draw(self.root, highlight=row["values"],
                      title=f"step {row['step']}: {row['node']} ({row['op']})", **options)
                 for row in self.rows]
@@ -60,19 +84,22 @@ class BackwardSteps:
         return self.to_html()
 
 
-def backward_steps(root):
+def backward_steps(root, model=None):
     """The backward pass from `root` as a `BackwardSteps` table. Runs `root.backward()` first
-    when `root` has no gradient yet (so `root` must then hold a single number).
+    when `root` has no gradient yet (so `root` must then hold a single number). With `model`
+    (anything with `named_parameters()`), unlabelled values are named as `draw` names them.
 
-    Local gradients come from each op's own rule applied to a gradient of ones (for a Scalar,
-    d(out)/d(input)); downstream gradients from the rule applied to the upstream gradient.
+    Local gradients come from each op's own rule applied to a gradient of ones: for a Scalar,
+    d(out)/d(input); for a Tensor, d sum(out)/d(input), the derivative of the sum of the
+    outputs (for an elementwise op, the elementwise derivative). Downstream gradients come
+    from the rule applied to the upstream gradient.
     """
     if not isinstance(root, Node):
         raise TypeError(f"backward_steps: expected a Scalar or Tensor, got "
                         f"{type(root).__name__}")
     if root.grad is None:
         root.backward()
-    names = names_of(all_values(root))
+    names = names_of(all_values(root), model)
     received = {}  # id(leaf) -> (leaf, the gradient it received in this pass)
     rows = []
     for step, node in enumerate(reverse_order(root), start=1):
@@ -104,12 +131,16 @@ def backward_steps(root):
                                   for leaf, g in received.values()),
             "local": [],
             "downstream": [f"{names[id(leaf)]}.grad = {summary(leaf.grad)}" for leaf in leaves],
-            "sent": [],
+            "sent": [], "received": list(received.values()),
         })
-    return BackwardSteps(root, rows)
+    return BackwardSteps(root, rows, model)
+
+
+def _item(texts, i):
+    return texts[i] if i < len(texts) else ("-" if i == 0 else "")
 
 
 def _local_text(out_name, in_name, value, node):
     if isinstance(node.data, float):
         return f"d{out_name}/d{in_name} = {summary(value)}"
-    return f"vjp of ones to {in_name} = {summary(value)}"
+    return f"d sum({out_name})/d{in_name} = {summary(value)}"

@@ -1,0 +1,356 @@
+"""`explore(root)`: one self-contained HTML page that steps through the backward pass.
+
+The page holds the graph (laid out here, in Python, and drawn by the page's own script as SVG),
+the forward values and every number of the backward pass, computed by the engine's own rules
+(the walk the step table uses). It needs no network and no Graphviz to be viewed: its script
+and style are inline, and a Content-Security-Policy forbids any request. The graph goes into
+the page as JSON escaped for a <script> element, and the page's script writes every text with
+`textContent`, so labels are shown literally and never run.
+"""
+
+import json
+import os
+import re
+import tempfile
+from html import escape
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from ..graph import Node
+from .walk import (all_values, consumers, edge_gradients, local_gradients, names_of, raw,
+                   reverse_order, summary)
+
+MAX_VALUES = 200     # a bigger graph is not readable one step at a time
+TYPED_SIZE = 6       # in exercise mode, gradients with at most this many numbers are typed
+_WIRE_TEXT = 18      # longer summaries are shown as the array's shape on a wire
+# the page's metrics in pixels (monospace 12px text in boxes, 11px on wires), for the layout
+_CHAR, _WIRE_CHAR, _LINE, _PAD = 7.2, 6.6, 17, 10
+_COLUMN_GAP, _ROW_GAP = 80, 22
+
+# what each gate does, in words: said when an answer is checked or revealed ({this}: the input
+# that receives the gradient, {other}: the other input, {x} and {y}: the first and second)
+_RULES = {
+    "add": ["add distributes: {this} receives the upstream gradient unchanged"] * 2,
+    "sub": ["sub: {this} receives the upstream gradient unchanged",
+            "sub: {this} receives minus the upstream gradient"],
+    "neg": ["neg: {this} receives minus the upstream gradient"],
+    "mul": ["mul swaps: {this} receives the upstream gradient times the other input, "
+            "{other}"] * 2,
+    "div": ["div: {x} receives the upstream gradient divided by {y}",
+            "div: {y} receives minus the upstream gradient times {x} / {y}\u00b2"],
+    "pow": ["pow: {this} receives the upstream gradient times c \u00b7 {this}^(c \u2212 1), "
+            "c = {exponent}"],
+    "exp": ["exp: the local gradient is the output itself, e^{this}"],
+    "log": ["log: the local gradient is 1 / {this}"],
+    "sigmoid": ["sigmoid: the local gradient is out \u00b7 (1 \u2212 out), "
+                "\u03c3({this})(1 \u2212 \u03c3({this}))"],
+    "tanh": ["tanh: the local gradient is 1 \u2212 out\u00b2"],
+    "relu": ["relu routes: the upstream gradient passes where {this} > 0, else 0"],
+    "maximum": ["max routes: {this} receives the upstream gradient where it is the larger "
+                "input, else 0 (a tie splits it evenly)"] * 2,
+    "matmul": ["matmul swaps: {x} receives upstream @ {y}\u1d40",
+               "matmul swaps: {y} receives {x}\u1d40 @ upstream"],
+    "sum": ["sum distributes: every element of {this} receives the upstream gradient"],
+    "mean": ["mean: every element of {this} receives the upstream gradient divided by the "
+             "number of elements averaged"],
+}
+_GENERAL_RULE = ("{op}: {this} receives the upstream gradient times the local gradient (the "
+                 "op's rule in autograd.ops)")
+_FAN_OUT_NOTE = "sum of {n} gradients"  # the longest note the page writes under a gradient
+_FAN_OUT_RULE = ("fan-out adds: {x} is used {k} times, so its gradient is the sum of the {k} "
+                 "gradients sent to it")
+
+
+class ExplorerError(ValueError):
+    """A graph the explorer cannot show (too big, or not a graph value)."""
+
+
+class Explorer:
+    """The explorer page of one graph: `.html` is the page, `.save(path)` writes it, and
+    Jupyter shows it inline (in a sandboxed frame)."""
+
+    def __init__(self, page, height):
+        self.html = page
+        self._height = height
+
+    def save(self, path):
+        """Write the page to `path` (UTF-8). The file is replaced at once when the page is
+        complete, so a failed save leaves an existing file as it was. Returns the path."""
+        path = Path(path)
+        handle, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.",
+                                             suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(self.html)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+        return path
+
+    def _repr_html_(self):
+        # a frame keeps the page's script and element ids apart from the notebook's
+        return (f'<iframe srcdoc="{escape(self.html, quote=True)}" sandbox="allow-scripts" '
+                f'style="width: 100%; height: {self._height}px; border: 1px solid #ccc" '
+                f'title="backward pass explorer"></iframe>')
+
+
+def explore(root, model=None, *, exercise=False, title=None):
+    """An `Explorer`: a page that steps through the backward pass from `root` one node at a
+    time, in the order `backward()` runs them (buttons, arrow keys, play and pause).
+
+    Each step shows the active node, the gradient arriving from above (upstream), its local
+    gradient and the product sent down each wire; a value used several times adds up the
+    gradients it receives (fan-out); the last step shows the `.grad` of every input. In
+    exercise mode (`exercise=True`, or the page's checkbox) the gradients are hidden and the
+    learner types each one; the page checks it against the engine's number and says the rule.
+
+    `root` is a Scalar or a small Tensor graph (at most `MAX_VALUES` values; tensors are
+    shown by shape and summary). `backward()` is run first when `root` has no gradient yet.
+    `model` names unlabelled values as `draw` does; `title` is the page's heading.
+    """
+    if not isinstance(root, Node):
+        raise TypeError(f"explore: expected a Scalar or Tensor, got {type(root).__name__}")
+    values = all_values(root)
+    if len(values) > MAX_VALUES:
+        raise ExplorerError(f"explore: the graph has {len(values)} values; the explorer shows "
+                            f"at most {MAX_VALUES}, one step at a time. Explore a smaller part "
+                            f"(a single neuron or layer), or draw the whole graph with "
+                            f"autograd.draw(root, max_nodes=...)")
+    if model is not None and not hasattr(model, "named_parameters"):
+        raise TypeError(f"explore: model must have named_parameters() (an nn.Module), got "
+                        f"{type(model).__name__}")
+    if root.grad is None:
+        root.backward()
+    graph = graph_data(root, values, model)
+    graph["title"] = str(title) if title is not None else f"Backward pass from {graph['rootName']}"
+    graph["exercise"] = bool(exercise)
+    return Explorer(page(graph), height=graph["height"] + 460)  # + controls and panel
+
+
+def graph_data(root, values, model=None):
+    """Everything the page shows, as plain data: nodes with positions, wires, the backward
+    steps (in the order the engine runs them) and the inputs' final gradients."""
+    names = names_of(values, model)
+    order = list(reversed(values))  # inputs first
+    index = {id(v): i for i, v in enumerate(order)}
+    uses = consumers(values)
+    nodes = [{
+        "id": index[id(v)], "name": names[id(v)], "op": v.op.name if v.op else None,
+        "kind": "value", "shape": None if isinstance(v.data, float) else list(v.data.shape),
+        "dtype": None if isinstance(v.data, float) else str(v.data.dtype),
+        "data": number(v.data), "grad": number(v.grad) if v.grad is not None else None,
+        "input": v.op is None and v.requires_grad,
+        "uses": uses.get(id(v), 0),
+    } for v in order]
+    wires = []
+    for v in order:
+        for slot, parent in enumerate(v.parents if v.op else ()):
+            if isinstance(parent, Node):
+                source = index[id(parent)]
+            else:  # a raw constant: a small node of its own for each use
+                source = len(nodes)
+                nodes.append({"id": source, "name": number(parent, short=True)["text"],
+                              "op": None,
+                              "kind": "constant", "shape": None, "dtype": None,
+                              "data": number(parent), "grad": None, "input": False,
+                              "uses": 1})
+            wires.append({"id": len(wires), "from": source, "to": index[id(v)], "slot": slot,
+                          "value": number(raw(parent), short=True)})
+    wire_of = {(w["to"], w["slot"]): w["id"] for w in wires}
+    totals, arrived = {}, {}  # value id -> the sum of the gradients it received so far; them
+    steps = []
+    for node in reverse_order(root):
+        step = _step(node, names, index, wire_of, uses)
+        step["sum"] = _sum_text(arrived.get(step["node"], []), totals.get(step["node"]))
+        for sent, g in zip(step["sent"], step.pop("grads")):
+            key = sent["to"]
+            totals[key] = g if key not in totals else totals[key] + g
+            arrived.setdefault(key, []).append(g)
+            sent["total"] = number(totals[key])
+            sent["arrived"] = len(arrived[key])
+        steps.append(step)
+    inputs = [{"node": index[id(v)], "name": names[id(v)], "grad": number(v.grad),
+               "count": len(arrived[index[id(v)]]),
+               "sum": _sum_text(arrived[index[id(v)]], totals[index[id(v)]]),
+               "rule": _FAN_OUT_RULE.format(x=names[id(v)], k=len(arrived[index[id(v)]])),
+               "typed": _typed(v.grad)}
+              for v in order if v.op is None and index[id(v)] in arrived]
+    if root.op is None and root.requires_grad:  # a lone input: its gradient is the seed
+        inputs = [{"node": index[id(root)], "name": names[id(root)], "count": 0,
+                   "grad": number(root.grad), "sum": summary(root.grad),
+                   "rule": "the output's gradient with respect to itself is 1", "typed": False}]
+    labels = [w["value"]["text"] for w in wires] + [
+        sent["wireText"] for step in steps for sent in step["sent"]]
+    width, height = _layout(nodes, wires, labels)
+    return {"nodes": nodes, "wires": wires, "steps": steps, "inputs": inputs,
+            "root": index[id(root)], "rootName": names[id(root)], "seed": number(root.grad),
+            "kind": "Scalar" if isinstance(root.data, float) else "Tensor",
+            "width": width, "height": height, "typedSize": TYPED_SIZE}
+
+
+def _step(node, names, index, wire_of, uses):
+    """One step of the backward pass: `node`'s rule applied to its upstream gradient (the
+    gradients themselves under "grads", for the running sums)."""
+    parents = node.parents
+    words = {"x": _name(parents[0], names), "y": _name(parents[-1], names),
+             "op": node.op.name, **{key: summary(value) if isinstance(value, (float, int))
+                                    else str(value) for key, value in
+                                    (node.params or {}).items()}}
+    rules = _RULES.get(node.op.name, [])
+    sent, grads = [], []
+    for slot, (parent, g, local) in enumerate(zip(parents, edge_gradients(node),
+                                                  local_gradients(node))):
+        if g is None:
+            continue
+        other = parents[1 - slot] if len(parents) == 2 else parent
+        rule = (rules[slot] if slot < len(rules) else _GENERAL_RULE).format(**{
+            **words, "this": _name(parent, names), "other": _name(other, names)})
+        scalar = isinstance(node.data, float)
+        arithmetic = (f"{summary(node.grad)} \u00d7 {summary(local)} = {summary(g)}" if scalar
+                      else summary(g))
+        product = (f"upstream \u00d7 local gradient = {arithmetic}" if scalar else
+                   f"the rule gives {arithmetic}")
+        sent.append({"wire": wire_of[(index[id(node)], slot)], "to": index[id(parent)],
+                     "name": names[id(parent)], "local": number(local), "grad": number(g),
+                     "rule": rule, "product": product, "arithmetic": arithmetic,
+                     "wireText": number(g, short=True)["text"],
+                     "typed": _typed(g)})
+        grads.append(g)
+    fan_in = uses.get(id(node), 0)
+    return {"node": index[id(node)], "name": names[id(node)], "op": node.op.name,
+            "upstream": number(node.grad), "fanIn": fan_in, "typedUpstream": _typed(node.grad),
+            "upstreamRule": _FAN_OUT_RULE.format(x=names[id(node)], k=fan_in) if fan_in > 1
+            else "", "sent": sent, "grads": grads}
+
+
+def _sum_text(parts, total):
+    """"a + b = total" for a value that received several gradients (fan-out), else ""."""
+    if len(parts) < 2:
+        return ""
+    return " + ".join(summary(g) for g in parts) + f" = {summary(total)}"
+
+
+def _name(value, names):
+    return names[id(value)] if isinstance(value, Node) else summary(value)
+
+
+def _typed(value):
+    """True when an exercise asks the learner to type this gradient (few, finite numbers)."""
+    array = np.asarray(raw(value), dtype=float)
+    return array.size <= TYPED_SIZE and bool(np.all(np.isfinite(array)))
+
+
+def number(value, short=False):
+    """A number or array for the page: its text (as `draw` shows it), the text of each row of
+    a small matrix, the shape and, for up to `TYPED_SIZE` finite elements, the values
+    themselves (None for nan and inf). `short`: an array whose text is long is named by its
+    shape (for the wires)."""
+    value = raw(value)
+    array = np.asarray(value, dtype=float)
+    text = summary(value)
+    rows = [summary(row) for row in array] if array.ndim == 2 and array.size <= TYPED_SIZE \
+        else [text]
+    if short and len(text) > _WIRE_TEXT and array.ndim:
+        text = "\u00d7".join(map(str, array.shape))
+        rows = [text]
+    values = None
+    if array.size <= TYPED_SIZE:
+        values = [float(v) if np.isfinite(v) else None for v in array.ravel()]
+    return {"text": text, "rows": rows, "shape": list(array.shape), "values": values}
+
+
+def _box(node):
+    """The size in pixels of a node's box on the page (drawn by explorer.js: a header line, the
+    shape of a tensor, the rows of data and gradient, a line counting fan-out gradients)."""
+    if node["kind"] == "constant":
+        return len(node["name"]) * _CHAR + 2 * _PAD, _LINE + _PAD
+    grad = node["grad"]["rows"] if node["grad"] else ["?"]
+    lines = [node["name"] + (f"  {node['op']}" if node["op"] else "")]
+    if node["shape"] is not None:
+        lines.append(f"{tuple(node['shape'])} {node['dtype']}")
+    lines += ["data " + row for row in node["data"]["rows"]] + ["grad " + row for row in grad]
+    if node["uses"] > 1:
+        lines.append(_FAN_OUT_NOTE.format(n=node["uses"]))
+    return max(80, max(map(len, lines)) * _CHAR + 2 * _PAD), len(lines) * _LINE + _PAD
+
+
+def _layout(nodes, wires, labels):
+    """Positions for a left-to-right drawing: a node's column is one more than its inputs'
+    deepest, inputs sit just left of their first use, rows are ordered to follow the wires,
+    and columns are far enough apart for the longest of the wires' `labels`. Sets x, y, w, h
+    of every node; returns the drawing's width and height."""
+    parents = {n["id"]: [] for n in nodes}
+    children = {n["id"]: [] for n in nodes}  # (child, where the wire enters it: 0 to 1)
+    slots = {n["id"]: sum(w["to"] == n["id"] for w in wires) for n in nodes}
+    for w in wires:
+        parents[w["to"]].append(w["from"])
+        children[w["from"]].append((w["to"], (w["slot"] + 1) / (slots[w["to"]] + 1)))
+    column = {}
+    for n in nodes:  # values come inputs first (parents before children); constants last
+        if n["kind"] == "value":
+            column[n["id"]] = 1 + max((column[p] for p in parents[n["id"]] if p in column),
+                                      default=-1)
+    for n in nodes:  # inputs and constants next to their first use
+        if not parents[n["id"]] and children[n["id"]]:
+            column[n["id"]] = min(column[c] for c, _ in children[n["id"]]) - 1
+    columns = {}
+    for n in nodes:
+        columns.setdefault(column[n["id"]], []).append(n["id"])
+    by_id = {n["id"]: n for n in nodes}
+    for n in nodes:
+        n["w"], n["h"] = _box(n)
+    # order each column by the mean row of its neighbours, sweeping right then left (towards
+    # the children, a wire's place along its child's edge counts: no crossing into one node)
+    row = {i: k for ids in columns.values() for k, i in enumerate(ids)}
+    keys = sorted(columns)
+    for sweep in range(4):
+        for c in (keys if sweep % 2 == 0 else reversed(keys)):
+            def mean_row(i, rightwards=sweep % 2 == 0):
+                around = [row[j] for j in parents[i]] if rightwards else \
+                    [row[j] + place for j, place in children[i]]
+                return sum(around) / len(around) if around else row[i]
+            columns[c].sort(key=mean_row)
+            for k, i in enumerate(columns[c]):
+                row[i] = k
+    # x by column widths; y: each column centred on the tallest
+    # the gap between columns fits the longest number written on a wire
+    longest = max(map(len, labels), default=0)
+    gap = max(_COLUMN_GAP, min(longest, _WIRE_TEXT) * _WIRE_CHAR + 24)
+    x, widths = 0.0, {}
+    for c in keys:
+        widths[c] = max(by_id[i]["w"] for i in columns[c])
+    heights = {c: sum(by_id[i]["h"] for i in columns[c]) + _ROW_GAP * (len(columns[c]) - 1)
+               for c in keys}
+    tallest = max(heights.values())
+    for c in keys:
+        y = (tallest - heights[c]) / 2
+        for i in columns[c]:
+            node = by_id[i]
+            node["x"], node["y"] = round(x + widths[c] - node["w"], 1), round(y, 1)
+            y += node["h"] + _ROW_GAP
+        x += widths[c] + gap
+    return round(x - gap), round(tallest)
+
+
+def script_json(data):
+    """`data` as JSON that is safe inside a <script> element: no `<`, `>` or `&` (so no
+    `</script>` or `<!--` can end or change the element) and no line separators U+2028/9."""
+    text = json.dumps(data, allow_nan=False, ensure_ascii=False)
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, code)
+    return text
+
+
+def page(graph):
+    """The whole HTML page of a graph: the template with its style, script and data inlined."""
+    folder = resources.files("autograd.draw")
+    template = (folder / "explorer.html").read_text(encoding="utf-8")
+    parts = {"TITLE": escape(graph["title"]), "STYLE": (folder / "explorer.css").read_text(
+        encoding="utf-8"), "SCRIPT": (folder / "explorer.js").read_text(encoding="utf-8"),
+        "DATA": script_json(graph)}
+    # one pass: a substituted text (a title, the graph) is never searched for placeholders
+    return re.sub(r"\{\{(TITLE|STYLE|SCRIPT|DATA)\}\}", lambda m: parts[m.group(1)], template)

@@ -1,0 +1,58 @@
+"""The course notebooks as committed: each `.ipynb` is its Jupytext source (`notebooks/*.py`,
+percent format) executed top to bottom, and follows the house style (an opening that says what
+you will learn, a closing with what to try next, cells no longer than a screen, one output
+block per print). `make test` also re-executes every notebook with nbmake."""
+
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+SOURCES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+MAX_CELL_LINES = 40  # a screen
+
+
+def committed(source):
+    return nbformat.read(source.with_suffix(".ipynb"), as_version=4)
+
+
+def test_every_notebook_has_its_source_and_nothing_else_is_left():
+    assert len(SOURCES) == 6
+    assert {p.stem for p in NOTEBOOKS.glob("*.ipynb")} == {p.stem for p in SOURCES}
+    assert not (NOTEBOOKS / "build.py").exists()
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_the_committed_notebook_is_its_source_executed(source):
+    paired, notebook = jupytext.read(source), committed(source)
+    assert [(c.cell_type, c.source) for c in notebook.cells] == \
+        [(c.cell_type, c.source) for c in paired.cells], \
+        f"{source.name} and its .ipynb differ: run jupytext --to ipynb --execute {source.name}"
+    assert notebook.metadata["jupytext"]["formats"] == "ipynb,py:percent"
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), \
+        "executed top to bottom in one run"
+    for cell in code:
+        kinds = [(o.output_type, o.get("name")) for o in cell.outputs]
+        assert ("error", None) not in kinds and not any(o.get("name") == "stderr"
+                                                        for o in cell.outputs), cell.source
+        # one print, one block: no stream split into two outputs
+        assert all(a != b or a[0] != "stream" for a, b in zip(kinds, kinds[1:])), cell.source
+    assert sum(bool(c.outputs) for c in code) >= len(code) // 2  # committed with outputs
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_house_style(source):
+    cells = jupytext.read(source).cells
+    opening, closing = cells[0], cells[-1]
+    assert opening.cell_type == "markdown" and opening.source.startswith(
+        f"# {int(source.stem[:2])}. ") and "**What you will learn:**" in opening.source
+    assert closing.cell_type == "markdown" and closing.source.startswith("## What to try next")
+    assert closing.source.count("\n* ") >= 2
+    for cell in cells:
+        lines = len(cell.source.splitlines())
+        assert lines <= MAX_CELL_LINES, f"a cell of {lines} lines: {cell.source[:60]!r}"
+    setup = cells[1].source
+    assert cells[1].cell_type == "code" and "import" in setup and "re.findall" not in setup
