@@ -7,6 +7,7 @@ output is dropped. Nothing here recurses: a chain of a million nodes sorts and b
 """
 
 import math
+import threading
 from contextlib import contextmanager
 
 import numpy as np
@@ -79,6 +80,16 @@ class _Mode:
 
 
 _mode = _Mode()  # engine-wide switches (not thread-local: use one training thread per process)
+
+
+class _Tracing(threading.local):
+    """Set by `autograd.compile` while it traces a step in this thread: every op on a graph
+    value is recorded, even one that needs no gradient, because a value computed from the
+    step's arguments (a label's negation) is an input of the program, not a constant."""
+    active = False
+
+
+_tracing = _Tracing()
 
 
 @contextmanager
@@ -201,7 +212,10 @@ def _record(value_type, data, op, first, second, params, requires_grad):
     node.label = None
     node._pending = 0
     if op is not None and not (requires_grad and _mode.grad_enabled):
-        op, first, second, params, requires_grad = None, _NONE, _NONE, None, False
+        if _tracing.active:  # compile records the op all the same, needing no gradient
+            requires_grad = False
+        else:
+            op, first, second, params, requires_grad = None, _NONE, _NONE, None, False
     node.op = op
     node._first = first
     node._second = second
@@ -330,6 +344,10 @@ def backward(root, seed, create_graph=False, inputs=None):
     With `inputs` (a list of nodes) only those receive gradients, which are returned in a list
     instead of being stored: no leaf the caller holds is touched (this is `autograd.grad`).
     """
+    if _tracing.active:
+        raise RuntimeError("backward: called while autograd.compile traces a step; a compiled "
+                           "step runs the backward pass itself (create_graph is not supported): "
+                           "return the loss from the function instead of differentiating it")
     targets = None if inputs is None else {id(x) for x in inputs}
     found = None if inputs is None else {}
     if targets is not None and id(root) in targets:
