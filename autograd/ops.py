@@ -35,12 +35,19 @@ class Op:
     Other attributes: `name` (the label in diagrams), `gate` (the backpropagation pattern it
     shows, if any), `domain` (where the forward is defined: None, "positive" or "nonzero"),
     `arity` (number of inputs, None when variadic) and `tensor_only`.
+
+    `code` (optional, for `autograd.compile`): how each input's rule reads as a Python
+    expression, one template per input, e.g. `("{g} * {y}", "{g} * {x}")` for mul. Templates
+    name `g`, `out`, the inputs `x` and `y`, the op's parameters, the static facts `x_shape`,
+    `x_size` and `out_size`, and the functions of `kernels.py` (plus `expand`, `scatter_add`).
+    A compiled step uses a template only where it gives what the rule gives and otherwise
+    calls the rule itself, so generated code cannot disagree with the eager engine.
     """
 
     apply = None  # installed by graph.py: applies an op to raw data or graph values
 
     def __init__(self, name, forward, vjp=None, *, input_vjps=None, gate=None, domain=None,
-                 arity=1, tensor_only=False, doc=None):
+                 arity=1, tensor_only=False, doc=None, code=None):
         if (vjp is None) == (input_vjps is None):
             raise TypeError(f"op {name!r}: give exactly one of vjp and input_vjps")
         for rule in (vjp,) if input_vjps is None else input_vjps:
@@ -54,6 +61,8 @@ class Op:
         self.domain = domain
         self.arity = len(self.input_vjps) if input_vjps is not None else arity
         self.tensor_only = tensor_only
+        self.code = None if code is None else tuple(code)
+        self._code_rules = self.input_vjps  # the rules `code` describes (a swapped rule has none)
         self.__doc__ = doc or getattr(forward, "__doc__", None)
 
     @property
@@ -143,21 +152,24 @@ def _arity(forward):
 # ---- elementwise arithmetic: Scalar and Tensor ----------------------------------------------------
 # Binary rules are one function per input: (rule for x, rule for y).
 
-ADD = register("add", operator.add, gate="add distributes", input_vjps=(
+ADD = register("add", operator.add, gate="add distributes", code=("{g}", "{g}"), input_vjps=(
     lambda g, out, x, y: g,        # the add gate distributes g unchanged
     lambda g, out, x, y: g))       # to both inputs
-SUB = register("sub", operator.sub, input_vjps=(
+SUB = register("sub", operator.sub, code=("{g}", "-{g}"), input_vjps=(
     lambda g, out, x, y: g,
     lambda g, out, x, y: -g))
-NEG = register("neg", operator.neg, input_vjps=(lambda g, out, x: -g,))
-MUL = register("mul", operator.mul, gate="mul swaps", input_vjps=(
+NEG = register("neg", operator.neg, code=("-{g}",), input_vjps=(lambda g, out, x: -g,))
+MUL = register("mul", operator.mul, gate="mul swaps", code=("{g} * {y}", "{g} * {x}"),
+               input_vjps=(
     lambda g, out, x, y: kernels.times_reduced(g, y, x),   # the mul gate swaps its inputs:
     lambda g, out, x, y: kernels.times_reduced(g, x, y)))  # x gets g times y, y g times x
-DIV = register("div", divide, domain="nonzero", input_vjps=(
+DIV = register("div", divide, domain="nonzero",
+               code=("divide({g}, {y})", "-divide({g} * {out}, {y})"), input_vjps=(
     lambda g, out, x, y: divide(g, y),           # d(x/y)/dx = 1/y
     lambda g, out, x, y: -divide(g * out, y)))   # d(x/y)/dy = -x/y**2 = -out/y
 POW = register("pow", lambda x, exponent: power(x, exponent), domain="positive",
-               doc="x ** exponent for a constant exponent.", input_vjps=(
+               doc="x ** exponent for a constant exponent.",
+               code=("{g} * {exponent} * power({x}, {exponent} - 1)",), input_vjps=(
                    lambda g, out, x, exponent: g * exponent * power(x, exponent - 1),))
 
 
@@ -168,20 +180,23 @@ def _maximum(x, y):
     return np.maximum(x, y)
 
 
-MAXIMUM = register("maximum", _maximum, gate="max routes", input_vjps=(
+MAXIMUM = register("maximum", _maximum, gate="max routes",
+                   code=("{g} * winner_share({x}, {y})", "{g} * winner_share({y}, {x})"),
+                   input_vjps=(
     lambda g, out, x, y: g * winner_share(x, y),   # the max gate routes g to the larger input;
     lambda g, out, x, y: g * winner_share(y, x)))  # a tie splits it evenly
 
 # ---- elementwise functions: the local gradient from the output where that is simplest ----------
 
-EXP = register("exp", kernels.exp, input_vjps=(lambda g, out, x: g * out,))
-LOG = register("log", kernels.log, domain="positive",
+EXP = register("exp", kernels.exp, code=("{g} * {out}",), input_vjps=(lambda g, out, x: g * out,))
+LOG = register("log", kernels.log, domain="positive", code=("divide({g}, {x})",),
                input_vjps=(lambda g, out, x: divide(g, x),))
-SIGMOID = register("sigmoid", kernels.sigmoid,
+SIGMOID = register("sigmoid", kernels.sigmoid, code=("sigmoid_slope_times({g}, {out})",),
                    input_vjps=(lambda g, out, x: kernels.sigmoid_slope_times(g, out),))
-TANH = register("tanh", kernels.tanh,  # d tanh = 1 - tanh**2
+TANH = register("tanh", kernels.tanh, code=("tanh_slope_times({g}, {out})",),
                 input_vjps=(lambda g, out, x: kernels.tanh_slope_times(g, out),))
-RELU = register("relu", kernels.relu, gate="max routes", input_vjps=(
+RELU = register("relu", kernels.relu, gate="max routes", code=("{g} * where_positive({x})",),
+               input_vjps=(
     lambda g, out, x: g * where_positive(x),))  # a max gate against 0: g passes where x > 0
 
 # ---- shape operations: Tensor only ---------------------------------------------------------------
@@ -207,15 +222,16 @@ def _expand(g, shape, axis, keepdims):
 
 BROADCAST_TO = register("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
                         tensor_only=True, doc="Broadcast x to `shape` (a copy gate).",
-                        input_vjps=(lambda g, out, x, shape: g,))  # the core sums g back
+                        code=("{g}",), input_vjps=(lambda g, out, x, shape: g,))  # the core sums g back
 RESHAPE = register("reshape", lambda x, shape: np.reshape(x, shape), tensor_only=True,
-                   input_vjps=(lambda g, out, x, shape: g.reshape(x.shape),))
+                   code=("{g}.reshape({x_shape})",), input_vjps=(lambda g, out, x, shape: g.reshape(x.shape),))
 TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes), tensor_only=True,
                      doc="Permute the axes of x.", input_vjps=(
                          lambda g, out, x, axes: TRANSPOSE(g, axes=tuple(np.argsort(axes))),))
 # reductions call the ufuncs' reduce directly: np.sum and friends add microseconds of dispatch
 SUM = register("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keepdims=keepdims),
-               gate="add distributes", tensor_only=True, input_vjps=(
+               gate="add distributes", tensor_only=True,
+               code=("expand({g}, {x_shape}, {axis}, {keepdims})",), input_vjps=(
                    # the sum gate is an add with many inputs: each element gets g
                    lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims),))
 
@@ -226,8 +242,9 @@ def _mean(x, axis, keepdims):
     return np.divide(total, x.size // max(np.size(total), 1))
 
 
-MEAN = register("mean", _mean,
-                tensor_only=True, input_vjps=(
+MEAN = register("mean", _mean, tensor_only=True,
+                code=("expand({g} * ({out_size} / {x_size}), {x_shape}, {axis}, {keepdims})",),
+                input_vjps=(
                     # the sum gate's copies, each scaled by 1/n (scaled before copying)
                     lambda g, out, x, axis, keepdims:
                         _expand(g * (out.size / x.size), x.shape, axis, keepdims),))
@@ -274,6 +291,7 @@ def _matmul_vjp_y(g, out, x, y):
 
 
 MATMUL = register("matmul", np.matmul, gate="mul swaps", tensor_only=True,
+                  code=("{g} @ {y}.swapaxes(-1, -2)", "{x}.swapaxes(-1, -2) @ {g}"),
                   input_vjps=(_matmul_vjp_x, _matmul_vjp_y))
 
 
@@ -293,10 +311,11 @@ def _scatter_add(g, index, shape):
     return result
 
 
-SCATTER_ADD = register("scatter_add", _scatter_add, tensor_only=True,
+SCATTER_ADD = register("scatter_add", _scatter_add, tensor_only=True, code=("{g}[{index}]",),
                        input_vjps=(lambda g, out, x, index, shape: g[index],))
 GETITEM = register("getitem", lambda x, index: x[index], tensor_only=True,
-                   doc="x[index] for ints, slices and integer arrays.", input_vjps=(
+                   doc="x[index] for ints, slices and integer arrays.",
+                   code=("scatter_add({g}, {index}, {x_shape})",), input_vjps=(
                        # indexing routes g back to the selected elements (adding on repeats)
                        lambda g, out, x, index: SCATTER_ADD(g, index=index, shape=x.shape),))
 
@@ -343,10 +362,14 @@ LOGSUMEXP = register("logsumexp", _logsumexp, tensor_only=True, input_vjps=(
     lambda g, out, x, axis, keepdims:
         _expand(g, x.shape, axis, keepdims) * exp(x - _expand(out, x.shape, axis, keepdims)),))
 LOG_SOFTMAX = register("log_softmax", lambda x, axis: x - _logsumexp(x, axis, True),
-                       tensor_only=True, input_vjps=(
+                       tensor_only=True,
+                       code=("{g} - exp({out}) * {g}.sum(axis={axis}, keepdims=True)",),
+                       input_vjps=(
                            lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True),))
 SOFTMAX = register("softmax", lambda x, axis: np.exp(x - _logsumexp(x, axis, True)),
-                   tensor_only=True, input_vjps=(
+                   tensor_only=True,
+                   code=("{out} * ({g} - ({g} * {out}).sum(axis={axis}, keepdims=True))",),
+                   input_vjps=(
                        lambda g, out, x, axis:
                            out * (g - (g * out).sum(axis=axis, keepdims=True)),))
 
