@@ -6,6 +6,7 @@
 gradient rule from the table in `autograd.ops`.
 """
 
+from .compile import backward_code, compile
 from .functional import grad, hvp
 from .draw import backward_steps, draw
 from .functions import (concatenate, exp, log, maximum, relu, sigmoid, softmax_cross_entropy,
@@ -22,6 +23,6 @@ __all__ = [
     "grad", "hvp", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
     "backward", "toposort", "unbroadcast", "draw", "backward_steps",
     "exp", "log", "sigmoid", "tanh", "relu", "maximum", "concatenate", "stack",
-    "softmax_cross_entropy",
+    "softmax_cross_entropy", "compile", "backward_code",
 ]
 __version__ = "0.1.0"
