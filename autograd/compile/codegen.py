@@ -19,6 +19,7 @@ from ..scalar import Scalar
 from ..tensor import Tensor
 from .names import Namer, comment
 from .runtime import NAMESPACE
+from .blocks import MIXED, SHARED
 from .trace import ArgRef
 
 FORWARD = {"add": "{x} + {y}", "sub": "{x} - {y}", "mul": "{x} * {y}", "neg": "-{x}",
@@ -44,9 +45,18 @@ FRESH = frozenset(INPLACE) | {"matmul", "sum", "mean", "max", "logsumexp", "soft
 VIEWS = frozenset({"reshape", "transpose", "broadcast_to", "getitem"})
 """Built-in ops whose output may be a view of their first input."""
 
+ALTERNATIVES = {"mul": ("times_reduced({g}, {y}, {x})", "times_reduced({g}, {x}, {y})")}
+"""Second templates, tried when the first does not give the rule's value: the mul gate's
+gradient for a 0-d factor of a big array is one dot product, as its rule computes it."""
+
 FORWARD_NAMES = {"sum": "reduce_sum", "max": "reduce_max", "pow": "power"}
 """Names for forward functions that would shadow Python builtins."""
 
+_SCALAR_FACTS = {"x_shape": "()", "y_shape": "()", "out_shape": "()", "x_size": "1",
+                 "y_size": "1", "out_size": "1"}
+ZERO_SAFE = frozenset({"add", "sub", "neg", "mul", "relu", "maximum", "tanh", "sigmoid", "exp"})
+"""Ops whose local gradients are finite when the values they read are: an example whose
+incoming gradients are all zero (an inactive hinge) contributes exact zeros through them."""
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -70,12 +80,15 @@ class Generated:
         self.node_names, self.grad_names, self.node_lines = node_names, grad_names, lines
 
 
-def generate(trace, arg_names=None, function_name="step", record=False, backward=True):
+def generate(trace, arg_names=None, function_name="step", record=False, backward=True,
+             plan=None, top_names=None):
     """The Python source of `trace` as a function `step(A, P)`: A holds the argument leaves
     (in `flatten` order), P the persistent leaves; it delivers the leaves' gradients and
     returns the tuple of output values. With `record`, it also calls `record(kind, j, value)`
     for every node's value ("value") and gradient ("grad") (for checks)."""
-    return _Writer(trace, arg_names, function_name, record, backward).write()
+    writer = _Writer(trace, arg_names, function_name, record, backward)
+    writer.plan, writer.top_names = plan, top_names
+    return writer.write()
 
 
 class _Writer:
@@ -91,6 +104,8 @@ class _Writer:
         self.external = {}      # name -> line reading an input
         self.args_used = {}     # argument position -> name
         self.tensor = any(node.value_type is not Scalar for node in trace.nodes)
+        self.plan, self.example_params, self.accumulators = None, {}, {}
+        self.constant_params = {}  # (id(node), input) -> parameter of the example function
 
     # ---- names and constants ---------------------------------------------------------------
     def bind(self, value, suggestion):
@@ -127,6 +142,15 @@ class _Writer:
 
     def argument(self, position):
         name = self.args_used.get(position)
+        if name is None and self.plan is not None and self.plan.example_keys[position]:
+            example, key = self.plan.example_keys[position]
+            name = self.example_params.get(key)
+            if name is None:  # a parameter of the per-example function
+                top, offset = key
+                stride = self.plan.layout[top][1]
+                base = self.top_names[top] + "_i" + (f"_{offset}" if stride > 1 else "")
+                name = self.example_params[key] = self.namer(base, "a")
+            return name
         if name is None:
             name = self.args_used[position] = self.namer(self.arg_names[position], "a")
             self.external[name] = (f"A[{position}]", f"argument {comment(self.arg_names[position])}")
@@ -147,6 +171,10 @@ class _Writer:
         trace, names = self.trace, []
         persistent = []
         for i, leaf in enumerate(trace.leaves):
+            if self.plan is not None and leaf.kind in ("arg", "arg data") and \
+                    self.plan.example_keys[leaf.key]:
+                names.append(self.argument(leaf.key))  # a parameter of the example function
+                continue
             if leaf.kind == "arg":
                 name = self.namer(leaf.label or self.arg_names[leaf.key], "a")
                 self.external[name] = (f"A[{leaf.key}].data",
@@ -154,8 +182,11 @@ class _Writer:
                 self.env[name] = leaf.data
             elif leaf.kind == "arg data":
                 name = self.argument(leaf.key)
+                if self.plan is not None and self.plan.example_keys[leaf.key] and \
+                        self.plan.example_keys[leaf.key][0] != 0:
+                    name = None  # another example's value: read only inside the loop
             elif leaf.kind == "persistent":
-                name = self.namer(leaf.label, "p")
+                name = self.namer(leaf.label or f"p{len(persistent)}", "p")
                 self.external[name] = (f"P[{len(persistent)}].data",
                                        f"{'parameter' if leaf.requires_grad else 'leaf'} "
                                        f"{comment(leaf.label or '')}".rstrip())
@@ -176,7 +207,11 @@ class _Writer:
         trace = self.trace
         self.leaf_names = self.name_leaves()
         self.node_names = []
+        hidden = self.plan.group if self.plan is not None else None
         for j, node in enumerate(trace.nodes):
+            if hidden is not None and hidden[j] > 0:  # another example's node: never written
+                self.node_names.append(None)
+                continue
             name = self.namer(node.label, f"{node.op.name}{j}") if node.label else \
                 self.namer(f"{FORWARD_NAMES.get(node.op.name, node.op.name)}{j}", "v")
             self.node_names.append(name)
@@ -185,6 +220,8 @@ class _Writer:
         for i, leaf in enumerate(trace.leaves):
             if leaf.kind == "detach":
                 self.leaf_names[i] = self.node_names[leaf.key]
+        if self.plan is not None and self.backward and not self.record:
+            return self.write_blocked()
         forward = [s for j, node in enumerate(trace.nodes) for s in self.forward_line(j, node)]
         backward = self.backward_lines() if self.backward else []
         outputs = [self.reference(ref) for ref in trace.outputs]
@@ -225,6 +262,9 @@ class _Writer:
         return lines
 
     def input_names(self, node):
+        if self.constant_params:
+            return [self.constant_params.get((id(node), k)) or self.reference(ref)
+                    for k, ref in enumerate(node.inputs)]
         return [self.reference(ref) for ref in node.inputs]
 
     def fields(self, node, names, out):
@@ -234,6 +274,9 @@ class _Writer:
             fields[key] = name
         if node.params:
             fields.update({k: self.constant(v) for k, v in node.params.items()})
+        if node.value_type is Scalar:
+            fields.update(_SCALAR_FACTS)
+            return fields
         shapes = [np.shape(self.value_of(ref)) for ref in node.inputs[:2]]
         for key, shape in zip(("x", "y"), shapes):
             fields[f"{key}_shape"] = repr(tuple(shape))
@@ -253,10 +296,10 @@ class _Writer:
         return key
 
     # ---- backward ----------------------------------------------------------------------------
-    def backward_lines(self):
-        trace = self.trace
-        nodes, leaves = trace.nodes, trace.leaves
-        root = trace.outputs[0][1]
+    def compute_needs(self):
+        """needs[j]: node j lies on a path from a leaf that receives a gradient to the loss."""
+        nodes = self.trace.nodes
+        root = self.root = self.trace.outputs[0][1]
         upstream = [False] * len(nodes)
         upstream[root] = True
         for j in range(root, -1, -1):
@@ -265,45 +308,65 @@ class _Writer:
                     if kind == "node":
                         upstream[key] = True
         needs = [False] * len(nodes)
+        receives = [leaf.receives_grad for leaf in self.trace.leaves]
         for j, node in enumerate(nodes):
             if upstream[j] and node.requires_grad:
-                needs[j] = any(self.target_needs(ref, needs) for ref in node.inputs)
+                for kind, key in node.inputs:
+                    if kind == "node" and needs[key] or kind == "leaf" and receives[key]:
+                        needs[j] = True
+                        break
         self.needs = needs
-        # which (consumer, input) pairs send a gradient to each node or leaf, in backward order
+
+    def prepare_scope(self, consumers, name_of=None):
+        """Which (consumer, input) pairs send a gradient to each node or leaf, for the consumers
+        whose rules this scope writes (in backward order), and the gradients' names."""
+        nodes, needs = self.trace.nodes, self.needs
         sends = {}
-        for j in range(len(nodes) - 1, -1, -1):
-            if needs[j]:
-                for k, ref in enumerate(nodes[j].inputs):
-                    if self.target_needs(ref, needs):
-                        sends.setdefault(ref, []).append((j, k))
-        self.g_names = {}
-        for j, node in enumerate(nodes):
-            if needs[j]:
-                self.g_names[("node", j)] = self.namer(f"g_{self.node_names[j]}", "g")
-        for i, leaf in enumerate(leaves):
-            if ("leaf", i) in sends:
-                self.g_names[("leaf", i)] = self.namer(f"g_{self.leaf_names[i]}", "g")
-        self.contributions = {ref: [] for ref in sends}
-        self.sends = sends
-        g_root = self.g_names[("node", root)] if needs[root] else None
-        lines = []
-        if g_root is None:
-            return lines
-        root_name = self.node_names[root]
-        seed = "1.0" if nodes[root].value_type is Scalar else f"ones_like({root_name})"
-        lines.append(Statement(f"{g_root} = {seed}", "d loss / d loss", (g_root,)))
-        if nodes[root].value_type is not Scalar:
-            self.env[g_root] = np.ones_like(nodes[root].data)
+        for j in consumers:
+            for k, ref in enumerate(nodes[j].inputs):
+                if self.target_needs(ref, needs):
+                    sends.setdefault(ref, []).append((j, k))
+        self.sends, self.contributions = sends, {ref: [] for ref in sends}
+        g_names = self.g_names = {}
+        for j in consumers:
+            g_names[("node", j)] = self.namer(f"g_{self.node_names[j]}", "g")
+        for ref in sends:
+            if ref not in g_names:
+                base = name_of(ref) if name_of else None
+                g_names[ref] = self.namer(base or f"g_{self.reference(ref)}", "g")
+
+    def backward_lines(self):
+        nodes = self.trace.nodes
+        self.compute_needs()
+        consumers = [j for j in range(len(nodes) - 1, -1, -1) if self.needs[j]]
+        self.prepare_scope(consumers)
+        if not self.needs[self.root]:
+            return []
+        return self.seed_line() + self.emit_rules(consumers) + self.deliver_lines()
+
+    def seed_line(self):
+        root, node = self.root, self.trace.nodes[self.root]
+        g_root = self.g_names[("node", root)]
+        seed = "1.0" if node.value_type is Scalar else f"ones_like({self.node_names[root]})"
+        if node.value_type is not Scalar:
+            self.env[g_root] = np.ones_like(node.data)
             self.arrays.add(g_root)
-        for j in range(root, -1, -1):
-            if needs[j]:
-                if j != root:
-                    lines += self.gather(("node", j))
-                if self.record:
-                    lines.append(Statement(f"record('grad', {j}, {self.g_names[('node', j)]})"))
-                lines += self.rule_lines(j, nodes[j])
-        for i, leaf in enumerate(leaves):
-            if ("leaf", i) in sends:
+        return [Statement(f"{g_root} = {seed}", "d loss / d loss", (g_root,))]
+
+    def emit_rules(self, consumers):
+        lines = []
+        for j in consumers:
+            if j != self.root:
+                lines += self.gather(("node", j))
+            if self.record:
+                lines.append(Statement(f"record('grad', {j}, {self.g_names[('node', j)]})"))
+            lines += self.rule_lines(j, self.trace.nodes[j])
+        return lines
+
+    def deliver_lines(self):
+        lines = []
+        for i, leaf in enumerate(self.trace.leaves):
+            if ("leaf", i) in self.sends:
                 lines += self.gather(("leaf", i))
                 holder = f"A[{leaf.key}]" if leaf.kind == "arg" else f"P[{leaf.key}]"
                 g = self.g_names[("leaf", i)]
@@ -314,6 +377,170 @@ class _Writer:
                 lines.append(Statement(text, f"{comment(leaf.label or self.leaf_names[i])}"
                                        f".grad (leaves accumulate until zero_grad)"))
         return lines
+
+    # ---- repeated blocks: one function per example, called in a loop ------------------------
+    def write_blocked(self):
+        """The program of a Scalar trace with per-example blocks (see blocks.py): shared values
+        first, then `example(...)` for every example, the values that mix examples, and the
+        backward pass in the same three parts (the examples' part as `example_backward`)."""
+        plan, nodes = self.plan, self.trace.nodes
+        group, rep = plan.group, plan.members[0]
+        shared = [j for j in range(len(nodes)) if group[j] == SHARED]
+        mixed = [j for j in range(len(nodes)) if group[j] == MIXED]
+        inner = {j: self.node_names[j] for j in rep}
+        constant_names = []
+        for m, k in plan.constant_slots:
+            name = self.namer("k", "k")
+            self.constant_params[(id(nodes[rep[m]]), k)] = name
+            constant_names.append(name)
+        self.example_constants = constant_names
+        forward = [s for j in shared for s in self.forward_line(j, nodes[j])]
+        block_forward = [s for j in rep for s in self.forward_line(j, nodes[j])]
+        outputs_of_block = [rep[m] for m in plan.outputs]
+        for i, block in enumerate(plan.members):
+            for k, m in enumerate(plan.outputs):
+                self.node_names[block[m]] = f"S[{i}][{k}]"
+        mixed_forward = [s for j in mixed for s in self.forward_line(j, nodes[j])]
+        # backward, outside the examples
+        self.compute_needs()
+        needs = self.needs
+        order = [j for j in range(len(nodes) - 1, -1, -1) if needs[j]]
+        outer = [j for j in order if group[j] < 0]
+        inner_order = [j for j in reversed(rep) if needs[j]]
+        targets = []
+        for j in inner_order:
+            for ref in nodes[j].inputs:
+                if self.target_needs(ref, needs) and ref not in targets and \
+                        not (ref[0] == "node" and group[ref[1]] >= 0):
+                    targets.append(ref)
+        self.prepare_scope(outer, lambda ref: f"g_{inner[_rep_of(plan, ref[1])]}_"
+                           f"{group[ref[1]]}" if ref[0] == "node" and group[ref[1]] >= 0 else None)
+        accumulators = {}
+        for ref in targets:
+            base = self.g_names.get(ref) or f"g_{self.reference(ref)}"
+            accumulators[ref] = acc = self.namer(f"{base}_examples", "g")
+            if ref in self.sends:
+                self.sends[ref].append(("examples", None))
+                self.contributions[ref].append(acc)
+            else:
+                self.sends[ref], self.contributions[ref] = [("examples", None)], [acc]
+                self.g_names[ref] = acc
+        backward = self.seed_line() + self.emit_rules([j for j in outer if group[j] == MIXED])
+        lists = []
+        for m, j in zip(plan.outputs, outputs_of_block):
+            items = []
+            for block in plan.members:
+                ref = ("node", block[m])
+                if ref in self.sends:
+                    backward += self.gather(ref)
+                    items.append(self.g_names[ref])
+                else:
+                    items.append("0.0")
+            lists.append(self.namer(f"G_{inner[j]}", "G"))
+            backward.append(Statement(f"{lists[-1]} = [{', '.join(items)}]",
+                                      f"the gradient of {inner[j]} in each example"))
+        for acc in accumulators.values():
+            backward.append(Statement(f"{acc} = 0.0", "summed over the examples below"))
+        outer_state = (self.sends, self.contributions, self.g_names)
+        # the examples' part, inside example_backward
+        self.accumulators = accumulators
+        for j in rep:
+            self.node_names[j] = inner[j]
+        self.prepare_scope(inner_order)
+        g_params = []
+        for j in outputs_of_block:
+            ref = ("node", j)
+            name = self.namer(f"g_{inner[j]}_out", "g")
+            g_params.append(name)
+            if ref in self.sends:
+                self.sends[ref].append(("outside", None))
+                self.contributions[ref].append(name)
+            else:
+                self.sends[ref], self.contributions[ref] = [("outside", None)], [name]
+                self.g_names[ref] = name
+        body = self.block_backward(inner_order, rep)
+        self.accumulators = {}
+        self.sends, self.contributions, self.g_names = outer_state
+        for i, block in enumerate(plan.members):
+            for k, m in enumerate(plan.outputs):
+                self.node_names[block[m]] = f"S[{i}][{k}]"
+        backward += self.example_functions(block_forward, body, g_params, lists, accumulators,
+                                           [inner[j] for j in outputs_of_block], forward)
+        backward += self.emit_rules([j for j in outer if group[j] == SHARED])
+        backward += self.deliver_lines()
+        outputs = [self.reference(ref) for ref in self.trace.outputs]
+        return self.assemble(forward + mixed_forward + backward, len(forward) +
+                             len(mixed_forward), outputs)
+
+    def block_backward(self, inner_order, rep):
+        """The rules of one example's nodes; after the last rule that leaves a single gradient
+        alive, an example whose gradient there is zero returns at once (its remaining
+        contributions would be zeros), when every op of the block allows it."""
+        nodes, needs = self.trace.nodes, self.needs
+        in_block = set(rep)
+        safe = all(nodes[j].op.name in ZERO_SAFE for j in rep)
+        lines, checked = [], False
+        live = {ref for ref, parts in self.contributions.items() if parts}  # the outputs
+        for j in inner_order:
+            lines += self.emit_rules([j])
+            live.discard(("node", j))
+            live.update(ref for ref in nodes[j].inputs
+                        if ref[0] == "node" and ref[1] in in_block and needs[ref[1]])
+            if safe and not checked and nodes[j].op.name in ("relu", "maximum") and \
+                    len(live) == 1:
+                (ref,) = live
+                if len(self.sends[ref]) == 1:
+                    g = self.g_names[ref]
+                    lines.append(Statement(f"if {g} == 0.0 and isfinite(sum(saved)): return",
+                                           "an inactive gate: the rest would add zeros"))
+                    checked = True
+        return lines
+
+    def example_functions(self, block_forward, body, g_params, lists, accumulators,
+                          output_names, before):
+        """The two per-example functions and the loops that call them."""
+        plan = self.plan
+        defined = {s.text.split(" = ", 1)[0] for s in block_forward}
+        params = list(self.example_params.values()) + self.example_constants
+        reads = []
+        for statement in body:
+            for name in _IDENTIFIER.findall(statement.text):
+                if (name in defined or name in params) and name not in reads and \
+                        name not in output_names:
+                    reads.append(name)
+        saved = output_names + reads
+        lines = [Statement(f"def example({', '.join(params)}):", "one training example")]
+        lines += [Statement(f"    {s.text}", s.note) for s in block_forward]
+        lines.append(Statement(f"    return ({''.join(n + ', ' for n in saved)})",
+                               "what the backward pass reads"))
+        loop_args = []
+        for key, name in self.example_params.items():
+            top, offset = key
+            start, stride = plan.layout[top]
+            position = f"{start + offset} + {stride} * i" if stride != 1 else \
+                f"{start + offset} + i"
+            value = self.trace.arg_leaves[start + offset] if self.trace.arg_leaves else None
+            suffix = ".data" if isinstance(value, (Scalar, Tensor)) else ""
+            loop_args.append(f"A[{position}]{suffix}")
+        if self.example_constants:
+            table = self.bind(plan.constants, "K")
+            loop_args.append(f"*{table}[i]")
+            lines.append(Statement(f"# {table}[i]: the constants of example i (the values of "
+                                   f"{', '.join(self.example_constants)})"))
+        lines.append(Statement(f"S = [example({', '.join(loop_args)}) for i in range({plan.n})]",
+                               f"the {plan.n} examples"))
+        before.extend(lines)  # the forward part: before the values that mix examples
+        nonlocal_line = [Statement(f"    nonlocal {', '.join(accumulators.values())}")] \
+            if accumulators else []
+        out = [Statement(f"def example_backward({', '.join(g_params)}, saved):",
+                         "one example, in reverse")] + nonlocal_line
+        out.append(Statement(f"    {''.join(n + ', ' for n in saved)}= saved"))
+        out += [Statement(f"    {s.text}", s.note) for s in body]
+        out.append(Statement("    return"))
+        calls = ", ".join(f"{g}[i]" for g in lists)
+        out.append(Statement(f"for i in range({plan.n}):"))
+        out.append(Statement(f"    example_backward({calls}, S[i])"))
+        return out
 
     def target_needs(self, ref, needs):
         kind, key = ref
@@ -349,7 +576,7 @@ class _Writer:
         if len(self.sends[ref]) == 1:
             name = self.g_names[ref]
         else:
-            name = self.namer(f"{self.g_names[ref]}_{len(parts) + 1}", "g")
+            name = self.namer(f"{self.g_names[ref]}__{len(parts) + 1}", "g")
         parts.append(name)
         return name
 
@@ -391,6 +618,10 @@ class _Writer:
                 value = self.call_rule(rule, j, node)
                 if expression is not None and not self.same(expression, value):
                     expression = None
+                    if op.name in ALTERNATIVES and templates is not None:
+                        expression = ALTERNATIVES[op.name][k].format(**fields)
+                        if not self.same(expression, value):
+                            expression = None
             if expression is None:
                 suffix = f"_{k}" if op.arity != 1 else ""
                 name = self.bind(rule, f"{FORWARD_NAMES.get(op.name, op.name)}_rule{suffix}")
@@ -428,6 +659,8 @@ class _Writer:
             return bool(np.allclose(result, value, rtol=1e-13, atol=0.0, equal_nan=True))
 
     def send(self, ref, expression, value, note, tensor):
+        if ref in self.accumulators:  # inside the per-example function: sum over the examples
+            return Statement(f"{self.accumulators[ref]} += {expression}", note)
         name = self.contribution_name(ref)
         if tensor:
             expression, value = self.fit(expression, value, self.target_value(ref))
@@ -532,6 +765,12 @@ class _Writer:
                               node_lines)
         generated.persistent = self.persistent
         return generated
+
+
+def _rep_of(plan, j):
+    """The node of the first example that plays node j's part in its own example."""
+    example = plan.group[j]
+    return plan.members[0][plan.members[example].index(j)]
 
 
 def _raw_data(value):

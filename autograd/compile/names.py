@@ -38,17 +38,21 @@ def comment(text):
     return repr(str(text))[1:-1]
 
 
-def argument_names(f, args):
-    """A suggested name for each argument leaf, in `flatten` order: f's parameter names, with
-    the position inside a list appended (`X_3_1`); `a0`, `a1`, ... when f has no names."""
+def top_names(f, n):
+    """A suggested name for each of n arguments: f's parameter names, else a0, a1, ..."""
     try:
         parameters = [p.name for p in inspect.signature(f).parameters.values()
                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     except (TypeError, ValueError):
         parameters = []
+    return [parameters[i] if i < len(parameters) else f"a{i}" for i in range(n)]
+
+
+def argument_names(f, args):
+    """A suggested name for each argument leaf, in `flatten` order: f's parameter names, with
+    the position inside a list appended (`X_3_1`); `a0`, `a1`, ... when f has no names."""
     names = []
-    for i, arg in enumerate(args):
-        base = parameters[i] if i < len(parameters) else f"a{i}"
+    for arg, base in zip(args, top_names(f, len(args))):
         stack = [(arg, base)]
         while stack:
             value, name = stack.pop()

@@ -45,7 +45,7 @@ def check_labels(labels, rows, classes):
 
 
 NAMESPACE = {
-    "np": np, "inf": math.inf, "nan": math.nan, "slice": slice, "Ellipsis": Ellipsis,
+    "np": np, "isfinite": math.isfinite, "inf": math.inf, "nan": math.nan, "slice": slice, "Ellipsis": Ellipsis,
     "ones_like": np.ones_like, "unbroadcast": unbroadcast, "deliver": deliver,
     "to_float": to_float, "check_labels": check_labels, "sigmoid_into": sigmoid_into,
     # what the op table's code templates call (the same functions the rules call)

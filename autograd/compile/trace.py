@@ -178,14 +178,15 @@ def describe(outputs, form="value", value_positions=None, raw_positions=None, na
     index = {}         # id(node) -> ("node", j) or ("leaf", i)
     nodes, leaves, leaf_objects = [], [], []
     data_owner = {}    # id(array) -> node index, to recognise detach()
+    find = index.get
     for node in order:
         if node.op is None:
             index[id(node)] = ("leaf", len(leaves))
             leaves.append(_leaf(node, value_positions, raw_positions, data_owner, names))
             leaf_objects.append(node)
             continue
-        inputs = [index[id(p)] if isinstance(p, Node) else _raw(p, raw_positions)
-                  for p in node.parents]
+        # a parent not in the index is a raw constant (every graph parent came first)
+        inputs = [find(id(p)) or _raw(p, raw_positions) for p in node.parents]
         params = None if node.params is None else \
             {name: _param(value, raw_positions) for name, value in node.params.items()}
         index[id(node)] = ("node", len(nodes))
