@@ -702,7 +702,8 @@ class _Writer:
             node = self.trace.nodes[j]
             out = self.node_names[j]
             inputs = [self.reference(ref) if ref[0] in ("node",) else None for ref in node.inputs]
-            if node.op.name in FRESH and out in self.arrays and node.data.base is None:
+            if node.op.name in FRESH and out in self.arrays and node.data.base is None and \
+                    node.data.ndim:  # (0-d results are numpy scalars at run time)
                 storage[out] = out
                 members[out] = [out]
             elif node.op.name in VIEWS and inputs and inputs[0] in storage:

@@ -63,7 +63,6 @@ class Program:
         if self.checked_function is None:
             generated = generate(self.trace, self.arg_names, record=True)
             self.checked_function = _load(generated)
-            self.drop_values()
         seen = {}
         def record(kind, j, value):  # a copy: a later op may reuse the buffer in place
             seen[(kind, j)] = value.copy() if isinstance(value, np.ndarray) else value
@@ -209,6 +208,8 @@ class Compiled:
         for leaf, g in zip(receiving, compiled_grads):
             if g is not None:
                 deliver(leaf, g)
+        if not program.verified and self.check == "once":
+            program.drop_values()  # the trace's arrays served the first checks
         program.verified = True
         return self._outputs(program, outputs)
 
@@ -403,5 +404,9 @@ def _describe_ref(program, ref):
     kind, key = ref
     if kind == "leaf":
         leaf = program.trace.leaves[key]
-        return f"leaf {leaf.label!r}" if leaf.label else f"leaf {key} ({leaf.kind})"
+        if leaf.label:
+            return f"leaf {leaf.label!r}"
+        if leaf.kind == "arg":
+            return f"argument {program.arg_names[leaf.key]}"
+        return f"leaf {key} ({leaf.kind})"
     return _show_ref(ref)
