@@ -68,8 +68,13 @@ def find_blocks(trace, args, min_nodes=8):
     for j, g in enumerate(group):
         if g >= 0:
             members[g].append(j)
-    size = len(members[0])
-    if size < min_nodes or any(len(m) != size for m in members):
+    # a value of one example that only starts a reduction across examples (sum(losses) adds
+    # the first loss to 0) is part of that reduction: the last nodes of a longer block go
+    size = min(len(m) for m in members)
+    for block in members:
+        while len(block) > size:
+            group[block.pop()] = MIXED  # the last in order: only nodes outside read it
+    if size < min_nodes:
         return None
     local = {}
     for block in members:
