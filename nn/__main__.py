@@ -38,6 +38,8 @@ def _parser():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="out", help="directory for the outputs (default out/)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--compile", action="store_true",
+                        help="run each training step as generated code (autograd.compile)")
     return parser
 
 
@@ -100,7 +102,7 @@ def main(argv=None):
           f"{args.epochs} epochs")
     history = fit(model, loss_fn, optimizer, (X_train, y_train), epochs=args.epochs,
                   batch_size=args.batch_size, val=(X_test, y_test), seed=args.seed,
-                  quiet=args.quiet)
+                  quiet=args.quiet, compile=args.compile)
     test_loss, test_accuracy = evaluate(model, loss_fn, (X_test, y_test))
     print(f"test accuracy: {test_accuracy:.4f}  (test loss {test_loss:.4f})")
     out.mkdir(parents=True, exist_ok=True)

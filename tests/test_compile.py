@@ -321,3 +321,23 @@ def test_backward_code_of_a_recorded_graph_without_compiling():
     assert "g_layers_1_weight" in text
     with pytest.raises(CompileError, match="expected the output of a recorded graph"):
         autograd.backward_code(Tensor([1.0]))
+
+
+def test_the_readme_example_prints_the_backward_pass_it_shows():
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = text[text.index("## Compiled steps"):]
+    blocks = re.findall(r"```(\w*)\n(.*?)```", section, re.S)
+    block = next(body for language, body in blocks if language == "python")
+    shown = next(body for language, body in blocks if language == "")
+    done = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True,
+                          timeout=120, check=True)
+    for line in shown.splitlines():
+        if line.strip() and line.strip() != "...":
+            assert line in done.stdout, line
+    w1_grad, b_grad = map(float, done.stdout.split()[-2:])
+    np.testing.assert_allclose([w1_grad, b_grad], [0.41444913772384695, 0.20722456886192347],
+                               rtol=1e-12)  # = out * (1 - out) * (x1, 1)

@@ -4,7 +4,8 @@
 code (`step.source`); `autograd.backward_code(root)` shows that code for any recorded graph.
 """
 
-from .program import CompileCheckError, Compiled, backward_code, compile
+from .program import CompileCheckError, Compiled, backward_code, compile, training_step
 from .trace import CompileError
 
-__all__ = ["compile", "backward_code", "Compiled", "CompileError", "CompileCheckError"]
+__all__ = ["compile", "backward_code", "training_step", "Compiled", "CompileError",
+           "CompileCheckError"]

@@ -16,6 +16,7 @@ import contextlib
 import gc
 import math
 import time
+import warnings
 
 import numpy as np
 
@@ -133,13 +134,7 @@ class Compiled:
         return self._outputs(program, program.run(leaves))
 
     def _eager(self, args):
-        result = self.f(*args)
-        root = result[0] if isinstance(result, (tuple, list)) and result else result
-        if not isinstance(root, (Scalar,)) and not hasattr(root, "backward"):
-            raise CompileError(f"compiled step: f must return a Scalar or Tensor loss, got "
-                               f"{type(root).__name__}")
-        root.backward()
-        return result
+        return _eager_step(self.f, args)
 
     def _trace(self, args, leaves, signature):
         start = time.perf_counter()
@@ -272,6 +267,39 @@ def compile(f, *, model=None, check="once"):  # noqa: A001 (the public name the 
     backward inside f (a RuntimeError says so).
     """
     return Compiled(f, model=model, check=check)
+
+
+def training_step(f, compile=True, model=None):  # noqa: A002 (fit's keyword)
+    """f's forward and backward pass as one call, for a training loop: `step(*args)` returns
+    f's result after backpropagating its loss (the first item when f returns a tuple).
+    With `compile`, the step is `autograd.compile(f, model=model)`; should its first check find
+    that f computes something from its arguments outside the engine (a target converted with
+    numpy), a warning says so and the step runs in the eager engine from then on."""
+    compiled = Compiled(f, model=model) if compile else None
+
+    def step(*args):
+        nonlocal compiled
+        if compiled is not None:
+            try:
+                return compiled(*args)
+            except CompileCheckError as error:
+                warnings.warn(f"training_step: running in the eager engine from now on: {error}",
+                              RuntimeWarning, stacklevel=2)
+                compiled = None
+        return _eager_step(f, args)
+
+    step.compiled = lambda: compiled
+    return step
+
+
+def _eager_step(f, args):
+    result = f(*args)
+    root = result[0] if isinstance(result, (tuple, list)) and result else result
+    if not hasattr(root, "backward"):
+        raise CompileError(f"compiled step: f must return a Scalar or Tensor loss, got "
+                           f"{type(root).__name__}")
+    root.backward()
+    return result
 
 
 def backward_code(root, model=None):
