@@ -15,6 +15,7 @@ import re
 
 import numpy as np
 
+from .. import ops
 from ..scalar import Scalar
 from ..tensor import Tensor
 from .names import Namer, comment
@@ -57,6 +58,11 @@ _SCALAR_FACTS = {"x_shape": "()", "y_shape": "()", "out_shape": "()", "x_size": 
 ZERO_SAFE = frozenset({"add", "sub", "neg", "mul", "relu", "maximum", "tanh", "sigmoid", "exp"})
 """Ops whose local gradients are finite when the values they read are: an example whose
 incoming gradients are all zero (an inactive hinge) contributes exact zeros through them."""
+BUILTIN_OPS = frozenset(op.name for op in vars(ops).values() if isinstance(op, ops.Op))
+"""The ops of autograd/ops.py (a user's primitive's result is fitted as the core fits it)."""
+_BINARY = re.compile(r"^(\w+) ([*+/-]) (\w+)$")
+_NAME = re.compile(r"^\w+$")
+_UFUNCS = {"*": "np.multiply", "+": "np.add", "-": "np.subtract", "/": "np.divide"}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -253,8 +259,14 @@ class _Writer:
             lines.append(Statement(f"{labels} = check_labels({labels}, {rows}, {classes})",
                                    "the label check of eager mode", (labels,)))
         note = f"{comment(node.label)}" if node.label and node.label != out else ""
+        inplace = INPLACE.get(op.name) if node.value_type is not Scalar else None
+        if node.value_type is not Scalar and np.ndim(node.data) == 0:
+            # the core keeps a 0-d result as a 0-d array, not the numpy scalar numpy gives
+            expression, inplace = f"as_data({expression})", None
+        elif node.value_type is Scalar and op.name not in BUILTIN_OPS:
+            expression = f"to_float({expression})"  # a primitive's result, fitted as the core does
         statement = Statement(f"{out} = {expression}", note, (out,), node=j)
-        statement.inplace = INPLACE.get(op.name) if node.value_type is not Scalar else None
+        statement.inplace = inplace
         statement.fields = fields
         lines.append(statement)
         if isinstance(node.data, np.ndarray) and node.value_type is not Scalar:
@@ -686,50 +698,83 @@ class _Writer:
 
     # ---- buffers -----------------------------------------------------------------------------
     def place_in_buffers(self, flat, n_forward, outputs):
-        """Choose the elementwise forward ops that can write into a dying input's buffer, and
-        note where each array is read for the last time (it is deleted there)."""
+        """Choose the ops that can write into a dying operand's buffer (forward elementwise ops,
+        and backward products, sums and quotients of two arrays), and note where each array is
+        read for the last time (it is deleted there).
+
+        Every name is followed to the buffers it may share memory with: a new array owns one;
+        an alias (`g_x = g_y`) or a view (reshape, expand, a rule's result) may share those of
+        the names it reads. A buffer is written in place only by the statement that reads the
+        last of the names sharing it, and only by an op that gives its shape and dtype."""
         last = {}
         for i, statement in enumerate(flat):
             for name in statement.reads:
                 last[name] = i
         for name in outputs:
             last[name] = len(flat)
-        storage, members, pinned = {}, {}, set()
+        shares, members, exact = {}, {}, {}  # name -> buffers; buffer -> names; owner or alias
+
+        def new_buffer(name):
+            shares[name], members[name], exact[name] = {name}, [name], name
+
+        def joins(name, read):
+            buffers = set().union(*(shares.get(n, ()) for n in read))
+            shares[name] = buffers
+            for buffer in buffers:
+                members[buffer].append(name)
+
+        def dying(buffer, i, shape, dtype):
+            """The buffer `buffer` (exactly) dies at statement i and fits the result."""
+            owner = exact.get(buffer)
+            value = self.env.get(buffer)
+            return owner is not None and isinstance(value, np.ndarray) and \
+                value.shape == shape and value.dtype == dtype and \
+                max(last.get(m, -1) for m in members[owner]) == i
+
+        def write_into(name, buffer):
+            owner = exact[buffer]
+            shares[name], exact[name] = {owner}, owner
+            members[owner].append(name)
+
         for i, statement in enumerate(flat):
-            j = statement.node
-            if j is None or i >= n_forward:
+            if i < n_forward:
+                j = statement.node
+                if j is None:
+                    continue
+                node, out = self.trace.nodes[j], self.node_names[j]
+                inputs = [self.reference(ref) for ref in node.inputs if ref[0] == "node"]
+                fresh = node.op.name in FRESH and out in self.arrays and \
+                    node.data.base is None and node.data.ndim  # (0-d: numpy scalars at run time)
+                if not fresh:
+                    joins(out, inputs)  # a view, or a primitive that may return an input
+                    continue
+                for buffer in inputs if statement.inplace is not None else ():
+                    if dying(buffer, i, node.data.shape, node.data.dtype):
+                        statement.text = f"{out} = " + statement.inplace.format(
+                            **dict(statement.fields, buf=buffer))
+                        write_into(out, buffer)
+                        break
+                else:
+                    new_buffer(out)
                 continue
-            node = self.trace.nodes[j]
-            out = self.node_names[j]
-            inputs = [self.reference(ref) if ref[0] in ("node",) else None for ref in node.inputs]
-            if node.op.name in FRESH and out in self.arrays and node.data.base is None and \
-                    node.data.ndim:  # (0-d results are numpy scalars at run time)
-                storage[out] = out
-                members[out] = [out]
-            elif node.op.name in VIEWS and inputs and inputs[0] in storage:
-                storage[out] = storage[inputs[0]]
-                members[storage[out]].append(out)
+            if len(statement.defines) != 1 or " = " not in statement.text:
+                continue
+            name, expression = statement.defines[0], statement.text.split(" = ", 1)[1]
+            value = self.env.get(name)
+            binary = _BINARY.match(expression)
+            if _NAME.match(expression) and expression in exact:
+                write_into(name, expression)  # the same array under another name
+            elif binary and isinstance(value, np.ndarray) and value.ndim:
+                a, symbol, b = binary.groups()
+                for buffer in (a, b):
+                    if buffer in self.arrays and dying(buffer, i, value.shape, value.dtype):
+                        statement.text = f"{name} = {_UFUNCS[symbol]}({a}, {b}, out={buffer})"
+                        write_into(name, buffer)
+                        break
+                else:
+                    new_buffer(name)
             else:
-                pinned.update(storage[n] for n in inputs if n in storage)
-                continue
-            if statement.inplace is None or out not in self.arrays:
-                continue
-            for buffer in inputs:
-                sid = storage.get(buffer)
-                if sid is None or sid in pinned or sid == storage[out]:
-                    continue
-                data = self.env[buffer]
-                if data.shape != node.data.shape or data.dtype != node.data.dtype:
-                    continue
-                if max(last.get(m, -1) for m in members[sid]) != i:
-                    continue
-                statement.text = f"{out} = " + statement.inplace.format(
-                    **dict(statement.fields, buf=buffer))
-                members[sid] += members.pop(storage[out])
-                for name, s in storage.items():
-                    if s == out:
-                        storage[name] = sid
-                break
+                joins(name, statement.reads)
         self.last = last
 
     # ---- assembly ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from .. import kernels, ops
 from ..functions import class_labels
 from ..graph import _accumulate, unbroadcast
 from ..scalar import _as_float
+from ..tensor import Tensor
 
 
 def sigmoid_into(x, out):
@@ -39,6 +40,12 @@ def to_float(g):
     return g if g.__class__ is float else _as_float(g, "compiled step: a Scalar's gradient")
 
 
+def as_data(value):
+    """A Tensor op's result as the graph core keeps it: numpy gives 0-d results as numpy
+    scalars, the core (and so every rule) sees 0-d arrays."""
+    return value if value.__class__ is np.ndarray else Tensor._coerce(value, "compiled step")
+
+
 def check_labels(labels, rows, classes):
     """The label check softmax_cross_entropy runs in eager mode (integers in [0, classes))."""
     return class_labels(labels, rows, classes, "softmax_cross_entropy")
@@ -47,7 +54,7 @@ def check_labels(labels, rows, classes):
 NAMESPACE = {
     "np": np, "isfinite": math.isfinite, "inf": math.inf, "nan": math.nan, "slice": slice, "Ellipsis": Ellipsis,
     "ones_like": np.ones_like, "unbroadcast": unbroadcast, "deliver": deliver,
-    "to_float": to_float, "check_labels": check_labels, "sigmoid_into": sigmoid_into,
+    "to_float": to_float, "as_data": as_data, "check_labels": check_labels, "sigmoid_into": sigmoid_into,
     # what the op table's code templates call (the same functions the rules call)
     "divide": kernels.divide, "power": kernels.power, "exp": kernels.exp, "log": kernels.log,
     "sigmoid": kernels.sigmoid, "tanh": kernels.tanh, "relu": kernels.relu,
