@@ -341,3 +341,22 @@ def test_the_readme_example_prints_the_backward_pass_it_shows():
     w1_grad, b_grad = map(float, done.stdout.split()[-2:])
     np.testing.assert_allclose([w1_grad, b_grad], [0.41444913772384695, 0.20722456886192347],
                                rtol=1e-12)  # = out * (1 - out) * (x1, 1)
+
+
+def test_a_detached_value_is_computed_before_its_uses_and_passes_no_gradient():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+
+    def f(x):
+        h = x * w
+        return (h.detach() * w).sum() + h.sum()  # the detached use is recorded first
+
+    step = autograd.compile(f, check=True)
+    for values in ([1.0, 2.0], [3.0, -1.0], [0.5, 0.5]):
+        w.grad = None
+        got = step(Tensor(values)).data
+        compiled = w.grad
+        w.grad = None
+        want = f(Tensor(values))
+        want.backward()
+        np.testing.assert_allclose(got, want.data, rtol=1e-12)
+        np.testing.assert_allclose(compiled, w.grad, rtol=1e-12)

@@ -175,6 +175,9 @@ def describe(outputs, form="value", value_positions=None, raw_positions=None, na
     checks; the leaves' own gradients are left as they were)."""
     value_positions, raw_positions = value_positions or {}, raw_positions or {}
     order = _topological(outputs)
+    owners = _detached(order)
+    if owners:  # a detached value is read after the node it copies: sort with that edge
+        order = _topological(outputs, owners)
     index = {}         # id(node) -> ("node", j) or ("leaf", i)
     nodes, leaves, leaf_objects = [], [], []
     data_owner = {}    # id(array) -> node index, to recognise detach()
@@ -250,8 +253,18 @@ def _check_root(root, nodes, ref):
                            "under no_grad() or from detached values)")
 
 
-def _topological(outputs):
-    """Every node the outputs depend on, leaves included, parents first (an explicit stack)."""
+def _detached(order):
+    """{id(leaf): node} for the Tensor leaves made by detach() of a node in the trace (they
+    hold the node's own array)."""
+    by_data = {id(node.data): node for node in order
+               if node.op is not None and isinstance(node.data, np.ndarray)}
+    return {id(node): by_data[id(node.data)] for node in order
+            if node.op is None and isinstance(node, Tensor) and id(node.data) in by_data}
+
+
+def _topological(outputs, owners=None):
+    """Every node the outputs depend on, leaves included, parents first (an explicit stack);
+    `owners` adds an edge from a node to the leaf that detach() made of it."""
     order, seen = [], set()
     for start in outputs:
         stack = [(start, False)]
@@ -264,7 +277,10 @@ def _topological(outputs):
                 continue
             seen.add(id(node))
             stack.append((node, True))
-            for parent in reversed(node.parents):
+            parents = node.parents
+            if owners and id(node) in owners:
+                parents = (owners[id(node)],)
+            for parent in reversed(parents):
                 if isinstance(parent, Node) and id(parent) not in seen:
                     stack.append((parent, False))
     return order
