@@ -6,6 +6,7 @@
 gradient rule from the table in `autograd.ops`.
 """
 
+from .compile import backward_code, compile
 from .functional import grad, hvp
 from .draw import backward_steps, draw, explore
 from .functions import (concatenate, exp, log, maximum, relu, sigmoid, softmax_cross_entropy,
@@ -26,6 +27,6 @@ __all__ = [
     "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "InPlaceError",
     "backward", "gradients", "toposort", "unbroadcast", "draw", "backward_steps", "explore",
     "exp", "log", "sigmoid", "tanh", "relu", "maximum", "concatenate", "stack",
-    "softmax_cross_entropy",
+    "softmax_cross_entropy", "compile", "backward_code",
 ]
 __version__ = "0.1.0"

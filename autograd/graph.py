@@ -224,7 +224,10 @@ def _record(value_type, data, op, first, second, params, requires_grad):
     node._epoch = _epoch
     switches = current()
     if op is not None and not (requires_grad and switches.grad_enabled):
-        op, first, second, params, requires_grad = None, _NONE, _NONE, None, False
+        if switches.tracing:  # autograd.compile records the op all the same, needing no
+            requires_grad = False  # gradient: a value computed from an argument is an input
+        else:
+            op, first, second, params, requires_grad = None, _NONE, _NONE, None, False
     node.op = op
     node._first = first
     node._second = second
@@ -326,6 +329,10 @@ def backward(root, seed, create_graph=False, inputs=None):
     every node as it found them. With `inputs` (a list of values) this is `gradients`: only
     those receive gradients, returned in a list, and no node is touched.
     """
+    if current().tracing:
+        raise RuntimeError("backward: called while autograd.compile traces a step; a compiled "
+                           "step runs the backward pass itself (create_graph is not supported): "
+                           "return the loss from the function instead of differentiating it")
     if inputs is not None:
         return gradients(root, seed, inputs, create_graph)
     if root.op is None:  # a leaf is its own gradient's destination
@@ -368,8 +375,8 @@ def _prepare(root):
         inputs = (node._first,) if second is _NONE else \
             node._first if second is _MANY else (node._first, second)
         for parent in inputs:
-            # parents of another class are raw constants
-            if parent.__class__ is not value_type:
+            # parents of another class are raw constants; a traced op may need no gradient
+            if parent.__class__ is not value_type or not parent.requires_grad:
                 continue
             count = parent._pending
             if parent.op is None:  # a leaf: only receives a gradient

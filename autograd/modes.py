@@ -22,18 +22,20 @@ _KEEP = object()  # in Switches.replace: this switch stays as it is
 class Switches:
     """One thread's switches at one moment (immutable: a change makes a new one)."""
 
-    __slots__ = ("grad_enabled", "anomaly", "transform_depth")
+    __slots__ = ("grad_enabled", "anomaly", "transform_depth", "tracing")
 
-    def __init__(self, grad_enabled=True, anomaly=None, transform_depth=0):
+    def __init__(self, grad_enabled=True, anomaly=None, transform_depth=0, tracing=False):
         self.grad_enabled = grad_enabled        # operations record the graph
         self.anomaly = anomaly                  # None, or detect_anomaly's anomaly.Watch
         self.transform_depth = transform_depth  # transforms (grad, hvp) evaluating their f
+        self.tracing = tracing                  # autograd.compile traces a step: record every op
 
-    def replace(self, grad_enabled=_KEEP, anomaly=_KEEP, transform_depth=_KEEP):
+    def replace(self, grad_enabled=_KEEP, anomaly=_KEEP, transform_depth=_KEEP, tracing=_KEEP):
         """A copy with the switches given changed (a backward pass makes one: kept short)."""
         return Switches(self.grad_enabled if grad_enabled is _KEEP else grad_enabled,
                         self.anomaly if anomaly is _KEEP else anomaly,
-                        self.transform_depth if transform_depth is _KEEP else transform_depth)
+                        self.transform_depth if transform_depth is _KEEP else transform_depth,
+                        self.tracing if tracing is _KEEP else tracing)
 
 
 # A context variable is per thread (each thread starts from the default) and is read faster

@@ -39,12 +39,20 @@ class Op:
     the positions of the inputs whose values the rule uses (None: all; shapes do not count,
     since an in-place change keeps them), `reads_out`, whether it uses the forward result, and
     `view`, whether the forward may return a view of its first input's data.
+
+    `code` (optional, for `autograd.compile`): how each input's rule reads as a Python
+    expression, one template per input, e.g. `("{g} * {y}", "{g} * {x}")` for mul. Templates
+    name `g`, `out`, the inputs `x` and `y`, the op's parameters, the static facts `x_shape`,
+    `x_size` and `out_size`, and the functions of `kernels.py` (plus `expand`, `scatter_add`).
+    A compiled step uses a template only where it gives what the rule gives and otherwise
+    calls the rule itself, so generated code cannot disagree with the eager engine.
     """
 
     apply = None  # installed by graph.py: applies an op to raw data or graph values
 
     def __init__(self, name, forward, vjp=None, *, input_vjps=None, gate=None, domain=None,
-                 arity=1, tensor_only=False, doc=None, reads=None, reads_out=True, view=False):
+                 arity=1, tensor_only=False, doc=None, reads=None, reads_out=True, view=False,
+                 code=None):
         if (vjp is None) == (input_vjps is None):
             raise TypeError(f"op {name!r}: give exactly one of vjp and input_vjps")
         for rule in (vjp,) if input_vjps is None else input_vjps:
@@ -61,6 +69,8 @@ class Op:
         self.reads = None if reads is None else tuple(reads)
         self.reads_out = reads_out
         self.view = view
+        self.code = None if code is None else tuple(code)
+        self._code_rules = self.input_vjps  # the rules `code` describes (a swapped rule has none)
         self.__doc__ = doc or getattr(forward, "__doc__", None)
 
     @property
@@ -151,23 +161,27 @@ def _arity(forward):
 # Binary rules are one function per input: (rule for x, rule for y).
 
 ADD = register("add", operator.add, gate="add distributes", reads=(), reads_out=False,
-               input_vjps=(
-    lambda g, out, x, y: g,        # the add gate distributes g unchanged
-    lambda g, out, x, y: g))       # to both inputs
-SUB = register("sub", operator.sub, reads=(), reads_out=False, input_vjps=(
-    lambda g, out, x, y: g,
-    lambda g, out, x, y: -g))
-NEG = register("neg", operator.neg, reads=(), reads_out=False,
+               code=("{g}", "{g}"), input_vjps=(
+                   lambda g, out, x, y: g,        # the add gate distributes g unchanged
+                   lambda g, out, x, y: g))       # to both inputs
+SUB = register("sub", operator.sub, reads=(), reads_out=False, code=("{g}", "-{g}"),
+               input_vjps=(lambda g, out, x, y: g,
+                           lambda g, out, x, y: -g))
+NEG = register("neg", operator.neg, reads=(), reads_out=False, code=("-{g}",),
                input_vjps=(lambda g, out, x: -g,))
-IDENTITY = register("identity", operator.pos, reads=(), reads_out=False,
-                    doc="A new node holding x's value (what `grad` differentiates with respect to).",
-                    input_vjps=(lambda g, out, x: g,))
-MUL = register("mul", operator.mul, gate="mul swaps", reads_out=False, input_vjps=(
-    lambda g, out, x, y: kernels.times_reduced(g, y, x),   # the mul gate swaps its inputs:
-    lambda g, out, x, y: kernels.times_reduced(g, x, y)))  # x gets g times y, y g times x
-DIV = register("div", divide, domain="nonzero", reads=(1,), input_vjps=(
-    lambda g, out, x, y: divide(g, y),           # d(x/y)/dx = 1/y
-    lambda g, out, x, y: -divide(g * out, y)))   # d(x/y)/dy = -x/y**2 = -out/y
+IDENTITY = register("identity", operator.pos, reads=(), reads_out=False, code=("{g}",),
+                    doc="A new node holding x's value (what `grad` differentiates with respect "
+                        "to).", input_vjps=(lambda g, out, x: g,))
+MUL = register("mul", operator.mul, gate="mul swaps", reads_out=False,
+               code=("{g} * {y}", "{g} * {x}"), input_vjps=(
+                   lambda g, out, x, y: kernels.times_reduced(g, y, x),   # the mul gate swaps:
+                   lambda g, out, x, y: kernels.times_reduced(g, x, y)))  # x gets g y, y gets g x
+DIV = register("div", divide, domain="nonzero", reads=(1,),
+               code=("divide({g}, {y})", "-divide({g} * {out}, {y})"), input_vjps=(
+                   lambda g, out, x, y: divide(g, y),           # d(x/y)/dx = 1/y
+                   lambda g, out, x, y: -divide(g * out, y)))   # d(x/y)/dy = -x/y**2 = -out/y
+
+
 def _pow_vjp(g, out, x, exponent):
     # d x**c = c x**(c-1); written so that c = 0 and c = 1 need no power of x at all: at x = 0
     # c x**(c-1) would be 0 * inf = nan (PyTorch gives 0 and g), and higher derivatives of
@@ -181,7 +195,7 @@ def _pow_vjp(g, out, x, exponent):
 
 POW = register("pow", lambda x, exponent: power(x, exponent), domain="positive",
                doc="x ** exponent for a constant exponent.", reads_out=False,
-               input_vjps=(_pow_vjp,))
+               code=("{g} * {exponent} * power({x}, {exponent} - 1)",), input_vjps=(_pow_vjp,))
 
 
 def _maximum(x, y):
@@ -191,21 +205,27 @@ def _maximum(x, y):
     return np.maximum(x, y)
 
 
-MAXIMUM = register("maximum", _maximum, gate="max routes", reads_out=False, input_vjps=(
-    lambda g, out, x, y: g * winner_share(x, y),   # the max gate routes g to the larger input;
-    lambda g, out, x, y: g * winner_share(y, x)))  # a tie splits it evenly
+MAXIMUM = register("maximum", _maximum, gate="max routes", reads_out=False,
+                   code=("{g} * winner_share({x}, {y})", "{g} * winner_share({y}, {x})"),
+                   input_vjps=(
+                       lambda g, out, x, y: g * winner_share(x, y),  # the max gate routes g to
+                       lambda g, out, x, y: g * winner_share(y, x)))  # the larger; a tie splits
 
 # ---- elementwise functions: the local gradient from the output where that is simplest ----------
 
-EXP = register("exp", kernels.exp, reads=(), input_vjps=(lambda g, out, x: g * out,))
+EXP = register("exp", kernels.exp, reads=(), code=("{g} * {out}",),
+               input_vjps=(lambda g, out, x: g * out,))
 LOG = register("log", kernels.log, domain="positive", reads_out=False,
-               input_vjps=(lambda g, out, x: divide(g, x),))
+               code=("divide({g}, {x})",), input_vjps=(lambda g, out, x: divide(g, x),))
 SIGMOID = register("sigmoid", kernels.sigmoid, reads=(),
+                   code=("sigmoid_slope_times({g}, {out})",),
                    input_vjps=(lambda g, out, x: kernels.sigmoid_slope_times(g, out),))
 TANH = register("tanh", kernels.tanh, reads=(),  # d tanh = 1 - tanh**2
+                code=("tanh_slope_times({g}, {out})",),
                 input_vjps=(lambda g, out, x: kernels.tanh_slope_times(g, out),))
-RELU = register("relu", kernels.relu, gate="max routes", reads_out=False, input_vjps=(
-    lambda g, out, x: g * where_positive(x),))  # a max gate against 0: g passes where x > 0
+RELU = register("relu", kernels.relu, gate="max routes", reads_out=False,
+                code=("{g} * where_positive({x})",), input_vjps=(
+                    lambda g, out, x: g * where_positive(x),))  # a max gate against 0
 
 # ---- shape operations: Tensor only ---------------------------------------------------------------
 
@@ -230,10 +250,10 @@ def _expand(g, shape, axis, keepdims):
 
 BROADCAST_TO = register("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
                         tensor_only=True, doc="Broadcast x to `shape` (a copy gate).",
-                        reads=(), reads_out=False, view=True,
+                        reads=(), reads_out=False, view=True, code=("{g}",),
                         input_vjps=(lambda g, out, x, shape: g,))  # the core sums g back
 RESHAPE = register("reshape", lambda x, shape: np.reshape(x, shape), tensor_only=True,
-                   reads=(), reads_out=False, view=True,
+                   reads=(), reads_out=False, view=True, code=("{g}.reshape({x_shape})",),
                    input_vjps=(lambda g, out, x, shape: g.reshape(x.shape),))
 TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes), tensor_only=True,
                      reads=(), reads_out=False, view=True,
@@ -241,7 +261,8 @@ TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes), tensor_
                          lambda g, out, x, axes: TRANSPOSE(g, axes=tuple(np.argsort(axes))),))
 # reductions call the ufuncs' reduce directly: np.sum and friends add microseconds of dispatch
 SUM = register("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keepdims=keepdims),
-               gate="add distributes", tensor_only=True, reads=(), reads_out=False, input_vjps=(
+               gate="add distributes", tensor_only=True, reads=(), reads_out=False,
+               code=("expand({g}, {x_shape}, {axis}, {keepdims})",), input_vjps=(
                    # the sum gate is an add with many inputs: each element gets g
                    lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims),))
 
@@ -253,7 +274,9 @@ def _mean(x, axis, keepdims):
         return np.divide(total, x.size // max(np.size(total), 1))
 
 
-MEAN = register("mean", _mean, tensor_only=True, reads=(), reads_out=False, input_vjps=(
+MEAN = register("mean", _mean, tensor_only=True, reads=(), reads_out=False,
+                code=("expand({g} * ({out_size} / {x_size}), {x_shape}, {axis}, {keepdims})",),
+                input_vjps=(
     # the sum gate's copies, each scaled by 1/n (scaled before copying); an empty x gets an
     # empty gradient
     lambda g, out, x, axis, keepdims:
@@ -304,6 +327,7 @@ def _matmul_vjp_y(g, out, x, y):
 
 
 MATMUL = register("matmul", np.matmul, gate="mul swaps", tensor_only=True, reads_out=False,
+                  code=("{g} @ {y}.swapaxes(-1, -2)", "{x}.swapaxes(-1, -2) @ {g}"),
                   input_vjps=(_matmul_vjp_x, _matmul_vjp_y))
 
 
@@ -324,10 +348,11 @@ def _scatter_add(g, index, shape):
 
 
 SCATTER_ADD = register("scatter_add", _scatter_add, tensor_only=True, reads=(), reads_out=False,
+                       code=("{g}[{index}]",),
                        input_vjps=(lambda g, out, x, index, shape: g[index],))
 GETITEM = register("getitem", lambda x, index: x[index], tensor_only=True, reads=(),
-                   reads_out=False, view=True,
-                   doc="x[index] for ints, slices and integer arrays.", input_vjps=(
+                   reads_out=False, view=True, doc="x[index] for ints, slices and integer arrays.",
+                   code=("scatter_add({g}, {index}, {x_shape})",), input_vjps=(
                        # indexing routes g back to the selected elements (adding on repeats)
                        lambda g, out, x, index: SCATTER_ADD(g, index=index, shape=x.shape),))
 
@@ -375,10 +400,14 @@ LOGSUMEXP = register("logsumexp", _logsumexp, tensor_only=True, input_vjps=(
     lambda g, out, x, axis, keepdims:
         _expand(g, x.shape, axis, keepdims) * exp(x - _expand(out, x.shape, axis, keepdims)),))
 LOG_SOFTMAX = register("log_softmax", lambda x, axis: x - _logsumexp(x, axis, True),
-                       tensor_only=True, reads=(), input_vjps=(
+                       tensor_only=True, reads=(),
+                       code=("{g} - exp({out}) * {g}.sum(axis={axis}, keepdims=True)",),
+                       input_vjps=(
                            lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True),))
 SOFTMAX = register("softmax", lambda x, axis: np.exp(x - _logsumexp(x, axis, True)),
-                   tensor_only=True, reads=(), input_vjps=(
+                   tensor_only=True, reads=(),
+                   code=("{out} * ({g} - ({g} * {out}).sum(axis={axis}, keepdims=True))",),
+                   input_vjps=(
                        lambda g, out, x, axis:
                            out * (g - (g * out).sum(axis=axis, keepdims=True)),))
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-ENGINE_ORDER = ("gategrad", "micrograd", "pytorch", "mygrad", "hips-autograd", "jax-eager",
-                "jax-jit")
+ENGINE_ORDER = ("gategrad", "gategrad-compiled", "micrograd", "pytorch", "torch-compile", "mygrad",
+                "hips-autograd", "jax-eager", "jax-jit")
 TITLES = {
     "w1": "W1: micrograd's demo step (2-16-16-1 ReLU MLP of Scalars, 100 two-moons points, SVM "
           "loss + 1e-4 L2, SGD); reference: Python floats",
@@ -341,7 +341,7 @@ def _plot(points, curves, path):
     rows = list(dict.fromkeys((w, label) for w, label, _, _ in points))
     fig, (left, right) = plt.subplots(1, 2, figsize=(15, max(5, 0.35 * len(rows) + 1.5)),
                                       gridspec_kw={"width_ratios": [1.3, 1]})
-    markers = dict(zip(ENGINE_ORDER, "o^sDvPX"))
+    markers = dict(zip(ENGINE_ORDER, "o*^sdDvPX"))
     for engine in ENGINE_ORDER:
         xs = [(r, rows.index((w, label))) for w, label, e, r in points if e == engine]
         if xs:

@@ -27,10 +27,13 @@ import report
 
 HERE = Path(__file__).resolve().parent
 VENVS = Path(os.environ.get("GATEGRAD_BENCH_HOME", Path.home() / ".cache" / "gategrad-bench"))
-PYTHONS = {"reference": sys.executable, "gategrad": sys.executable, "micrograd": sys.executable, "pytorch": sys.executable,
+PYTHONS = {"reference": sys.executable, "gategrad": sys.executable,
+           "gategrad-compiled": sys.executable, "micrograd": sys.executable,
+           "pytorch": sys.executable, "torch-compile": sys.executable,
            "mygrad": VENVS / "venv-mygrad/bin/python", "hips-autograd": VENVS / "venv-hips/bin/python",
            "jax-eager": VENVS / "venv-jax/bin/python", "jax-jit": VENVS / "venv-jax/bin/python"}
-IMPORTS = {"reference": "numpy", "gategrad": "numpy", "micrograd": "micrograd", "pytorch": "torch", "mygrad": "mygrad",
+IMPORTS = {"reference": "numpy", "gategrad": "numpy", "gategrad-compiled": "numpy",
+           "micrograd": "micrograd", "pytorch": "torch", "torch-compile": "torch", "mygrad": "mygrad",
            "hips-autograd": "autograd", "jax-eager": "jax", "jax-jit": "jax"}
 MODULES = {"w1": "w1_scalar_mlp", "w2": "w2_chain", "w3": "w3_tensor_mlp", "w4": "w4_pipeline",
            "w5": "w2_chain", "w6": "w3_tensor_mlp"}
@@ -116,6 +119,8 @@ def plan(args):
         if args.quick:
             cases = [dict(c, rounds=None) for c in cases]
         for engine in module.ENGINES:
+            if args.engines and engine not in args.engines:
+                continue
             jobs.append(("time", workload, engine, spec(workload, engine, cases), timed))
         if workload == "w2":
             for engine in ("gategrad", "micrograd"):
@@ -124,6 +129,8 @@ def plan(args):
         memory_cases = memory_cases_of(workload, cases)
         if memory_cases:
             for engine in ("reference",) + module.ENGINES:
+                if args.engines and engine != "reference" and engine not in args.engines:
+                    continue
                 if (workload, engine) in NO_MEMORY_RUN:
                     continue
                 picked = memory_cases
@@ -133,7 +140,7 @@ def plan(args):
                     picked = fits[-1:]
                 jobs.append(("memory", workload, engine, spec(workload, engine, picked, "memory"),
                              memory))
-        if workload in ("w2", "w3", "w4"):
+        if workload in ("w2", "w3", "w4") and not args.engines:
             small = [c for c in cases if c.get("steps", 0) <= 10**5]
             jobs.append(("time malloc defaults", workload, "gategrad",
                          spec(workload, "gategrad", small), defaults))
@@ -180,6 +187,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     parser.add_argument("--workloads", default="w1,w2,w3,w4,w5,w6",
                         help="comma-separated subset of w1..w6 (default: all)")
+    parser.add_argument("--engines", default="",
+                        help="comma-separated subset of the engines (default: all)")
     parser.add_argument("--core", type=int, default=max(os.sched_getaffinity(0)),
                         help="the core every measured process is pinned to")
     parser.add_argument("--out-dir", help="where results.* are written (default: benchmarks/ "
@@ -190,6 +199,7 @@ def main():
     if unknown:
         parser.error(f"unknown workloads {', '.join(unknown)}; choose from {', '.join(MODULES)}")
     out_dir = Path(args.out_dir) if args.out_dir else output_directory(args)
+    args.engines = [e for e in args.engines.split(",") if e]
     start = time.time()
     available = {engine: installed(engine) for engine in PYTHONS}
     results, ran = [], []

@@ -20,6 +20,10 @@ class Gategrad:
 
     relu = staticmethod(lambda v: v.relu())
 
+    def wrap(self, x):
+        """An input as the engine's scalar value (micrograd's demo wraps every input)."""
+        return self.Scalar(x)
+
     def build(self, f, params):
         return f(params)
 
@@ -63,6 +67,9 @@ class Torch:
     def leaves(self, values):
         return [self.torch.tensor(v, dtype=self.torch.float64, requires_grad=True)
                 for v in values]
+
+    def wrap(self, x):
+        return self.torch.tensor(x, dtype=self.torch.float64)
 
     def build(self, f, params):
         return f(params)

@@ -1,21 +1,33 @@
 """W1: micrograd's demo step. A 2-16-16-1 ReLU MLP built from scalar nodes, 100 two-moons points,
-SVM max-margin loss plus 1e-4 L2, one SGD step (forward, backward, update)."""
+SVM max-margin loss plus 1e-4 L2, one SGD step (forward, backward, update).
+
+Two shapes of the same math: "flat" (the parameters in one list, inputs as plain floats, the
+losses added one by one) and "demo", exactly as micrograd's demo notebook writes it (every
+input wrapped as a Scalar, each neuron `sum((wi*xi ...), b)`, `sum()` of the losses)."""
+
+import time
 
 import numpy as np
 
 import scalar_engines
 
 SIZES, ALPHA, LR = (2, 16, 16, 1), 1e-4, 0.05
-ENGINES = ("gategrad", "micrograd", "pytorch", "mygrad", "hips-autograd", "jax-eager")
+ENGINES = ("gategrad", "gategrad-compiled", "micrograd", "pytorch", "mygrad", "hips-autograd",
+           "jax-eager")
 NOT_RUN = {"jax-jit": "jit would compile the unrolled graph of ~60,000 scalar ops; the "
-                      "scalar workloads time eager engines"}
+                      "scalar workloads time eager engines",
+           "torch-compile": "torch.compile of ~60,000 scalar ops (one graph per step) does not "
+                            "finish in the suite's budget"}
+DEMO_ENGINES = ("gategrad", "gategrad-compiled", "micrograd", "pytorch")
 
 
 def cases(workload, quick):
     """One case: the demo step (the data come from the caller, made by scikit-learn); a quick
     run takes the first 10 points only."""
     points = 10 if quick else 100
-    return [{"label": f"2-16-16-1 ReLU, {points} points", "points": points}]
+    return [{"label": f"2-16-16-1 ReLU, {points} points", "points": points, "shape": "flat"},
+            {"label": f"micrograd's demo as written, {points} points", "points": points,
+             "shape": "demo"}]
 
 
 def initial_weights(seed=0):
@@ -52,6 +64,26 @@ def svm_loss(params, X, y, relu):
     for p in params[1:]:
         reg = reg + p * p
     return total * (1.0 / len(margins)) + ALPHA * reg
+
+
+def demo_loss(params, X, y, wrap, relu):
+    """The loss as micrograd's demo writes it: inputs wrapped one by one, a neuron as
+    `sum((wi*xi for ...), b)`, the margins `(1 + -yi*scorei).relu()`, `sum()` of the losses."""
+    inputs = [list(map(wrap, row)) for row in X]
+    scores = []
+    for x in inputs:
+        k, a = 0, x
+        for layer, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+            W, b = k, k + n_in * n_out
+            z = [sum((params[W + j * n_in + i] * a[i] for i in range(n_in)), params[b + j])
+                 for j in range(n_out)]
+            a = z if layer == len(SIZES) - 2 else [relu(v) for v in z]
+            k = b + n_out
+        scores.append(a[0])
+    losses = [relu(1 + -yi * scorei) for yi, scorei in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * sum((p * p for p in params))
+    return data_loss + reg_loss
 
 
 def reference_loss_and_grads(params, X, y):
@@ -110,12 +142,14 @@ class Reference:
 class EngineStep:
     """One engine through its scalar adapter; the parameters persist across steps."""
 
-    def __init__(self, engine, X, y):
+    def __init__(self, engine, X, y, shape="flat"):
         self.engine = scalar_engines.make(engine)
-        self.X, self.y = X, y
+        self.X, self.y, self.shape = X, y, shape
         self.params = self.engine.leaves(initial_weights())
 
     def _loss(self, params):
+        if self.shape == "demo":
+            return demo_loss(params, self.X, self.y, self.engine.wrap, self.engine.relu)
         return svm_loss(params, self.X, self.y, self.engine.relu)
 
     def check(self):
@@ -129,7 +163,59 @@ class EngineStep:
         return self.engine.value(out)
 
 
+class CompiledStep:
+    """gategrad with autograd.compile: the step (data as arguments) traced on the first call,
+    then replayed as generated code; the parameters persist across steps."""
+
+    def __init__(self, X, y, shape):
+        import autograd
+        from autograd import Scalar
+        self.X, self.y = X, y
+        self.params = [Scalar(v) for v in initial_weights()]
+        relu = scalar_engines.Gategrad.relu
+        if shape == "demo":
+            loss = lambda X, y: demo_loss(self.params, X, y, Scalar, relu)  # noqa: E731
+        else:
+            loss = lambda X, y: svm_loss(self.params, X, y, relu)  # noqa: E731
+        self.step = autograd.compile(loss)
+        self.note = _warm_up(self.step, (X, y), self.params)
+
+    def check(self):
+        for p in self.params:
+            p.grad = None
+        out = self.step(self.X, self.y)
+        return out.data, [p.grad for p in self.params]
+
+    def run(self):
+        for p in self.params:
+            p.grad = None
+        out = self.step(self.X, self.y)
+        for p in self.params:
+            p.data -= LR * p.grad
+        return out.data
+
+
+def _warm_up(step, args, params):
+    """The first call (trace, generate, run: timed, reported in the notes) and the second (the
+    one autograd.compile checks against the eager engine), before anything is measured."""
+    start = time.perf_counter()
+    step(*args)
+    first = time.perf_counter() - start
+    step(*args)
+    for p in params:
+        p.grad = None
+    return f"first call (trace, generate, run) {first:.3f} s"
+
+
 def make(engine, case, data):
     """The implementation of `engine` for `case`; data = (X, y) with labels -1/+1."""
     X, y = data[0][:case["points"]], data[1][:case["points"]]
-    return Reference(X, y) if engine == "reference" else EngineStep(engine, X, y)
+    shape = case.get("shape", "flat")
+    if engine == "reference":
+        return Reference(X, y)
+    if shape == "demo" and engine not in DEMO_ENGINES:
+        raise NotImplementedError("the demo's shape is measured for gategrad, micrograd and "
+                                  "PyTorch (the engines of the independent measurement)")
+    if engine == "gategrad-compiled":
+        return CompiledStep(X, y, shape)
+    return EngineStep(engine, X, y, shape)

@@ -6,10 +6,13 @@ its users would write them: the fused loss where the engine has one (gategrad's
 nn.cross_entropy, PyTorch's F.cross_entropy, MyGrad's softmax_crossentropy), log_softmax and
 indexing where it has none (HIPS autograd, JAX; jax.jit fuses it anyway)."""
 
+import time
+
 import numpy as np
 
 LR = 0.1
-ENGINES = ("gategrad", "pytorch", "mygrad", "hips-autograd", "jax-eager", "jax-jit")
+ENGINES = ("gategrad", "gategrad-compiled", "pytorch", "torch-compile", "mygrad", "hips-autograd",
+           "jax-eager", "jax-jit")
 NOT_RUN = {"micrograd": "scalar-only engine (no tensors)"}
 # (layer sizes, batch, steps per timed call so that one call takes tens of milliseconds)
 SHAPES = [((64, 100, 10), 10, 400), ((784, 100, 10), 128, 20), ((784, 1024, 1024, 10), 256, 2)]
@@ -119,6 +122,39 @@ class Gategrad:
         return loss.item()
 
 
+class GategradCompiled(Gategrad):
+    """gategrad with autograd.compile: the loss (X and the labels as arguments) traced on the
+    first call, then replayed as generated code; SGD on `.data` in place, as eager."""
+
+    def __init__(self, case):
+        import autograd
+        super().__init__(case)
+        self.step = autograd.compile(lambda X, y: forward(self.params, X, y, self.ops))
+        start = time.perf_counter()
+        self.step(self.X, self.y)  # the first call: trace, generate, run (reported)
+        self.note = f"first call (trace, generate, run) {time.perf_counter() - start:.3f} s"
+        self.step(self.X, self.y)  # the second: checked against the eager engine
+        for p in self.params:
+            p.grad = None
+
+    def check(self):
+        for p in self.params:
+            p.grad = None
+        loss = self.step(self.X, self.y)
+        grads = [p.grad.copy() for p in self.params]
+        for p in self.params:
+            p.grad = None
+        return loss.item(), grads
+
+    def run(self):
+        for p in self.params:
+            p.grad = None
+        loss = self.step(self.X, self.y)
+        for p in self.params:
+            p.data -= LR * p.grad
+        return loss.item()
+
+
 class Torch:
     """PyTorch eager, one thread; in-place SGD under no_grad."""
 
@@ -147,6 +183,27 @@ class Torch:
             for p in self.params:
                 p -= LR * p.grad
         return loss.item()
+
+
+class TorchCompile(Torch):
+    """PyTorch with the loss compiled by torch.compile (TorchInductor on the CPU, its backward
+    through AOTAutograd), one thread; the first call compiles, in check()."""
+
+    def __init__(self, case):
+        super().__init__(case)
+        torch = self.torch
+        self.loss = torch.compile(lambda params, X, y: forward(params, X, y, self.ops))
+        self.note = None
+
+    def _backward(self):
+        start = time.perf_counter()
+        loss = self.loss(self.params, self.X, self.y)
+        for p in self.params:
+            p.grad = None
+        loss.backward()
+        if self.note is None:
+            self.note = f"first call (compile) {time.perf_counter() - start:.1f} s"
+        return loss
 
 
 class MyGrad:
@@ -237,8 +294,9 @@ class JaxJit(JaxEager):
     jit = True
 
 
-IMPLEMENTATIONS = {"reference": Reference, "gategrad": Gategrad, "pytorch": Torch,
-                   "mygrad": MyGrad, "hips-autograd": Hips, "jax-eager": JaxEager,
+IMPLEMENTATIONS = {"reference": Reference, "gategrad": Gategrad,
+                   "gategrad-compiled": GategradCompiled, "pytorch": Torch,
+                   "torch-compile": TorchCompile, "mygrad": MyGrad, "hips-autograd": Hips, "jax-eager": JaxEager,
                    "jax-jit": JaxJit}
 
 

@@ -15,7 +15,7 @@ import sys
 
 SPEC = json.loads(sys.argv[1])
 os.sched_setaffinity(0, {SPEC["core"]})  # before numpy starts any thread
-if SPEC["engine"] == "gategrad":
+if SPEC["engine"].startswith("gategrad"):
     sys.path.insert(0, SPEC["repo"])  # the working tree, not an installed copy
 
 import gc  # noqa: E402
@@ -29,7 +29,8 @@ import numpy as np  # noqa: E402
 
 MODULES = {"w1": "w1_scalar_mlp", "w2": "w2_chain", "w5": "w2_chain", "w3": "w3_tensor_mlp",
            "w6": "w3_tensor_mlp", "w4": "w4_pipeline"}
-DISTRIBUTIONS = {"gategrad": ("gategrad",), "micrograd": ("micrograd",), "pytorch": ("torch",),
+DISTRIBUTIONS = {"gategrad": ("gategrad",), "gategrad-compiled": ("gategrad",),
+                 "micrograd": ("micrograd",), "pytorch": ("torch",), "torch-compile": ("torch",),
                  "mygrad": ("mygrad",), "hips-autograd": ("autograd",), "jax-eager": ("jax", "jaxlib"),
                  "jax-jit": ("jax", "jaxlib")}
 TOLERANCE = {"float32": (2e-4, 1e-6), "float64": (1e-8, 1e-12)}  # rtol, atol
@@ -39,7 +40,7 @@ def one_thread():
     """Every library on one thread; returns what threadpoolctl sees (BLAS kernel, threads)."""
     from threadpoolctl import threadpool_info, threadpool_limits
     threadpool_limits(1)
-    if SPEC["engine"] == "pytorch":
+    if SPEC["engine"] in ("pytorch", "torch-compile"):
         import torch
         torch.set_num_threads(1)
         torch.set_num_interop_threads(1)

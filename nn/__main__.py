@@ -71,6 +71,8 @@ def _parser():
     add("--force", action="store_true",
         help="replace the outputs of an earlier run in --out (default: refuse)")
     add("--quiet", action="store_true", help="no progress bar (default: a bar per epoch)")
+    add("--compile", action="store_true",
+        help="run each training step as generated code, autograd.compile (default: eager)")
     return parser
 
 
@@ -134,7 +136,7 @@ def main(argv=None):
           f"{args.epochs} epochs")
     history = fit(model, loss_fn, optimizer, (X_train, y_train), epochs=args.epochs,
                   batch_size=args.batch_size, val=(X_test, y_test), seed=args.seed,
-                  quiet=args.quiet)
+                  quiet=args.quiet, compile=args.compile)
     if not all(np.all(np.isfinite(p.data)) for p in model.parameters()):
         print(f"{parser.prog}: error: training diverged (the parameters are no longer finite "
               f"numbers); try a smaller --lr. Nothing was written.", file=sys.stderr)

@@ -3,6 +3,7 @@
 import numpy as np
 
 from autograd import Tensor, no_grad
+from autograd.compile import training_step
 
 from .data import batches
 
@@ -43,13 +44,19 @@ def _targets(y, outputs):
     return y
 
 
+def _loss_and_outputs(model, loss_fn, X, y):
+    outputs = model(X)
+    return loss_fn(outputs, _targets(y, outputs)), outputs
+
+
 def fit(model, loss_fn, optimizer, train, epochs=10, batch_size=32, val=None, seed=0,
-        quiet=False):
+        quiet=False, compile=False):
     """Train `model` on `train` = (X, y) with mini-batch SGD and return the history: per epoch,
     the mean training loss and accuracy, and the loss and accuracy on `val` when given.
 
     Each epoch shuffles the data with a generator seeded by `seed`; a tqdm progress bar shows
-    the epoch's loss and accuracy unless `quiet`."""
+    the epoch's loss and accuracy unless `quiet`. With `compile`, each step runs as generated
+    code (autograd.compile), with the same numbers."""
     from tqdm import tqdm
 
     X, y = train
@@ -57,14 +64,13 @@ def fit(model, loss_fn, optimizer, train, epochs=10, batch_size=32, val=None, se
         raise ValueError(f"fit: epochs must be at least 1, got {epochs}")
     rng = np.random.default_rng(seed)
     history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
+    step = training_step(lambda X, y: _loss_and_outputs(model, loss_fn, X, y), compile, model)
     bar = tqdm(range(int(epochs)), desc="training", unit="epoch", disable=quiet)
     for _ in bar:
         total, correct, seen = 0.0, 0.0, 0
         for X_batch, y_batch in batches(X, y, batch_size, shuffle=True, seed=rng):
-            outputs = model(Tensor(X_batch))
-            loss = loss_fn(outputs, _targets(y_batch, outputs))
             optimizer.zero_grad()
-            loss.backward()
+            loss, outputs = step(Tensor(X_batch), y_batch)
             optimizer.step()
             total += loss.item() * len(y_batch)
             correct += accuracy(outputs, y_batch, _threshold(model)) * len(y_batch)

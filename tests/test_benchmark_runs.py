@@ -54,8 +54,9 @@ def test_a_quick_run_writes_outside_the_committed_results(run, monkeypatch, tmp_
     # not the full suite's 7, 9 and 11; no slow peer ran (all absent), no case of 10^6 steps
     assert rounds.startswith("- Rounds per workload: w1 3, w2 3, w4 3; medians"), rounds
     sizes = next(line for line in report.splitlines() if line.startswith("- Sizes run"))
-    assert sizes == "- Sizes run: w1 2-16-16-1 ReLU, 10 points; w2 10^3 steps, 10^4 steps; " \
-                    "w4 100,000 float64 values."
+    assert sizes == ("- Sizes run: w1 2-16-16-1 ReLU, 10 points, micrograd's demo as written, "
+                     "10 points; w2 10^3 steps, 10^4 steps; w4 100,000 float64 values, "
+                     "100,000 float64 values, w and b arrays of x's shape.")
     meta = json.loads((tmp_path / "out" / "results.json").read_text())["meta"]
     assert meta["rounds"] == {"w1": 3, "w2": 3, "w4": 3}
     assert meta["workloads"] == ["w1", "w2", "w4"]

@@ -1,0 +1,832 @@
+"""Code generation: a traced step written out as plain Python.
+
+The program reads its inputs, runs the forward ops in order, then the backward pass: one line
+per rule in reverse order (the op table's code template, or a call of the rule itself), the
+gate pattern as a comment, and a fan-out written as the sum it is. Tensor programs free each
+array at its last use and compute an elementwise op in place when its input dies there.
+
+For Tensor graphs the generator runs each backward line on the trace's values as it writes it:
+that gives every gradient's shape and dtype (so broadcasting is undone, and dtypes fitted,
+only where the eager core would do it), and a template is used only where it gives what the
+rule gives; elsewhere the rule is called. Scalar programs are float arithmetic throughout.
+"""
+
+import re
+
+import numpy as np
+
+from .. import ops
+from ..scalar import Scalar
+from ..tensor import Tensor
+from .names import Namer, comment
+from .runtime import NAMESPACE
+from .blocks import MIXED, SHARED
+from .trace import ArgRef
+
+FORWARD = {"add": "{x} + {y}", "sub": "{x} - {y}", "mul": "{x} * {y}", "neg": "-{x}",
+           "pow": "power({x}, {exponent})"}
+"""Forward ops written as operators (each op's forward is exactly this)."""
+FORWARD_SCALAR = dict(FORWARD, div="divide({x}, {y})")
+FORWARD_TENSOR = dict(FORWARD, div="{x} / {y}", matmul="{x} @ {y}")
+
+INPLACE = {
+    "add": "np.add({x}, {y}, out={buf})", "sub": "np.subtract({x}, {y}, out={buf})",
+    "mul": "np.multiply({x}, {y}, out={buf})", "div": "np.divide({x}, {y}, out={buf})",
+    "neg": "np.negative({x}, out={buf})", "exp": "np.exp({x}, out={buf})",
+    "log": "np.log({x}, out={buf})", "tanh": "np.tanh({x}, out={buf})",
+    "relu": "np.maximum({x}, 0, out={buf})", "maximum": "np.maximum({x}, {y}, out={buf})",
+    "pow": "np.power({x}, {exponent}, out={buf})", "sigmoid": "sigmoid_into({x}, {buf})",
+}
+"""Elementwise ops on arrays written into a dead input's buffer (the same ufuncs as eager)."""
+
+FRESH = frozenset(INPLACE) | {"matmul", "sum", "mean", "max", "logsumexp", "softmax",
+                              "log_softmax", "softmax_cross_entropy", "concatenate", "stack",
+                              "scatter_add"}
+"""Built-in ops whose array output is a new buffer (never a view of an input)."""
+VIEWS = frozenset({"reshape", "transpose", "broadcast_to", "getitem"})
+"""Built-in ops whose output may be a view of their first input."""
+
+ALTERNATIVES = {"mul": ("times_reduced({g}, {y}, {x})", "times_reduced({g}, {x}, {y})")}
+"""Second templates, tried when the first does not give the rule's value: the mul gate's
+gradient for a 0-d factor of a big array is one dot product, as its rule computes it."""
+
+FORWARD_NAMES = {"sum": "reduce_sum", "max": "reduce_max", "pow": "power"}
+"""Names for forward functions that would shadow Python builtins."""
+
+_SCALAR_FACTS = {"x_shape": "()", "y_shape": "()", "out_shape": "()", "x_size": "1",
+                 "y_size": "1", "out_size": "1"}
+ZERO_SAFE = frozenset({"add", "sub", "neg", "mul", "relu", "maximum", "tanh", "sigmoid", "exp"})
+"""Ops whose local gradients are finite when the values they read are: an example whose
+incoming gradients are all zero (an inactive hinge) contributes exact zeros through them."""
+BUILTIN_OPS = frozenset(op.name for op in vars(ops).values() if isinstance(op, ops.Op))
+"""The ops of autograd/ops.py (a user's primitive's result is fitted as the core fits it)."""
+_BINARY = re.compile(r"^(\w+) ([*+/-]) (\w+)$")
+_NAME = re.compile(r"^\w+$")
+_UFUNCS = {"*": "np.multiply", "+": "np.add", "-": "np.subtract", "/": "np.divide"}
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Statement:
+    """One line of the program: its text, a comment, the names it reads and defines."""
+
+    __slots__ = ("text", "note", "reads", "defines", "node", "inplace", "fields")
+
+    def __init__(self, text, note="", defines=(), node=None):
+        self.text, self.note, self.defines, self.node = text, note, tuple(defines), node
+        self.reads, self.inplace, self.fields = (), None, None
+
+
+class Generated:
+    """A generated program: `source` (the text), `namespace` (its globals), `function_name`,
+    `node_names` and `grad_names` (identifiers of each traced node's value and gradient), and
+    `lines` (the line of the source where each node's forward value is computed)."""
+
+    def __init__(self, source, namespace, function_name, node_names, grad_names, lines):
+        self.source, self.namespace, self.function_name = source, namespace, function_name
+        self.node_names, self.grad_names, self.node_lines = node_names, grad_names, lines
+
+
+def generate(trace, arg_names=None, function_name="step", record=False, backward=True,
+             plan=None, top_names=None):
+    """The Python source of `trace` as a function `step(A, P)`: A holds the argument leaves
+    (in `flatten` order), P the persistent leaves; it delivers the leaves' gradients and
+    returns the tuple of output values. With `record`, it also calls `record(kind, j, value)`
+    for every node's value ("value") and gradient ("grad") (for checks)."""
+    writer = _Writer(trace, arg_names, function_name, record, backward)
+    writer.plan, writer.top_names = plan, top_names
+    return writer.write()
+
+
+class _Writer:
+    def __init__(self, trace, arg_names, function_name, record, backward):
+        self.trace, self.record, self.backward = trace, record, backward
+        self.function_name = function_name
+        self.ns = dict(NAMESPACE)
+        self.by_object = {id(v): k for k, v in self.ns.items()}
+        self.namer = Namer(set(self.ns) | {"A", "P", "record", function_name})
+        self.arg_names = arg_names or [f"a{i}" for i in range(trace.n_args)]
+        self.env = {}           # name -> the trace's value (Tensor graphs: for evaluation)
+        self.arrays = set()     # names of program-owned array values (freed at last use)
+        self.external = {}      # name -> line reading an input
+        self.args_used = {}     # argument position -> name
+        self.tensor = any(node.value_type is not Scalar for node in trace.nodes)
+        self.plan, self.example_params, self.accumulators = None, {}, {}
+        self.constant_params = {}  # (id(node), input) -> parameter of the example function
+
+    # ---- names and constants ---------------------------------------------------------------
+    def bind(self, value, suggestion):
+        """A namespace name for a constant or function (the same object keeps one name)."""
+        name = self.by_object.get(id(value))
+        if name is None or self.ns[name] is not value:
+            name = self.namer(suggestion, "c")
+            self.ns[name] = value
+            self.by_object[id(value)] = name
+        return name
+
+    def constant(self, value):
+        """A literal for numbers, None, tuples and slices; a bound name for anything else."""
+        if isinstance(value, ArgRef):
+            return self.argument(value.position)
+        if value is None or isinstance(value, (bool, int)) and not isinstance(value, np.integer):
+            return repr(value)
+        if isinstance(value, np.integer):
+            return repr(int(value))
+        if value.__class__ is float:
+            if value != value:
+                return "nan"
+            return repr(value) if abs(value) != float("inf") else \
+                ("inf" if value > 0 else "-inf")
+        if isinstance(value, tuple):
+            items = [self.constant(v) for v in value]
+            return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+        if isinstance(value, slice):
+            return f"slice({self.constant(value.start)}, {self.constant(value.stop)}, " \
+                   f"{self.constant(value.step)})"
+        if value is Ellipsis:
+            return "Ellipsis"
+        return self.bind(value, "c")
+
+    def argument(self, position):
+        name = self.args_used.get(position)
+        if name is None and self.plan is not None and self.plan.example_keys[position]:
+            example, key = self.plan.example_keys[position]
+            name = self.example_params.get(key)
+            if name is None:  # a parameter of the per-example function
+                top, offset = key
+                stride = self.plan.layout[top][1]
+                base = self.top_names[top] + "_i" + (f"_{offset}" if stride > 1 else "")
+                name = self.example_params[key] = self.namer(base, "a")
+            return name
+        if name is None:
+            name = self.args_used[position] = self.namer(self.arg_names[position], "a")
+            self.external[name] = (f"A[{position}]", f"argument {comment(self.arg_names[position])}")
+            self.env[name] = self.trace.arg_leaves[position]
+        return name
+
+    def reference(self, ref):
+        kind, key = ref
+        if kind == "node":
+            return self.node_names[key]
+        if kind == "leaf":
+            return self.leaf_names[key]
+        if kind == "arg":
+            return self.argument(key)
+        return self.constant(key)
+
+    def name_leaves(self):
+        trace, names = self.trace, []
+        persistent = []
+        for i, leaf in enumerate(trace.leaves):
+            if self.plan is not None and leaf.kind in ("arg", "arg data") and \
+                    self.plan.example_keys[leaf.key]:
+                names.append(self.argument(leaf.key))  # a parameter of the example function
+                continue
+            if leaf.kind == "arg":
+                name = self.namer(leaf.label or self.arg_names[leaf.key], "a")
+                self.external[name] = (f"A[{leaf.key}].data",
+                                       f"argument {comment(self.arg_names[leaf.key])}")
+                self.env[name] = leaf.data
+            elif leaf.kind == "arg data":
+                name = self.argument(leaf.key)
+                if self.plan is not None and self.plan.example_keys[leaf.key] and \
+                        self.plan.example_keys[leaf.key][0] != 0:
+                    name = None  # another example's value: read only inside the loop
+            elif leaf.kind == "persistent":
+                name = self.namer(leaf.label or f"p{len(persistent)}", "p")
+                self.external[name] = (f"P[{len(persistent)}].data",
+                                       f"{'parameter' if leaf.requires_grad else 'leaf'} "
+                                       f"{comment(leaf.label or '')}".rstrip())
+                self.env[name] = leaf.data
+                leaf.key = len(persistent)
+                persistent.append(leaf.obj)
+            elif leaf.kind == "detach":
+                name = None  # the detached node's name, once it has one
+            else:
+                name = self.constant(leaf.data) if leaf.data.__class__ is float else \
+                    self.bind(leaf.data, leaf.label or "c")
+            names.append(name)
+        self.persistent = persistent
+        return names
+
+    # ---- the program -----------------------------------------------------------------------
+    def write(self):
+        trace = self.trace
+        self.leaf_names = self.name_leaves()
+        self.node_names = []
+        hidden = self.plan.group if self.plan is not None else None
+        for j, node in enumerate(trace.nodes):
+            if hidden is not None and hidden[j] > 0:  # another example's node: never written
+                self.node_names.append(None)
+                continue
+            name = self.namer(node.label, f"{node.op.name}{j}") if node.label else \
+                self.namer(f"{FORWARD_NAMES.get(node.op.name, node.op.name)}{j}", "v")
+            self.node_names.append(name)
+            if node.value_type is not Scalar:
+                self.env[name] = node.data
+        for i, leaf in enumerate(trace.leaves):
+            if leaf.kind == "detach":
+                self.leaf_names[i] = self.node_names[leaf.key]
+        if self.plan is not None and self.backward and not self.record:
+            return self.write_blocked()
+        forward = [s for j, node in enumerate(trace.nodes) for s in self.forward_line(j, node)]
+        backward = self.backward_lines() if self.backward else []
+        outputs = [self.reference(ref) for ref in trace.outputs]
+        body = forward + backward
+        for statement in body:
+            statement.reads = tuple(n for n in _IDENTIFIER.findall(statement.text)
+                                    if n in self.env or n in self.external)
+        if self.tensor:
+            self.place_in_buffers(body, len(forward), outputs)
+        return self.assemble(body, len(forward), outputs)
+
+    def forward_line(self, j, node):
+        op = node.op
+        names = self.input_names(node)
+        out = self.node_names[j]
+        fields = self.fields(node, names, out)
+        table = FORWARD_SCALAR if node.value_type is Scalar else FORWARD_TENSOR
+        if op.name in table:
+            expression = table[op.name].format(**fields)
+        else:
+            function = self.bind(op.forward, FORWARD_NAMES.get(op.name, op.name))
+            params = node.params or {}
+            arguments = names + [f"{k}={self.constant(v)}" for k, v in params.items()]
+            expression = f"{function}({', '.join(arguments)})"
+        lines = []
+        if op.name == "softmax_cross_entropy" and isinstance(node.params["labels"], ArgRef):
+            labels = self.constant(node.params["labels"])
+            rows, classes = np.shape(self.value_of(node.inputs[0]))
+            lines.append(Statement(f"{labels} = check_labels({labels}, {rows}, {classes})",
+                                   "the label check of eager mode", (labels,)))
+        note = f"{comment(node.label)}" if node.label and node.label != out else ""
+        inplace = INPLACE.get(op.name) if node.value_type is not Scalar else None
+        if node.value_type is not Scalar and np.ndim(node.data) == 0:
+            # the core keeps a 0-d result as a 0-d array, not the numpy scalar numpy gives
+            expression, inplace = f"as_data({expression})", None
+        elif node.value_type is Scalar and op.name not in BUILTIN_OPS:
+            expression = f"to_float({expression})"  # a primitive's result, fitted as the core does
+        statement = Statement(f"{out} = {expression}", note, (out,), node=j)
+        statement.inplace = inplace
+        statement.fields = fields
+        lines.append(statement)
+        if isinstance(node.data, np.ndarray) and node.value_type is not Scalar:
+            self.arrays.add(out)
+        return lines
+
+    def input_names(self, node):
+        if self.constant_params:
+            return [self.constant_params.get((id(node), k)) or self.reference(ref)
+                    for k, ref in enumerate(node.inputs)]
+        return [self.reference(ref) for ref in node.inputs]
+
+    def fields(self, node, names, out):
+        """The names a template may use for node: g, out, x, y, params and static facts."""
+        fields = {"out": out}
+        for key, name in zip(("x", "y"), names):
+            fields[key] = name
+        if node.params:
+            fields.update({k: self.constant(v) for k, v in node.params.items()})
+        if node.value_type is Scalar:
+            fields.update(_SCALAR_FACTS)
+            return fields
+        shapes = [np.shape(self.value_of(ref)) for ref in node.inputs[:2]]
+        for key, shape in zip(("x", "y"), shapes):
+            fields[f"{key}_shape"] = repr(tuple(shape))
+            fields[f"{key}_size"] = repr(int(np.prod(shape, dtype=np.int64)))
+        fields["out_shape"] = repr(tuple(np.shape(node.data)))
+        fields["out_size"] = repr(int(np.size(node.data)))
+        return fields
+
+    def value_of(self, ref):
+        kind, key = ref
+        if kind == "node":
+            return self.trace.nodes[key].data
+        if kind == "leaf":
+            return self.trace.leaves[key].data
+        if kind == "arg":
+            return self.trace.arg_leaves[key]
+        return key
+
+    # ---- backward ----------------------------------------------------------------------------
+    def compute_needs(self):
+        """needs[j]: node j lies on a path from a leaf that receives a gradient to the loss."""
+        nodes = self.trace.nodes
+        root = self.root = self.trace.outputs[0][1]
+        upstream = [False] * len(nodes)
+        upstream[root] = True
+        for j in range(root, -1, -1):
+            if upstream[j]:
+                for kind, key in nodes[j].inputs:
+                    if kind == "node":
+                        upstream[key] = True
+        needs = [False] * len(nodes)
+        receives = [leaf.receives_grad for leaf in self.trace.leaves]
+        for j, node in enumerate(nodes):
+            if upstream[j] and node.requires_grad:
+                for kind, key in node.inputs:
+                    if kind == "node" and needs[key] or kind == "leaf" and receives[key]:
+                        needs[j] = True
+                        break
+        self.needs = needs
+
+    def prepare_scope(self, consumers, name_of=None):
+        """Which (consumer, input) pairs send a gradient to each node or leaf, for the consumers
+        whose rules this scope writes (in backward order), and the gradients' names."""
+        nodes, needs = self.trace.nodes, self.needs
+        sends = {}
+        for j in consumers:
+            for k, ref in enumerate(nodes[j].inputs):
+                if self.target_needs(ref, needs):
+                    sends.setdefault(ref, []).append((j, k))
+        self.sends, self.contributions = sends, {ref: [] for ref in sends}
+        g_names = self.g_names = {}
+        for j in consumers:
+            g_names[("node", j)] = self.namer(f"g_{self.node_names[j]}", "g")
+        for ref in sends:
+            if ref not in g_names:
+                base = name_of(ref) if name_of else None
+                g_names[ref] = self.namer(base or f"g_{self.reference(ref)}", "g")
+
+    def backward_lines(self):
+        nodes = self.trace.nodes
+        self.compute_needs()
+        consumers = [j for j in range(len(nodes) - 1, -1, -1) if self.needs[j]]
+        self.prepare_scope(consumers)
+        if not self.needs[self.root]:
+            return []
+        return self.seed_line() + self.emit_rules(consumers) + self.deliver_lines()
+
+    def seed_line(self):
+        root, node = self.root, self.trace.nodes[self.root]
+        g_root = self.g_names[("node", root)]
+        seed = "1.0" if node.value_type is Scalar else f"ones_like({self.node_names[root]})"
+        if node.value_type is not Scalar:
+            self.env[g_root] = np.ones_like(node.data)
+            self.arrays.add(g_root)
+        return [Statement(f"{g_root} = {seed}", "d loss / d loss", (g_root,))]
+
+    def emit_rules(self, consumers):
+        lines = []
+        for j in consumers:
+            if j != self.root:
+                lines += self.gather(("node", j))
+            if self.record:
+                lines.append(Statement(f"record('grad', {j}, {self.g_names[('node', j)]})"))
+            lines += self.rule_lines(j, self.trace.nodes[j])
+        return lines
+
+    def deliver_lines(self):
+        lines = []
+        for i, leaf in enumerate(self.trace.leaves):
+            if ("leaf", i) in self.sends:
+                lines += self.gather(("leaf", i))
+                holder = f"A[{leaf.key}]" if leaf.kind == "arg" else f"P[{leaf.key}]"
+                g = self.g_names[("leaf", i)]
+                if leaf.value_type is Scalar:
+                    text = f"{holder}.grad = {g} if {holder}.grad is None else {holder}.grad + {g}"
+                else:
+                    text = f"deliver({holder}, {g})"
+                lines.append(Statement(text, f"{comment(leaf.label or self.leaf_names[i])}"
+                                       f".grad (leaves accumulate until zero_grad)"))
+        return lines
+
+    # ---- repeated blocks: one function per example, called in a loop ------------------------
+    def write_blocked(self):
+        """The program of a Scalar trace with per-example blocks (see blocks.py): shared values
+        first, then `example(...)` for every example, the values that mix examples, and the
+        backward pass in the same three parts (the examples' part as `example_backward`)."""
+        plan, nodes = self.plan, self.trace.nodes
+        group, rep = plan.group, plan.members[0]
+        shared = [j for j in range(len(nodes)) if group[j] == SHARED]
+        mixed = [j for j in range(len(nodes)) if group[j] == MIXED]
+        inner = {j: self.node_names[j] for j in rep}
+        constant_names = []
+        for m, k in plan.constant_slots:
+            name = self.namer("k", "k")
+            self.constant_params[(id(nodes[rep[m]]), k)] = name
+            constant_names.append(name)
+        self.example_constants = constant_names
+        forward = [s for j in shared for s in self.forward_line(j, nodes[j])]
+        block_forward = [s for j in rep for s in self.forward_line(j, nodes[j])]
+        outputs_of_block = [rep[m] for m in plan.outputs]
+        for i, block in enumerate(plan.members):
+            for k, m in enumerate(plan.outputs):
+                self.node_names[block[m]] = f"S[{i}][{k}]"
+        mixed_forward = [s for j in mixed for s in self.forward_line(j, nodes[j])]
+        # backward, outside the examples
+        self.compute_needs()
+        needs = self.needs
+        order = [j for j in range(len(nodes) - 1, -1, -1) if needs[j]]
+        outer = [j for j in order if group[j] < 0]
+        inner_order = [j for j in reversed(rep) if needs[j]]
+        targets = []
+        for j in inner_order:
+            for ref in nodes[j].inputs:
+                if self.target_needs(ref, needs) and ref not in targets and \
+                        not (ref[0] == "node" and group[ref[1]] >= 0):
+                    targets.append(ref)
+        self.prepare_scope(outer, lambda ref: f"g_{inner[_rep_of(plan, ref[1])]}_"
+                           f"{group[ref[1]]}" if ref[0] == "node" and group[ref[1]] >= 0 else None)
+        accumulators = {}
+        for ref in targets:
+            base = self.g_names.get(ref) or f"g_{self.reference(ref)}"
+            accumulators[ref] = acc = self.namer(f"{base}_examples", "g")
+            if ref in self.sends:
+                self.sends[ref].append(("examples", None))
+                self.contributions[ref].append(acc)
+            else:
+                self.sends[ref], self.contributions[ref] = [("examples", None)], [acc]
+                self.g_names[ref] = acc
+        backward = self.seed_line() + self.emit_rules([j for j in outer if group[j] == MIXED])
+        lists = []
+        for m, j in zip(plan.outputs, outputs_of_block):
+            items = []
+            for block in plan.members:
+                ref = ("node", block[m])
+                if ref in self.sends:
+                    backward += self.gather(ref)
+                    items.append(self.g_names[ref])
+                else:
+                    items.append("0.0")
+            lists.append(self.namer(f"G_{inner[j]}", "G"))
+            backward.append(Statement(f"{lists[-1]} = [{', '.join(items)}]",
+                                      f"the gradient of {inner[j]} in each example"))
+        for acc in accumulators.values():
+            backward.append(Statement(f"{acc} = 0.0", "summed over the examples below"))
+        outer_state = (self.sends, self.contributions, self.g_names)
+        # the examples' part, inside example_backward
+        self.accumulators = accumulators
+        for j in rep:
+            self.node_names[j] = inner[j]
+        self.prepare_scope(inner_order)
+        g_params = []
+        for j in outputs_of_block:
+            ref = ("node", j)
+            name = self.namer(f"g_{inner[j]}_out", "g")
+            g_params.append(name)
+            if ref in self.sends:
+                self.sends[ref].append(("outside", None))
+                self.contributions[ref].append(name)
+            else:
+                self.sends[ref], self.contributions[ref] = [("outside", None)], [name]
+                self.g_names[ref] = name
+        body = self.block_backward(inner_order, rep)
+        self.accumulators = {}
+        self.sends, self.contributions, self.g_names = outer_state
+        for i, block in enumerate(plan.members):
+            for k, m in enumerate(plan.outputs):
+                self.node_names[block[m]] = f"S[{i}][{k}]"
+        backward += self.example_functions(block_forward, body, g_params, lists, accumulators,
+                                           [inner[j] for j in outputs_of_block], forward)
+        backward += self.emit_rules([j for j in outer if group[j] == SHARED])
+        backward += self.deliver_lines()
+        outputs = [self.reference(ref) for ref in self.trace.outputs]
+        return self.assemble(forward + mixed_forward + backward, len(forward) +
+                             len(mixed_forward), outputs)
+
+    def block_backward(self, inner_order, rep):
+        """The rules of one example's nodes; after the last rule that leaves a single gradient
+        alive, an example whose gradient there is zero returns at once (its remaining
+        contributions would be zeros), when every op of the block allows it."""
+        nodes, needs = self.trace.nodes, self.needs
+        in_block = set(rep)
+        safe = all(nodes[j].op.name in ZERO_SAFE for j in rep)
+        lines, checked = [], False
+        live = {ref for ref, parts in self.contributions.items() if parts}  # the outputs
+        for j in inner_order:
+            lines += self.emit_rules([j])
+            live.discard(("node", j))
+            live.update(ref for ref in nodes[j].inputs
+                        if ref[0] == "node" and ref[1] in in_block and needs[ref[1]])
+            if safe and not checked and nodes[j].op.name in ("relu", "maximum") and \
+                    len(live) == 1:
+                (ref,) = live
+                if len(self.sends[ref]) == 1:
+                    g = self.g_names[ref]
+                    lines.append(Statement(f"if {g} == 0.0 and isfinite(sum(saved)): return",
+                                           "an inactive gate: the rest would add zeros"))
+                    checked = True
+        return lines
+
+    def example_functions(self, block_forward, body, g_params, lists, accumulators,
+                          output_names, before):
+        """The two per-example functions and the loops that call them."""
+        plan = self.plan
+        defined = {s.text.split(" = ", 1)[0] for s in block_forward}
+        params = list(self.example_params.values()) + self.example_constants
+        reads = []
+        for statement in body:
+            for name in _IDENTIFIER.findall(statement.text):
+                if (name in defined or name in params) and name not in reads and \
+                        name not in output_names:
+                    reads.append(name)
+        saved = output_names + reads
+        lines = [Statement(f"def example({', '.join(params)}):", "one training example")]
+        lines += [Statement(f"    {s.text}", s.note) for s in block_forward]
+        lines.append(Statement(f"    return ({''.join(n + ', ' for n in saved)})",
+                               "what the backward pass reads"))
+        loop_args = []
+        for key, name in self.example_params.items():
+            top, offset = key
+            start, stride = plan.layout[top]
+            position = f"{start + offset} + {stride} * i" if stride != 1 else \
+                f"{start + offset} + i"
+            value = self.trace.arg_leaves[start + offset] if self.trace.arg_leaves else None
+            suffix = ".data" if isinstance(value, (Scalar, Tensor)) else ""
+            loop_args.append(f"A[{position}]{suffix}")
+        if self.example_constants:
+            table = self.bind(plan.constants, "K")
+            loop_args.append(f"*{table}[i]")
+            lines.append(Statement(f"# {table}[i]: the constants of example i (the values of "
+                                   f"{', '.join(self.example_constants)})"))
+        lines.append(Statement(f"S = [example({', '.join(loop_args)}) for i in range({plan.n})]",
+                               f"the {plan.n} examples"))
+        before.extend(lines)  # the forward part: before the values that mix examples
+        nonlocal_line = [Statement(f"    nonlocal {', '.join(accumulators.values())}")] \
+            if accumulators else []
+        out = [Statement(f"def example_backward({', '.join(g_params)}, saved):",
+                         "one example, in reverse")] + nonlocal_line
+        out.append(Statement(f"    {''.join(n + ', ' for n in saved)}= saved"))
+        out += [Statement(f"    {s.text}", s.note) for s in body]
+        out.append(Statement("    return"))
+        calls = ", ".join(f"{g}[i]" for g in lists)
+        out.append(Statement(f"for i in range({plan.n}):"))
+        out.append(Statement(f"    example_backward({calls}, S[i])"))
+        return out
+
+    def target_needs(self, ref, needs):
+        kind, key = ref
+        if kind == "node":
+            return needs[key]
+        return kind == "leaf" and self.trace.leaves[key].receives_grad
+
+    def gather(self, ref):
+        """The gradient of a node or leaf: its one contribution, or the fan-out sum."""
+        parts = self.contributions[ref]
+        name = self.g_names[ref]
+        if len(parts) == 1:
+            return []  # the one contribution was written straight into the gradient's name
+        text = f"{name} = {' + '.join(parts)}"
+        statement = Statement(text, f"fan-out: the gradients from {len(parts)} uses add up",
+                              (name,))
+        if self.tensor and all(p in self.env for p in parts):
+            value = self.env[parts[0]]
+            for p in parts[1:]:
+                value = value + self.env[p]
+            text, value = self.fit(text.split(" = ", 1)[1], value, self.target_value(ref))
+            statement.text = f"{name} = {text}"
+            self.env[name] = value
+            self.arrays.add(name)
+        return [statement]
+
+    def target_value(self, ref):
+        kind, key = ref
+        return self.trace.nodes[key].data if kind == "node" else self.trace.leaves[key].data
+
+    def contribution_name(self, ref):
+        parts = self.contributions[ref]
+        if len(self.sends[ref]) == 1:
+            name = self.g_names[ref]
+        else:
+            name = self.namer(f"{self.g_names[ref]}__{len(parts) + 1}", "g")
+        parts.append(name)
+        return name
+
+    def rule_lines(self, j, node):
+        op = node.op
+        names = self.input_names(node)
+        out = self.node_names[j]
+        fields = self.fields(node, names, out)
+        fields["g"] = self.g_names[("node", j)]
+        gate = f"{op.gate.split()[0]} gate: {' '.join(op.gate.split()[1:])}" if op.gate else \
+            f"{comment(op.name)} rule"
+        targets = [(k, ref) for k, ref in enumerate(node.inputs)
+                   if self.target_needs(ref, self.needs)]
+        templates = op.code if op.code is not None and op.input_vjps is not None and \
+            op.input_vjps is op._code_rules else None
+        lines = []
+        tensor = node.value_type is not Scalar
+        params = node.params or {}
+        call_args = [fields["g"], out] + names + \
+            [f"{k}={self.constant(v)}" for k, v in params.items()]
+        if op.input_vjps is None:  # one rule for all inputs: call it once
+            rule = self.bind(op.vjp, f"{FORWARD_NAMES.get(op.name, op.name)}_rule")
+            all_name = self.namer(f"grads_{out}", "grads")
+            lines.append(Statement(f"{all_name} = {rule}({', '.join(call_args)})", gate,
+                                   (all_name,)))
+            if tensor:
+                values = self.call_rule(op.vjp, j, node)
+                self.env[all_name] = values
+            for k, ref in targets:
+                expression, value = f"{all_name}[{k}]", values[k] if tensor else None
+                lines.append(self.send(ref, expression, value, "", tensor))
+            return lines
+        for k, ref in targets:
+            template = templates[k] if templates is not None else None
+            expression = template.format(**fields) if template is not None else None
+            rule = op.input_vjps[k]
+            value = None
+            if tensor:
+                value = self.call_rule(rule, j, node)
+                if expression is not None and not self.same(expression, value):
+                    expression = None
+                    if op.name in ALTERNATIVES and templates is not None:
+                        expression = ALTERNATIVES[op.name][k].format(**fields)
+                        if not self.same(expression, value):
+                            expression = None
+            if expression is None:
+                suffix = f"_{k}" if op.arity != 1 else ""
+                name = self.bind(rule, f"{FORWARD_NAMES.get(op.name, op.name)}_rule{suffix}")
+                expression = f"{name}({', '.join(call_args)})"
+                if not tensor and op.code is None:
+                    expression = f"to_float({expression})"
+            lines.append(self.send(ref, expression, value, gate, tensor))
+        return lines
+
+    def call_rule(self, rule, j, node):
+        """The rule run as the eager core runs it: on g, out and the inputs' raw data."""
+        g = self.env[self.g_names[("node", j)]]
+        inputs = [self.value_of(ref) if ref[0] != "arg" else
+                  _raw_data(self.trace.arg_leaves[ref[1]]) for ref in node.inputs]
+        params = {k: self.param_value(v) for k, v in (node.params or {}).items()}
+        return rule(g, node.data, *inputs, **params)
+
+    def param_value(self, value):
+        if isinstance(value, ArgRef):
+            return self.trace.arg_leaves[value.position]
+        if isinstance(value, tuple):
+            return tuple(self.param_value(v) for v in value)
+        return value
+
+    def same(self, expression, value):
+        """Whether the template's expression gives the rule's value on the trace's values."""
+        try:
+            with np.errstate(all="ignore"):
+                result = eval(expression, self.ns, dict(self.env))  # noqa: S307 (engine text)
+        except Exception:  # the template does not apply to these shapes: the rule is called
+            return False
+        if np.shape(result) != np.shape(value) or np.result_type(result) != np.result_type(value):
+            return False
+        with np.errstate(all="ignore"):
+            return bool(np.allclose(result, value, rtol=1e-13, atol=0.0, equal_nan=True))
+
+    def send(self, ref, expression, value, note, tensor):
+        if ref in self.accumulators:  # inside the per-example function: sum over the examples
+            return Statement(f"{self.accumulators[ref]} += {expression}", note)
+        name = self.contribution_name(ref)
+        if tensor:
+            expression, value = self.fit(expression, value, self.target_value(ref))
+            self.env[name] = value
+            self.arrays.add(name)
+        return Statement(f"{name} = {expression}", note, (name,))
+
+    def fit(self, expression, value, target):
+        """Wrap expression so that its value has the target's shape and dtype, exactly where the
+        eager core's _fit_grad changes something."""
+        if not isinstance(value, np.ndarray):
+            expression, value = f"np.asarray({expression})", np.asarray(value)
+        if value.shape != np.shape(target):
+            value = np.asarray(_unbroadcast(value, np.shape(target)))
+            expression = f"unbroadcast({expression}, {np.shape(target)!r})"
+            if not isinstance(value, np.ndarray):
+                expression, value = f"np.asarray({expression})", np.asarray(value)
+        if value.dtype != np.asarray(target).dtype:
+            dtype = self.bind(np.asarray(target).dtype.type, str(np.asarray(target).dtype))
+            expression, value = f"({expression}).astype({dtype})", \
+                value.astype(np.asarray(target).dtype)
+        return expression, value
+
+    # ---- buffers -----------------------------------------------------------------------------
+    def place_in_buffers(self, flat, n_forward, outputs):
+        """Choose the ops that can write into a dying operand's buffer (forward elementwise ops,
+        and backward products, sums and quotients of two arrays), and note where each array is
+        read for the last time (it is deleted there).
+
+        Every name is followed to the buffers it may share memory with: a new array owns one;
+        an alias (`g_x = g_y`) or a view (reshape, expand, a rule's result) may share those of
+        the names it reads. A buffer is written in place only by the statement that reads the
+        last of the names sharing it, and only by an op that gives its shape and dtype."""
+        last = {}
+        for i, statement in enumerate(flat):
+            for name in statement.reads:
+                last[name] = i
+        for name in outputs:
+            last[name] = len(flat)
+        shares, members, exact = {}, {}, {}  # name -> buffers; buffer -> names; owner or alias
+
+        def new_buffer(name):
+            shares[name], members[name], exact[name] = {name}, [name], name
+
+        def joins(name, read):
+            buffers = set().union(*(shares.get(n, ()) for n in read))
+            shares[name] = buffers
+            for buffer in buffers:
+                members[buffer].append(name)
+
+        def dying(buffer, i, shape, dtype):
+            """The buffer `buffer` (exactly) dies at statement i and fits the result."""
+            owner = exact.get(buffer)
+            value = self.env.get(buffer)
+            return owner is not None and isinstance(value, np.ndarray) and \
+                value.shape == shape and value.dtype == dtype and \
+                max(last.get(m, -1) for m in members[owner]) == i
+
+        def write_into(name, buffer):
+            owner = exact[buffer]
+            shares[name], exact[name] = {owner}, owner
+            members[owner].append(name)
+
+        for i, statement in enumerate(flat):
+            if i < n_forward:
+                j = statement.node
+                if j is None:
+                    continue
+                node, out = self.trace.nodes[j], self.node_names[j]
+                inputs = [self.reference(ref) for ref in node.inputs if ref[0] == "node"]
+                fresh = node.op.name in FRESH and out in self.arrays and \
+                    node.data.base is None and node.data.ndim  # (0-d: numpy scalars at run time)
+                if not fresh:
+                    joins(out, inputs)  # a view, or a primitive that may return an input
+                    continue
+                for buffer in inputs if statement.inplace is not None else ():
+                    if dying(buffer, i, node.data.shape, node.data.dtype):
+                        statement.text = f"{out} = " + statement.inplace.format(
+                            **dict(statement.fields, buf=buffer))
+                        write_into(out, buffer)
+                        break
+                else:
+                    new_buffer(out)
+                continue
+            if len(statement.defines) != 1 or " = " not in statement.text:
+                continue
+            name, expression = statement.defines[0], statement.text.split(" = ", 1)[1]
+            value = self.env.get(name)
+            binary = _BINARY.match(expression)
+            if _NAME.match(expression) and expression in exact:
+                write_into(name, expression)  # the same array under another name
+            elif binary and isinstance(value, np.ndarray) and value.ndim:
+                a, symbol, b = binary.groups()
+                for buffer in (a, b):
+                    if buffer in self.arrays and dying(buffer, i, value.shape, value.dtype):
+                        statement.text = f"{name} = {_UFUNCS[symbol]}({a}, {b}, out={buffer})"
+                        write_into(name, buffer)
+                        break
+                else:
+                    new_buffer(name)
+            else:
+                joins(name, statement.reads)
+        self.last = last
+
+    # ---- assembly ----------------------------------------------------------------------------
+    def assemble(self, flat, n_forward, outputs):
+        last = getattr(self, "last", None)
+        deaths = {}
+        if last is not None:
+            for name, i in last.items():
+                if name in self.arrays and i < len(flat):
+                    deaths.setdefault(i, []).append(name)
+        parameters = "A, P, record" if self.record else "A, P"
+        out = [f"def {self.function_name}({parameters}):"]
+        out.append("    # ---- inputs: read at every call ----")
+        for name, (source, note) in self.external.items():
+            out.append(_line(f"{name} = {source}", note))
+        out.append("    # ---- forward ----")
+        node_lines = {}
+        for i, statement in enumerate(flat):
+            if i == n_forward:
+                out.append("    # ---- backward: one line per rule, in reverse order ----")
+            if statement.node is not None and i < n_forward:
+                node_lines[statement.node] = len(out) + 1
+            out.append(_line(statement.text, statement.note))
+            if self.record and statement.node is not None and i < n_forward:
+                out.append(_line(f"record('value', {statement.node}, "
+                                 f"{self.node_names[statement.node]})"))
+            if i in deaths:
+                out.append(_line(f"del {', '.join(sorted(deaths[i]))}", "last use"))
+        out.append(_line(f"return ({''.join(o + ', ' for o in outputs)})"))
+        source = "\n".join(out) + "\n"
+        grad_names = {j: self.g_names.get(("node", j)) for j in range(len(self.trace.nodes))} \
+            if hasattr(self, "g_names") else {}
+        generated = Generated(source, self.ns, self.function_name, self.node_names, grad_names,
+                              node_lines)
+        generated.persistent = self.persistent
+        return generated
+
+
+def _rep_of(plan, j):
+    """The node of the first example that plays node j's part in its own example."""
+    example = plan.group[j]
+    return plan.members[0][plan.members[example].index(j)]
+
+
+def _raw_data(value):
+    return value.data if isinstance(value, (Scalar, Tensor)) else value
+
+
+def _unbroadcast(value, shape):
+    from ..graph import unbroadcast
+    return unbroadcast(value, shape)
+
+
+def _line(text, note=""):
+    return f"    {text}  # {note}" if note else f"    {text}"

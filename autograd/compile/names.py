@@ -1,0 +1,63 @@
+"""Identifiers for generated code: made by the engine, never copied from user text.
+
+A label, a parameter name or an argument name suggests an identifier; the engine keeps only
+ASCII letters, digits and underscores, avoids keywords, builtins and every name the program's
+namespace binds, and makes it unique. The user's own text appears only in comments, escaped.
+"""
+
+import builtins
+import inspect
+import keyword
+import re
+
+_NOT_WORD = re.compile(r"[^A-Za-z0-9_]+")
+RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
+
+
+class Namer:
+    """Hands out unique identifiers; `reserved` names (the namespace's) are never given."""
+
+    def __init__(self, reserved=()):
+        self.used = set(RESERVED) | set(reserved)
+
+    def __call__(self, suggestion, fallback="v"):
+        """A fresh identifier built from `suggestion` (any text) or, failing that, `fallback`."""
+        base = _NOT_WORD.sub("_", str(suggestion or "")).strip("_")[:40] or fallback
+        if base[0].isdigit():
+            base = f"{fallback}{base}"
+        name, k = base, 1
+        while name in self.used or not name.isidentifier():
+            k += 1
+            name = f"{base}_{k}"
+        self.used.add(name)
+        return name
+
+
+def comment(text):
+    """User text made safe for a comment: one line, control characters escaped."""
+    return repr(str(text))[1:-1]
+
+
+def top_names(f, n):
+    """A suggested name for each of n arguments: f's parameter names, else a0, a1, ..."""
+    try:
+        parameters = [p.name for p in inspect.signature(f).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        parameters = []
+    return [parameters[i] if i < len(parameters) else f"a{i}" for i in range(n)]
+
+
+def argument_names(f, args):
+    """A suggested name for each argument leaf, in `flatten` order: f's parameter names, with
+    the position inside a list appended (`X_3_1`); `a0`, `a1`, ... when f has no names."""
+    names = []
+    for arg, base in zip(args, top_names(f, len(args))):
+        stack = [(arg, base)]
+        while stack:
+            value, name = stack.pop()
+            if isinstance(value, (list, tuple)):
+                stack.extend(reversed([(v, f"{name}_{j}") for j, v in enumerate(value)]))
+            else:
+                names.append(name)
+    return names

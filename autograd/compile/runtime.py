@@ -1,0 +1,66 @@
+"""What generated programs call besides numpy: the names their namespace binds.
+
+Everything here is the engine's own: the kernels and helpers the rules use (so a template
+computes what its rule computes), the in-place forms of elementwise ops, and the delivery of a
+gradient into a leaf exactly as `backward()` does it.
+"""
+
+import math
+
+import numpy as np
+
+from .. import kernels, ops
+from ..functions import class_labels
+from ..graph import _add_gradients, unbroadcast
+from ..scalar import _as_float
+from ..tensor import Tensor
+
+
+def sigmoid_into(x, out):
+    """kernels.sigmoid of an array, written into `out` (the same ufuncs in the same order, so
+    the same bits; exp's overflow to inf is the right limit, as there)."""
+    np.negative(x, out=out)
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    np.add(out, 1.0, out=out)
+    return np.divide(1.0, out, out=out)
+
+
+def deliver(leaf, g):
+    """Give leaf its gradient g as backward() does: fitted to the leaf's shape and dtype (a
+    read-only view copied), added to the gradient it holds (leaves accumulate until
+    zero_grad)."""
+    if g.__class__ is not leaf.grad_class:
+        g = leaf._fit_grad(g, "compiled step")
+    leaf.grad = g if leaf.grad is None else _add_gradients(leaf, leaf.grad, g)
+
+
+def to_float(g):
+    """A Scalar's gradient as a Python float, as backward() fits it."""
+    return g if g.__class__ is float else _as_float(g, "compiled step: a Scalar's gradient")
+
+
+def as_data(value):
+    """A Tensor op's result as the graph core keeps it: numpy gives 0-d results as numpy
+    scalars, the core (and so every rule) sees 0-d arrays."""
+    return value if value.__class__ is np.ndarray else Tensor._coerce(value, "compiled step")
+
+
+def check_labels(labels, rows, classes):
+    """The label check softmax_cross_entropy runs in eager mode (integers in [0, classes))."""
+    return class_labels(labels, rows, classes, "softmax_cross_entropy")
+
+
+NAMESPACE = {
+    "np": np, "isfinite": math.isfinite, "inf": math.inf, "nan": math.nan, "slice": slice, "Ellipsis": Ellipsis,
+    "ones_like": np.ones_like, "unbroadcast": unbroadcast, "deliver": deliver,
+    "to_float": to_float, "as_data": as_data, "check_labels": check_labels, "sigmoid_into": sigmoid_into,
+    # what the op table's code templates call (the same functions the rules call)
+    "divide": kernels.divide, "power": kernels.power, "exp": kernels.exp, "log": kernels.log,
+    "sigmoid": kernels.sigmoid, "tanh": kernels.tanh, "relu": kernels.relu,
+    "winner_share": kernels.winner_share, "where_positive": kernels.where_positive,
+    "sigmoid_slope_times": kernels.sigmoid_slope_times,
+    "tanh_slope_times": kernels.tanh_slope_times, "times_reduced": kernels.times_reduced,
+    "expand": ops._expand, "scatter_add": ops._scatter_add, "maximum": ops._maximum,
+}
+"""The names every generated program may use (its globals); nothing else is bound."""
