@@ -12,6 +12,7 @@ node, so a transform may run inside a rule or inside another transform.
 """
 
 import threading
+import weakref
 
 import numpy as np
 
@@ -108,13 +109,21 @@ def bump_version(node):
 
 
 def _sharing_chain(node):
-    """`node` and the values whose data its data is a view of (through reshape, transpose, ...)."""
+    """`node` and the values whose data its data is a view of (through reshape, transpose, ...,
+    or as the stand-in of a leaf)."""
     chain = [node]
-    while node.op is not None and node.op.view and isinstance(node._first, Node) \
-            and np.may_share_memory(node.data, node._first.data):
-        node = node._first
+    while True:
+        if node.op is None:  # a stand-in shares its leaf's data
+            base = _stood_for(node) if node.params is not None else None
+        elif node.op.view and isinstance(node._first, Node) and \
+                np.may_share_memory(node.data, node._first.data):
+            base = node._first
+        else:
+            base = None
+        if base is None:
+            return chain
+        node = base
         chain.append(node)
-    return chain
 
 
 def _check_unchanged(node):
@@ -267,42 +276,56 @@ Op.apply = staticmethod(apply)
 # ---- the rule-calling convention -------------------------------------------------------------
 
 
-def rule_gradients(node, g, create_graph=False):
+def rule_gradients(node, g, create_graph=False, stand_ins=None):
     """Run interior `node`'s local-gradient rule on `g`, the gradient arriving from above:
     the gradient the rule sends to each input, None where an input is a constant or needs no
     gradient (that product is never computed). Rules see raw data, or graph values with
-    `create_graph`, so that the backward pass is itself recorded. Shapes are not yet fitted."""
+    `create_graph`, so that the backward pass is itself recorded (with `stand_ins`, a dict of
+    the pass, a leaf is seen through its stand-in: see `_stand_in`). Shapes are not yet fitted.
+    """
     op = node.op
     value_type = node.__class__
     parents = node.parents
-    params = node.params
-    out = node if create_graph else node.data
-    rules = op.input_vjps
-    # unrolled for one and two inputs (most nodes): this runs once per node of every pass
-    if rules is not None and len(parents) == 1:
-        x = parents[0]
-        x = x if create_graph else x.data
-        return (rules[0](g, out, x, **params) if params else rules[0](g, out, x),)
-    if rules is not None and len(parents) == 2 and not params:
-        x, y = parents
-        needs_x = x.__class__ is value_type and x.requires_grad
-        needs_y = y.__class__ is value_type and y.requires_grad
-        if not create_graph:
-            x = x.data if x.__class__ is value_type else x
-            y = y.data if y.__class__ is value_type else y
-        return (rules[0](g, out, x, y) if needs_x else None,
-                rules[1](g, out, x, y) if needs_y else None)
-    inputs = parents if create_graph else [
-        p.data if p.__class__ is value_type else p for p in parents]
+    params = node.params or {}
     needs = [p.__class__ is value_type and p.requires_grad for p in parents]
-    if rules is not None:
-        return [rule(g, out, *inputs, **(params or {})) if need else None
-                for rule, need in zip(rules, needs)]
-    grads = op.vjp(g, out, *inputs, **params) if params else op.vjp(g, out, *inputs)
+    if not create_graph:
+        out = node.data
+        inputs = [p.data if p.__class__ is value_type else p for p in parents]
+    else:
+        out = node
+        inputs = parents if stand_ins is None else \
+            [_stand_in(p, stand_ins) if need and p.op is None else p
+             for p, need in zip(parents, needs)]
+    if op.input_vjps is not None:
+        return [rule(g, out, *inputs, **params) if need else None
+                for rule, need in zip(op.input_vjps, needs)]
+    grads = op.vjp(g, out, *inputs, **params)
     if grads.__class__ is not tuple and grads.__class__ is not list or len(grads) != len(parents):
         raise ValueError(f"{op.name}: its gradient rule must return a tuple with one gradient "
                          f"per input ({len(parents)}), got {type(grads).__name__} {grads!r:.60}")
     return [g if need else None for g, need in zip(grads, needs)]
+
+
+def _stand_in(leaf, stand_ins):
+    """The leaf that a `create_graph` pass hands the rules in place of `leaf`: same data, label
+    and flag, but it refers to `leaf` only weakly (through its `params` slot, unused by leaves).
+
+    The gradients the pass stores in the leaves are graph values built from what the rules
+    saw; were that `leaf` itself, `leaf.grad` would refer back to `leaf` (a reference cycle
+    that only the cyclic garbage collector frees). A gradient sent to a stand-in later goes to
+    its leaf, so differentiating `leaf.grad` again works as if the leaf itself were there."""
+    key = id(leaf)
+    stand_in = stand_ins.get(key)
+    if stand_in is None:
+        stand_in = stand_ins[key] = new_node(leaf.__class__, leaf.data, requires_grad=True)
+        stand_in.label = leaf.label
+        stand_in.params = weakref.ref(leaf)
+    return stand_in
+
+
+def _stood_for(leaf):
+    """The leaf a stand-in stands for (None when it is gone); any other leaf itself."""
+    return leaf if leaf.params is None else leaf.params()
 
 
 def _add_gradients(node, total, g):
@@ -378,12 +401,13 @@ def _prepare(root):
             # parents of another class are raw constants; a traced op may need no gradient
             if parent.__class__ is not value_type or not parent.requires_grad:
                 continue
-            count = parent._pending
-            if parent.op is None:  # a leaf: only receives a gradient
-                if count == 0 and parent.requires_grad:
+            if parent.op is None:  # a leaf: only receives a gradient (a stand-in, for its leaf)
+                parent = _stood_for(parent)
+                if parent is not None and parent._pending == 0:
                     parent._pending = 1
                     leaves.append((parent, parent.grad))
                 continue
+            count = parent._pending
             if count == 0:
                 if parent.grad is not None:
                     kept.append((parent, parent.grad))
@@ -396,6 +420,7 @@ def _prepare(root):
 def _run_rules(root, create_graph, watch):
     """Second half of the walk: run each node's rule and send the gradients to its parents."""
     grad_class = root.__class__.grad_class  # (a graph holds values of one type)
+    stand_ins = {} if create_graph else None
     ready = [root]
     while ready:
         node = ready.pop()
@@ -406,7 +431,7 @@ def _run_rules(root, create_graph, watch):
         rules = node.op.input_vjps
         params = node.params
         if create_graph or rules is None or second is _MANY or params and second is not _NONE:
-            grads = rule_gradients(node, g, create_graph)
+            grads = rule_gradients(node, g, create_graph, stand_ins)
             if create_graph:
                 node.grad = None  # a kept graph-valued gradient would refer to its consumers
         else:  # rule_gradients for raw one- and two-input rules, written out: a call per node
@@ -433,6 +458,10 @@ def _run_rules(root, create_graph, watch):
                 parent_g = parent._fit_grad(parent_g, node.op.name, g)
             if watch is not None:
                 anomaly.check_gradient(watch, node, parent, parent_g)
+            if parent.params is not None and parent.op is None:  # a stand-in: to its leaf
+                parent = _stood_for(parent)
+                if parent is None:
+                    continue
             # the fan-out (copy) gate: gradients coming back from several consumers add up
             total = parent.grad
             parent.grad = parent_g if total is None else _add_gradients(parent, total, parent_g)
@@ -485,8 +514,12 @@ def gradients(root, seed, inputs, create_graph=False):
             grads = rule_gradients(node, g, create_graph)
             del outgrads[id(node)]  # an interior gradient is not needed any more
             for parent, parent_g in zip(node.parents, grads):
-                if parent_g is None or (parent.op is None and id(parent) not in targets):
+                if parent_g is None:
                     continue
+                if parent.op is None:  # a leaf, or a stand-in for one: only if asked for
+                    parent = _stood_for(parent)
+                    if parent is None or id(parent) not in targets:
+                        continue
                 parent_g = parent._fit_grad(parent_g, node.op.name, g)
                 if watch is not None:
                     anomaly.check_gradient(watch, node, parent, parent_g)

@@ -8,6 +8,7 @@ graph of f is searched for the node whose rule is wrong (`culprit.py`).
 import numpy as np
 
 from ..graph import Node, backward
+from ..modes import enable_grad
 from . import culprit
 from ..scalar import Scalar
 from ..tensor import Tensor
@@ -112,6 +113,7 @@ def _analytic(f, leaves, weights):
             for g, x in zip(grads, leaves)]
 
 
+@enable_grad()  # f is recorded and differentiated whatever the caller's mode (no_grad too)
 def gradcheck(f, *inputs, eps=1e-6, atol=1e-6, rtol=1e-5, mode="both", seed=0, fast=False):
     """Check the gradients of `f` at `inputs` against central finite differences.
 
@@ -214,6 +216,7 @@ def _index(flat, shape):
     return tuple(int(i) for i in np.unravel_index(flat, shape))
 
 
+@enable_grad()
 def gradgradcheck(f, *inputs, eps=1e-5, atol=1e-5, rtol=1e-4, mode="both", seed=0):
     """Check second derivatives of `f` at `inputs`: the first gradients are computed with
     `create_graph=True`, reduced to the number <grad f, u> for fixed random u, and that
