@@ -235,8 +235,11 @@ def _record(value_type, data, op, first, second, params, requires_grad):
     if op is not None and not (requires_grad and switches.grad_enabled):
         if switches.tracing:  # autograd.compile records the op all the same, needing no
             requires_grad = False  # gradient: a value computed from an argument is an input
-        else:
-            op, first, second, params, requires_grad = None, _NONE, _NONE, None, False
+        else:  # a leaf; one that views its input's data remembers whose (for versions)
+            shares = op.view and first.__class__ is value_type and \
+                np.may_share_memory(data, first.data)
+            op, first, second, params, requires_grad = \
+                None, _NONE, _NONE, weakref.ref(first) if shares else None, False
     node.op = op
     node._first = first
     node._second = second
@@ -324,7 +327,10 @@ def _stand_in(leaf, stand_ins):
 
 
 def _stood_for(leaf):
-    """The leaf a stand-in stands for (None when it is gone); any other leaf itself."""
+    """The value whose data a leaf shares (None when it is gone), or the leaf itself. A leaf's
+    `params` slot refers to it weakly: for a stand-in, the leaf it stands for (which receives
+    its gradients); for a value made without recording by a view op or `detach()` (which needs
+    no gradient), the value it views, so that in-place changes of either are seen."""
     return leaf if leaf.params is None else leaf.params()
 
 

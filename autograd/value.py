@@ -7,6 +7,7 @@ value (`_fit_grad`); everything else is defined once, here.
 
 import math
 import numbers
+import weakref
 
 from . import ops
 from .errors import InPlaceError
@@ -172,14 +173,19 @@ class Value(Node):
         self.grad = self._zero_grad()
 
     def detach(self):
-        """A new leaf with the same data that records nothing and needs no gradient."""
-        return new_node(type(self), self.data)
+        """A new leaf with the same data (not a copy, as in PyTorch) that records nothing and
+        needs no gradient; an in-place change of either is seen by graphs using the other."""
+        leaf = new_node(type(self), self.data)
+        leaf.params = weakref.ref(self)
+        return leaf
 
     def requires_grad_(self, requires_grad=True):
         """Set whether this leaf receives gradients; returns self (as in PyTorch)."""
         if self.op is not None and not requires_grad:
             raise RuntimeError("requires_grad_: only a leaf's flag can be switched off; use "
                                "detach() to cut a computed value out of the graph")
+        if requires_grad and self.op is None:
+            self.params = None  # its own gradient from now on (see graph._stood_for)
         self.requires_grad = bool(requires_grad)
         return self
 
