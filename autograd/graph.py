@@ -110,11 +110,11 @@ def bump_version(node):
 
 def _sharing_chain(node):
     """`node` and the values whose data its data is a view of (through reshape, transpose, ...,
-    or as the stand-in of a leaf)."""
+    or `detach()`)."""
     chain = [node]
     while True:
-        if node.op is None:  # a stand-in shares its leaf's data
-            base = _stood_for(node) if node.params is not None else None
+        if node.op is None:
+            base = _viewed(node)
         elif node.op.view and isinstance(node._first, Node) and \
                 np.may_share_memory(node.data, node._first.data):
             base = node._first
@@ -279,26 +279,21 @@ Op.apply = staticmethod(apply)
 # ---- the rule-calling convention -------------------------------------------------------------
 
 
-def rule_gradients(node, g, create_graph=False, stand_ins=None):
+def rule_gradients(node, g, create_graph=False):
     """Run interior `node`'s local-gradient rule on `g`, the gradient arriving from above:
     the gradient the rule sends to each input, None where an input is a constant or needs no
     gradient (that product is never computed). Rules see raw data, or graph values with
-    `create_graph`, so that the backward pass is itself recorded (with `stand_ins`, a dict of
-    the pass, a leaf is seen through its stand-in: see `_stand_in`). Shapes are not yet fitted.
-    """
+    `create_graph`, so that the backward pass is itself recorded. Shapes are not yet fitted."""
     op = node.op
     value_type = node.__class__
     parents = node.parents
     params = node.params or {}
     needs = [p.__class__ is value_type and p.requires_grad for p in parents]
-    if not create_graph:
+    if create_graph:
+        out, inputs = node, parents
+    else:
         out = node.data
         inputs = [p.data if p.__class__ is value_type else p for p in parents]
-    else:
-        out = node
-        inputs = parents if stand_ins is None else \
-            [_stand_in(p, stand_ins) if need and p.op is None else p
-             for p, need in zip(parents, needs)]
     if op.input_vjps is not None:
         return [rule(g, out, *inputs, **params) if need else None
                 for rule, need in zip(op.input_vjps, needs)]
@@ -309,29 +304,11 @@ def rule_gradients(node, g, create_graph=False, stand_ins=None):
     return [g if need else None for g, need in zip(grads, needs)]
 
 
-def _stand_in(leaf, stand_ins):
-    """The leaf that a `create_graph` pass hands the rules in place of `leaf`: same data, label
-    and flag, but it refers to `leaf` only weakly (through its `params` slot, unused by leaves).
-
-    The gradients the pass stores in the leaves are graph values built from what the rules
-    saw; were that `leaf` itself, `leaf.grad` would refer back to `leaf` (a reference cycle
-    that only the cyclic garbage collector frees). A gradient sent to a stand-in later goes to
-    its leaf, so differentiating `leaf.grad` again works as if the leaf itself were there."""
-    key = id(leaf)
-    stand_in = stand_ins.get(key)
-    if stand_in is None:
-        stand_in = stand_ins[key] = new_node(leaf.__class__, leaf.data, requires_grad=True)
-        stand_in.label = leaf.label
-        stand_in.params = weakref.ref(leaf)
-    return stand_in
-
-
-def _stood_for(leaf):
-    """The value whose data a leaf shares (None when it is gone), or the leaf itself. A leaf's
-    `params` slot refers to it weakly: for a stand-in, the leaf it stands for (which receives
-    its gradients); for a value made without recording by a view op or `detach()` (which needs
-    no gradient), the value it views, so that in-place changes of either are seen."""
-    return leaf if leaf.params is None else leaf.params()
+def _viewed(leaf):
+    """The value whose data `leaf` views, when it was made without recording by a view op or
+    by `detach()` (its `params` slot, unused by leaves, refers to that value weakly), so that
+    an in-place change of either is seen; None otherwise."""
+    return None if leaf.params is None else leaf.params()
 
 
 def _add_gradients(node, total, g):
@@ -407,13 +384,12 @@ def _prepare(root):
             # parents of another class are raw constants; a traced op may need no gradient
             if parent.__class__ is not value_type or not parent.requires_grad:
                 continue
-            if parent.op is None:  # a leaf: only receives a gradient (a stand-in, for its leaf)
-                parent = _stood_for(parent)
-                if parent is not None and parent._pending == 0:
+            count = parent._pending
+            if parent.op is None:  # a leaf: only receives a gradient
+                if count == 0:
                     parent._pending = 1
                     leaves.append((parent, parent.grad))
                 continue
-            count = parent._pending
             if count == 0:
                 if parent.grad is not None:
                     kept.append((parent, parent.grad))
@@ -426,7 +402,6 @@ def _prepare(root):
 def _run_rules(root, create_graph, watch):
     """Second half of the walk: run each node's rule and send the gradients to its parents."""
     grad_class = root.__class__.grad_class  # (a graph holds values of one type)
-    stand_ins = {} if create_graph else None
     ready = [root]
     while ready:
         node = ready.pop()
@@ -437,7 +412,7 @@ def _run_rules(root, create_graph, watch):
         rules = node.op.input_vjps
         params = node.params
         if create_graph or rules is None or second is _MANY or params and second is not _NONE:
-            grads = rule_gradients(node, g, create_graph, stand_ins)
+            grads = rule_gradients(node, g, create_graph)
             if create_graph:
                 node.grad = None  # a kept graph-valued gradient would refer to its consumers
         else:  # rule_gradients for raw one- and two-input rules, written out: a call per node
@@ -464,10 +439,6 @@ def _run_rules(root, create_graph, watch):
                 parent_g = parent._fit_grad(parent_g, node.op.name, g)
             if watch is not None:
                 anomaly.check_gradient(watch, node, parent, parent_g)
-            if parent.params is not None and parent.op is None:  # a stand-in: to its leaf
-                parent = _stood_for(parent)
-                if parent is None:
-                    continue
             # the fan-out (copy) gate: gradients coming back from several consumers add up
             total = parent.grad
             parent.grad = parent_g if total is None else _add_gradients(parent, total, parent_g)
@@ -522,10 +493,8 @@ def gradients(root, seed, inputs, create_graph=False):
             for parent, parent_g in zip(node.parents, grads):
                 if parent_g is None:
                     continue
-                if parent.op is None:  # a leaf, or a stand-in for one: only if asked for
-                    parent = _stood_for(parent)
-                    if parent is None or id(parent) not in targets:
-                        continue
+                if parent.op is None and id(parent) not in targets:
+                    continue  # a leaf that was not asked for
                 parent_g = parent._fit_grad(parent_g, node.op.name, g)
                 if watch is not None:
                     anomaly.check_gradient(watch, node, parent, parent_g)

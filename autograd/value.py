@@ -185,7 +185,7 @@ class Value(Node):
             raise RuntimeError("requires_grad_: only a leaf's flag can be switched off; use "
                                "detach() to cut a computed value out of the graph")
         if requires_grad and self.op is None:
-            self.params = None  # its own gradient from now on (see graph._stood_for)
+            self.params = None  # (see graph._viewed: a detached value that needs a gradient)
         self.requires_grad = bool(requires_grad)
         return self
 

