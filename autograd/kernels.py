@@ -143,11 +143,12 @@ def power(x, c):
 
 
 def where_positive(x):
-    """1 where x > 0 and 0 elsewhere, as a constant of x's raw kind (the relu gate's switch)."""
+    """0 where x <= 0 and 1 elsewhere (nan included: relu(nan) is nan and passes g on, as in
+    PyTorch), as a constant of x's raw kind: the relu gate's switch."""
     x = raw(x)
     if type(x) is float:
-        return 1.0 if x > 0.0 else 0.0
-    return (x > 0).astype(x.dtype)
+        return 0.0 if x <= 0.0 else 1.0
+    return (~(x <= 0)).astype(x.dtype)
 
 
 def winner_share(x, y):
