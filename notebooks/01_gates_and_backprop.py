@@ -192,6 +192,29 @@ ax.legend(); ax.grid(alpha=0.3)
 plt.show()
 
 # %% [markdown]
+# ## The derivative is a graph too
+#
+# With `create_graph=True` the backward pass records a graph of its own, so a gradient is a
+# value like any other: it can be drawn and differentiated again. Here is $\partial s/\partial t$
+# for $s = \sigma(t)$ at $t = 1$. The sigmoid gate's rule $g\,s(1-s)$ shows up as a mul, a sub
+# and a mul of $s$ from the forward pass and the upstream gradient $g = 1$. Its value is
+# $\sigma(1)(1-\sigma(1)) = 0.1966$, and differentiating it again gives
+# $\sigma'' = \sigma(1-\sigma)(1-2\sigma)$.
+
+# %%
+t = Scalar(1.0, label="t")
+s = t.sigmoid(); s.label = "s"
+s.backward(create_graph=True)
+slope = t.grad                       # a graph value: d s / d t
+assert abs(slope.data - sigma(1.0) * (1 - sigma(1.0))) < 1e-12
+curvature = grad(grad(lambda u: u.sigmoid()))(1.0)
+assert abs(curvature - sigma(1.0) * (1 - sigma(1.0)) * (1 - 2 * sigma(1.0))) < 1e-12
+print(f"d s / d t = {slope.data:.4f}, d2 s / d t2 = {curvature:.4f}")
+picture = draw(slope)
+assert "d s / d t: the backward pass as a graph" in picture.source
+legible(picture)
+
+# %% [markdown]
 # ## A two-layer network, neuron by neuron
 #
 # Two inputs $x_1, x_2$, two hidden sigmoid neurons, one sigmoid output $\hat y$:
