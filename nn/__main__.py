@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import data, losses
-from .files import write_atomically
+from autograd.files import write_atomically
 from .layers import ACTIVATIONS, MLP
 from .optim import SGD, hyperparameter_problems
 from .training import evaluate, fit

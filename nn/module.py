@@ -4,7 +4,9 @@ import numpy as np
 
 from autograd import Scalar, Tensor
 
-from .files import read_arrays, write_atomically
+from autograd.files import write_atomically
+
+from .files import read_arrays
 
 
 class Module:

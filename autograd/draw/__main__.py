@@ -7,9 +7,9 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
+from ..files import write_atomically
 from .diagram import INSTALL_HINT, RANKDIRS, draw
 from .explorer import ExplorerError, explore
 from .expression import FUNCTIONS, evaluate, parse_values
@@ -75,30 +75,6 @@ def _output_problem(output, force):
     return None
 
 
-def _write_atomically(path, content):
-    """Write `content` through a fresh temporary file beside `path` that then replaces it, so a
-    failure never leaves a half-written file (and keeps whatever was at `path`)."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".partial")
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(content)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private (0600)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask():
-    """The process's umask, read without changing it (Linux); 022 where it cannot be read."""
-    try:
-        with open("/proc/self/status") as status:
-            return next(int(line.split()[1], 8) for line in status if line.startswith("Umask:"))
-    except (OSError, StopIteration, ValueError, IndexError):
-        return 0o022
-
-
 def main(argv=None):
     """Run the command line with `argv` (default sys.argv[1:]); returns the exit status: 0 on
     success, 2 for a bad expression, value or output path (one line on stderr, checked before
@@ -126,7 +102,7 @@ def main(argv=None):
         else:
             diagram = draw(root, rankdir=args.rankdir, edge_values=not plain, gates=not plain)
             content = diagram.source.encode() if fmt == "dot" else diagram.pipe(format=fmt)
-        _write_atomically(output, content)
+        write_atomically({output: lambda file: file.write(content)})
     except ExplorerError as error:  # a graph too big to step through
         print(f"error: {error}", file=sys.stderr)
         return 2
