@@ -3,7 +3,6 @@
 import numpy as np
 
 from autograd import Scalar, Tensor
-
 from autograd.files import write_atomically
 
 from .files import read_arrays
