@@ -93,6 +93,23 @@ def test_the_main_job_runs_end_to_end(tmp_path, capsys):
                                                           "model_graph.svg"]
 
 
+def test_the_main_job_compiles_its_steps_by_default_with_the_same_numbers(tmp_path, monkeypatch):
+    import nn.__main__ as main_module
+    used = []
+    real_fit = main_module.fit
+    monkeypatch.setattr(main_module, "fit", lambda *a, **k: used.append(k["compile"]) or
+                        real_fit(*a, **k))
+    assert main(["--epochs", "2", "--out", str(tmp_path / "default"), "--quiet"]) == 0
+    assert main(["--epochs", "2", "--out", str(tmp_path / "eager"), "--quiet",
+                 "--no-compile"]) == 0
+    assert main(["--epochs", "1", "--loss", "mse", "--out", str(tmp_path / "mse"),
+                 "--quiet"]) == 0
+    assert used == [True, False, False]  # on for cross_entropy only, unless asked
+    compiled, eager = (np.load(tmp_path / d / "model.npz") for d in ("default", "eager"))
+    for name in eager.files:
+        np.testing.assert_allclose(compiled[name], eager[name], rtol=1e-10, atol=1e-12)
+
+
 def test_the_main_job_trains_on_idx_files(tmp_path, capsys):
     rng = np.random.default_rng(0)
     labels = np.repeat([0, 1], 20).astype(np.uint8)
