@@ -9,8 +9,9 @@ gradient rule from the table in `autograd.ops`.
 from .compile import backward_code, compile
 from .functional import grad, hvp
 from .draw import backward_steps, draw, explore
-from .functions import (concatenate, exp, log, maximum, relu, sigmoid, softmax_cross_entropy,
-                        stack, tanh)
+from .kernels import exp, log, maximum, relu, sigmoid, tanh
+from .joining import concatenate, stack
+from .labels import class_labels, softmax_cross_entropy
 from .anomaly import AnomalyError
 from .errors import InPlaceError
 from .graph import backward, gradients, toposort, unbroadcast
@@ -27,6 +28,6 @@ __all__ = [
     "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "InPlaceError",
     "backward", "gradients", "toposort", "unbroadcast", "draw", "backward_steps", "explore",
     "exp", "log", "sigmoid", "tanh", "relu", "maximum", "concatenate", "stack",
-    "softmax_cross_entropy", "compile", "backward_code",
+    "softmax_cross_entropy", "class_labels", "compile", "backward_code",
 ]
 __version__ = "0.1.0"

@@ -225,7 +225,7 @@ def new_node(value_type, data, op=None, parents=(), params=None, requires_grad=F
 def _record(value_type, data, op, first, second, params, requires_grad):
     node = _allocate(value_type)
     node.data = data if data.__class__ is value_type.data_class else \
-        value_type._coerce(data, op.name if op else value_type.__name__)
+        value_type._as_data(data, op.name if op else value_type.__name__)
     node.grad = None
     node.label = None
     node._pending = 0

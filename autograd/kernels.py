@@ -1,22 +1,28 @@
-"""The few raw computations where a Python float and a numpy array differ.
+"""The elementwise functions (`autograd.exp`, `log`, `sigmoid`, `tanh`, `relu`, `maximum`) and
+the few other raw computations where a Python float and a numpy array differ.
 
-Each function takes a float, a numpy array or a graph value (Scalar/Tensor) and dispatches:
-floats go through `math` (fast for scalar graphs), arrays through numpy, and graph values
-through their own method, so one gradient rule in `ops.py` serves all three. Floats follow
-numpy's conventions instead of raising: overflow gives inf, log(0) gives -inf, log(-1) nan.
+Each function takes floats, numpy arrays or graph values (Scalar/Tensor) and dispatches: floats
+go through `math` (fast for scalar graphs), arrays through numpy, and anything else through the
+one shared fallback, `_not_raw`: a graph value computes by its method of the same name (which
+records the op), another real number as a float, and the rest is the one TypeError. So the same
+function is the op's forward on raw data, the public function, and what a gradient rule in
+`ops.py` calls, with and without `create_graph`. Floats follow numpy's conventions instead of
+raising: overflow gives inf, log(0) gives -inf, log(-1) nan.
 """
 
 import math
+import numbers
 
 import numpy as np
 
 ARRAY = (np.ndarray, np.generic)  # numpy scalars (0-d arithmetic gives them) go the array way
+RAW = (float, np.ndarray, np.generic)
 INF = math.inf
 NAN = math.nan
 
 
 def exp(x):
-    """e**x; a float that overflows gives inf, as numpy does."""
+    """e ** x, elementwise; a float that overflows gives inf, as numpy does."""
     if type(x) is float:
         try:
             return math.exp(x)
@@ -24,31 +30,32 @@ def exp(x):
             return INF
     if isinstance(x, ARRAY):
         return np.exp(x)
-    return x.exp()
+    return _not_raw(exp, x)
 
 
 def log(x):
-    """Natural logarithm; log(0) = -inf and log(x < 0) = nan for floats, as numpy does."""
+    """Natural logarithm, elementwise; log(0) = -inf and log(x < 0) = nan, as numpy does."""
     if type(x) is float:
         if x > 0.0:
             return math.log(x)
         return -INF if x == 0.0 else NAN
     if isinstance(x, ARRAY):
         return np.log(x)
-    return x.log()
+    return _not_raw(log, x)
 
 
 def tanh(x):
-    """Hyperbolic tangent."""
+    """Hyperbolic tangent, elementwise."""
     if type(x) is float:
         return math.tanh(x)
     if isinstance(x, ARRAY):
         return np.tanh(x)
-    return x.tanh()
+    return _not_raw(tanh, x)
 
 
 def sigmoid(x):
-    """Logistic function 1 / (1 + e**-x), stable for large |x| (no overflow error, no nan)."""
+    """Logistic function 1 / (1 + e ** -x), elementwise and stable for large |x| (no overflow
+    error, no nan)."""
     if type(x) is float:
         if x >= 0.0:
             return 1.0 / (1.0 + math.exp(-x))
@@ -59,16 +66,58 @@ def sigmoid(x):
         # and tiny results keep their relative precision): only the warning needs silencing
         with np.errstate(over="ignore"):
             return 1.0 / (1.0 + np.exp(-x))
-    return x.sigmoid()
+    return _not_raw(sigmoid, x)
 
 
 def relu(x):
-    """max(x, 0); nan stays nan (as numpy and PyTorch)."""
+    """max(x, 0), elementwise; nan stays nan (as numpy and PyTorch)."""
     if type(x) is float:
         return x if x > 0.0 or x != x else 0.0
     if isinstance(x, ARRAY):
         return np.maximum(x, 0)
-    return x.relu()
+    return _not_raw(relu, x)
+
+
+def maximum(x, y):
+    """Elementwise max(x, y), the max gate: its gradient goes to the larger input and is split
+    evenly on a tie. nan if either is nan (as numpy and PyTorch)."""
+    if type(x) is float and type(y) is float:
+        return x if x >= y or x != x else y
+    if isinstance(x, RAW) and isinstance(y, RAW):
+        return np.maximum(x, y)
+    return _not_raw(maximum, x, y)
+
+
+def _not_raw(function, *inputs):
+    """The elementwise functions' one fallback, for inputs that are not all floats and arrays.
+
+    With a graph value among them, its method of the function's name records the op (`exp(x)`
+    is `x.exp()`; `maximum(2.0, y)` is `y.maximum(2.0)`, the same max with the inputs the other
+    way round). Other real numbers (ints, numpy's) are computed as floats. Anything else is a
+    TypeError naming the function and the input."""
+    name = function.__name__
+    for i, x in enumerate(inputs):
+        if getattr(type(x), "data_class", None) is not None:  # a graph value: Scalar, Tensor
+            return getattr(x, name)(*inputs[:i], *inputs[i + 1:])
+    numbers_in = []
+    for x in inputs:
+        if isinstance(x, bool) or not isinstance(x, (numbers.Real, *RAW)):
+            raise TypeError(f"{name}: expected a Scalar or a Tensor, got {type(x).__name__} "
+                            f"{x!r:.40}; wrap numbers with Scalar(...) and arrays with "
+                            f"Tensor(...)")
+        numbers_in.append(x if isinstance(x, RAW) else float(x))
+    return function(*numbers_in)
+
+
+def raw(value):
+    """The data inside a graph value (its `.data`); anything else (a float, a numpy array, a
+    constant) as it is."""
+    if type(value) is float or isinstance(value, ARRAY):
+        return value
+    return getattr(value, "data", value)
+
+
+# ---- helpers of the gradient rules ---------------------------------------------------------------
 
 
 def sigmoid_slope_times(g, out):
@@ -92,14 +141,13 @@ def tanh_slope_times(g, out):
     return g * (1.0 - out * out)
 
 
-def times_reduced(g, other, this):
-    """The mul gate's gradient for `this`: g * other. When `this` is a raw 0-d array (a scalar
-    factor broadcast over a big array) the sum that undoes the broadcast is taken at once, as
-    one dot product, without a g-sized temporary."""
-    if this.__class__ is np.ndarray and this.ndim == 0 and other.__class__ is np.ndarray \
-            and g.__class__ is np.ndarray and other.shape == g.shape and other.ndim:
+def summed_product(g, other):
+    """g * other summed to a 0-d array: the mul gate's gradient for a 0-d factor of an array,
+    which the core would otherwise sum from a g-sized temporary; one dot product when `other`
+    has g's shape."""
+    if other.__class__ is np.ndarray and g.__class__ is np.ndarray and other.shape == g.shape:
         return np.asarray(np.vdot(g, other), dtype=np.result_type(g, other))
-    return g * other
+    return g * other  # (the core sums it)
 
 
 def broadcast_view(g, shape):
@@ -149,25 +197,3 @@ def where_positive(x):
     if type(x) is float:
         return 0.0 if x <= 0.0 else 1.0
     return (~(x <= 0)).astype(x.dtype)
-
-
-def winner_share(x, y):
-    """The max gate's router: the share of the gradient that goes to x in max(x, y).
-
-    1 where x wins, 0 where y wins, and 1/2 on a tie, so the gradient is split evenly
-    (as HIPS autograd, JAX and tinygrad do). Where either is nan (the result is nan) both get
-    all of it, as in PyTorch. A constant: routing is not differentiated.
-    """
-    x, y = raw(x), raw(y)
-    if type(x) is float and type(y) is float:
-        return 0.0 if x < y else (0.5 if x == y else 1.0)
-    x, y = np.asarray(x), np.asarray(y)
-    dtype = np.result_type(x.dtype, y.dtype, np.float32)
-    return 1.0 - (x < y).astype(dtype) - 0.5 * (x == y).astype(dtype)
-
-
-def raw(v):
-    """The raw data of a value: floats and arrays as they are, graph values by their `.data`."""
-    if isinstance(v, (float, int, np.ndarray, np.generic)):
-        return v
-    return v.data

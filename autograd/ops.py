@@ -1,11 +1,15 @@
 """THE table of primitives: each row is a name, a forward computation and its local-gradient rule.
 
-A rule is a vector-Jacobian product `vjp(g, out, *inputs, **params) -> one gradient per input`:
-`g` is the gradient arriving from above, `out` the forward result, `inputs` the forward inputs.
-Rules are pure: they mutate nothing they are given and leave undoing broadcasting to the graph core
-(one exception, for speed: the mul gate sums its gradient for a 0-d factor as a dot product).
-They use plain arithmetic and the dispatching helpers of `kernels.py`, so one rule serves a
-Python float, a numpy array and, for higher-order gradients, a graph value (`create_graph=True`).
+A rule is a vector-Jacobian product: one function per input, `rule(g, out, *inputs, **params)`
+returning that input's gradient, where `g` is the gradient arriving from above, `out` the
+forward result and `inputs` the forward inputs (as HIPS autograd's `defvjp`). Rules are pure:
+they mutate nothing they are given and leave undoing broadcasting to the graph core (one
+exception, for speed: the mul gate sums its gradient for a 0-d factor as a dot product). They
+use plain arithmetic and the functions of `kernels.py`, so one rule serves a Python float, a
+numpy array and, for higher-order gradients, a graph value (`create_graph=True`).
+
+Everything else about an op that tests, diagrams and command lines need is on its row too: its
+domain, its kinks, a numpy twin, the name typed expressions call it by (see `Op`).
 
 This module knows nothing of graph nodes: calling an `Op` hands it to `Op.apply`, which the graph
 core installs (it records a node when an input is a graph value, and just runs `forward` on raw
@@ -18,81 +22,89 @@ import operator
 import numpy as np
 
 from . import kernels
-from .kernels import divide, exp, power, where_positive, winner_share
+from .kernels import divide, exp, power, summed_product, where_positive
 
 OPS = {}
 """Every registered primitive by name: the built-ins below and the user's (see `primitive`)."""
+
+DOMAINS = ("positive", "nonzero")
+"""Where an op may restrict an input (`Op.domain`); None: any real number."""
 
 
 class Op:
     """One primitive of the engine: `forward` on raw data and its local-gradient rule.
 
-    The rule is given either as `vjp(g, out, *inputs, **params) -> (one gradient per input)`, or
-    as `input_vjps`, one function per input returning that input's gradient (as HIPS autograd's
-    `defvjp` does), so the core computes only the gradients that are needed: a matmul with a
-    constant input skips that input's product. `op.vjp` is always the tuple form.
+    `Op(name, forward, *input_vjps, **attributes)`: the rule is one function per input,
+    `input_vjps[i](g, out, *inputs, **params)` giving input i's gradient, so the core computes
+    only the gradients that are needed (a matmul with a constant input skips that product).
+    Where one function must give every input's gradient at once (an op with any number of
+    inputs, a user's primitive), it is given as `vjp=joint_vjp`, returning a tuple, and
+    `input_vjps` is None. `op.vjp(g, out, *inputs, **params)` gives the tuple either way.
 
-    Other attributes: `name` (the label in diagrams), `gate` (the backpropagation pattern it
-    shows, if any), `domain` (where the forward is defined: None, "positive" or "nonzero"),
-    `arity` (number of inputs, None when variadic), `tensor_only`, and what the rule reads, so
-    that the core can refuse a backward pass through values changed in place since: `reads`,
-    the positions of the inputs whose values the rule uses (None: all; shapes do not count,
-    since an in-place change keeps them), `reads_out`, whether it uses the forward result, and
-    `view`, whether the forward may return a view of its first input's data.
-
-    `code` (optional, for `autograd.compile`): how each input's rule reads as a Python
-    expression, one template per input, e.g. `("{g} * {y}", "{g} * {x}")` for mul. Templates
-    name `g`, `out`, the inputs `x` and `y`, the op's parameters, the static facts `x_shape`,
-    `x_size` and `out_size`, and the functions of `kernels.py` (plus `expand`, `scatter_add`).
-    A compiled step uses a template only where it gives what the rule gives and otherwise
-    calls the rule itself, so generated code cannot disagree with the eager engine.
+    Attributes: `name` (the label in diagrams), `gate` (the backpropagation pattern it shows,
+    if any), `arity` (number of inputs, None when variadic), `tensor_only`, and
+    - what the rule reads, so that the core can refuse a backward pass through values changed
+      in place since: `reads`, the positions of the inputs whose values the rule uses (None:
+      all; shapes do not count, since an in-place change keeps them), `reads_out`, whether it
+      uses the forward result, and `view`, whether the forward may return a view of its first
+      input's data;
+    - for tests and tools: `domain` (where the forward is defined: None, "positive" or
+      "nonzero" for every input, or a tuple with one of those per input; `input_domains`
+      spells it out), `kink` (None, or a function of the inputs giving their distance from the
+      nearest point where the op is not differentiable), `twin` (an independent numpy
+      function computing the same values; None: the forward is plain numpy already) and
+      `expression_name` (what a typed expression calls it, `max(x, y)`; None for the ops
+      written as operators and for internal ones);
+    - `code` (optional, for `autograd.compile`): how each input's rule reads as a Python
+      expression, one template per input, e.g. `("{g} * {y}", "{g} * {x}")` for mul.
+      Templates name `g`, `out`, the inputs `x` and `y`, the op's parameters, the static
+      facts `x_shape`, `x_size` and `out_size`, and the functions of `kernels.py` (plus
+      `expand`, `scatter_add`, `winner_share`). A compiled step uses a template only where it
+      gives what the rule gives and otherwise calls the rule itself, so generated code cannot
+      disagree with the eager engine.
     """
 
     apply = None  # installed by graph.py: applies an op to raw data or graph values
 
-    def __init__(self, name, forward, vjp=None, *, input_vjps=None, gate=None, domain=None,
-                 arity=1, tensor_only=False, doc=None, reads=None, reads_out=True, view=False,
-                 code=None):
-        if (vjp is None) == (input_vjps is None):
-            raise TypeError(f"op {name!r}: give exactly one of vjp and input_vjps")
-        for rule in (vjp,) if input_vjps is None else input_vjps:
+    def __init__(self, name, forward, *input_vjps, vjp=None, gate=None, domain=None, arity=1,
+                 tensor_only=False, doc=None, reads=None, reads_out=True, view=False,
+                 code=None, twin=None, kink=None, expression_name=""):
+        if bool(input_vjps) == (vjp is not None):
+            raise TypeError(f"op {name!r}: give one rule per input, or one joint vjp=, not "
+                            f"{'both' if input_vjps else 'neither'}")
+        for rule in input_vjps or (vjp,):
             if not callable(rule):
                 raise TypeError(f"op {name!r}: a gradient rule must be callable, got {rule!r}")
         self.name = name
         self.forward = forward
-        self._vjp = vjp
-        self.input_vjps = None if input_vjps is None else tuple(input_vjps)
+        self.input_vjps = tuple(input_vjps) or None
+        self.joint_vjp = vjp
+        self.arity = len(input_vjps) if input_vjps else arity
+        self.domain = _checked_domain(name, domain, self.arity)
         self.gate = gate
-        self.domain = domain
-        self.arity = len(self.input_vjps) if input_vjps is not None else arity
         self.tensor_only = tensor_only
         self.reads = None if reads is None else tuple(reads)
         self.reads_out = reads_out
         self.view = view
         self.code = None if code is None else tuple(code)
         self._code_rules = self.input_vjps  # the rules `code` describes (a swapped rule has none)
+        self.twin = twin
+        self.kink = kink
+        self.expression_name = name if expression_name == "" else expression_name
         self.__doc__ = doc or getattr(forward, "__doc__", None)
 
+    def vjp(self, g, out, *inputs, **params):
+        """Every input's gradient, as a tuple: the per-input rules in turn, or the joint rule."""
+        if self.input_vjps is None:
+            return self.joint_vjp(g, out, *inputs, **params)
+        return tuple(rule(g, out, *inputs, **params) for rule in self.input_vjps)
+
     @property
-    def vjp(self):
-        """The rule in tuple form: `vjp(g, out, *inputs, **params)` -> one gradient per input."""
-        if self._vjp is not None:
-            return self._vjp
-        rules = self.input_vjps
-
-        def vjp(g, out, *inputs, **params):
-            return tuple(rule(g, out, *inputs, **params) for rule in rules)
-
-        vjp.input_vjps = rules
-        return vjp
-
-    @vjp.setter
-    def vjp(self, rule):
-        # swapping in a rule (e.g. a test's deliberately wrong one) replaces the per-input rules;
-        # assigning back a function obtained from `op.vjp` restores them
-        restored = getattr(rule, "input_vjps", None)
-        self._vjp = None if restored is not None else rule
-        self.input_vjps = restored
+    def input_domains(self):
+        """The domain of each input (None where any real number will do), from `domain`."""
+        if isinstance(self.domain, tuple):
+            return self.domain
+        return (self.domain,) * (self.arity or 0)
 
     def __call__(self, *inputs, **params):
         """Apply the op: raw data in, raw data out; a graph value in, a recorded node out."""
@@ -102,34 +114,48 @@ class Op:
         return f"Op({self.name!r})"
 
 
-def register(name, forward, vjp=None, **attributes):
+def _checked_domain(name, domain, arity):
+    domains = domain if isinstance(domain, tuple) else (domain,)
+    if any(d is not None and d not in DOMAINS for d in domains) or \
+            isinstance(domain, tuple) and len(domain) != arity:
+        raise ValueError(f"op {name!r}: domain must be None, one of {', '.join(DOMAINS)}, or a "
+                         f"tuple of those with one entry per input ({arity}), got {domain!r}")
+    return domain
+
+
+def register(name, forward, *input_vjps, **attributes):
     """Add a primitive to the table and return it; a name can only be registered once.
 
-    Give the rule as `vjp` (tuple form) or as `input_vjps=(rule_for_input_0, ...)`."""
+    Give the rule as one function per input, `register(name, forward, rule_0, rule_1, ...)`,
+    or as one joint rule returning a tuple, `vjp=...` (see `Op`)."""
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"register: an op name must be an identifier, got {name!r}")
     if name in OPS:
         raise ValueError(f"register: an op named {name!r} exists already; choose another name")
     if not callable(forward):
         raise TypeError(f"register {name!r}: forward must be callable")
-    op = OPS[name] = Op(name, forward, vjp, **attributes)
+    op = OPS[name] = Op(name, forward, *input_vjps, **attributes)
     return op
 
 
-def primitive(vjp, *, name=None, arity=None, domain=None, tensor_only=False):
+def primitive(vjp, *, name=None, arity=None, domain=None, tensor_only=False, twin=None,
+              kink=None):
     """Decorator: turn a forward function on raw data into a differentiable primitive.
 
     `vjp(g, out, *inputs)` must return one gradient per input (a tuple, even for one input),
     written with arithmetic and the engine's functions so that it also works on graph values
     (then second derivatives work too). The decorated function accepts Scalars, Tensors or raw
-    data; the op joins the table, so `autograd.testing.gradcheck` covers it like a built-in.
+    data; the op joins the table, so `autograd.testing` covers it like a built-in: its
+    gradients (`assert_op_gradients`), random expressions and the mutation tests. `domain`,
+    `kink` and `twin` tell those tests where it is defined, where it has kinks and what plain
+    numpy function computes the same values (see `Op`).
 
     Example::
 
         def cube_vjp(g, out, x):
             return (g * 3 * x * x,)
 
-        @autograd.primitive(cube_vjp)
+        @autograd.primitive(cube_vjp, twin=lambda x: np.power(x, 3))
         def cube(x):
             return x * x * x
 
@@ -142,9 +168,9 @@ def primitive(vjp, *, name=None, arity=None, domain=None, tensor_only=False):
                 out = out.astype(np.float64)  # gradients need floating point
             return out
 
-        return register(name or forward.__name__, float_forward, vjp,
+        return register(name or forward.__name__, float_forward, vjp=vjp,
                         arity=_arity(forward) if arity is None else arity, domain=domain,
-                        tensor_only=tensor_only, doc=forward.__doc__)
+                        tensor_only=tensor_only, doc=forward.__doc__, twin=twin, kink=kink)
     return decorate
 
 
@@ -157,29 +183,38 @@ def _arity(forward):
                for p in parameters)
 
 
-# ---- elementwise arithmetic: Scalar and Tensor ----------------------------------------------------
-# Binary rules are one function per input: (rule for x, rule for y).
+# ---- elementwise arithmetic: Scalar and Tensor (written as operators) ---------------------------
 
-ADD = register("add", operator.add, gate="add distributes", reads=(), reads_out=False,
-               code=("{g}", "{g}"), input_vjps=(
-                   lambda g, out, x, y: g,        # the add gate distributes g unchanged
-                   lambda g, out, x, y: g))       # to both inputs
-SUB = register("sub", operator.sub, reads=(), reads_out=False, code=("{g}", "-{g}"),
-               input_vjps=(lambda g, out, x, y: g,
-                           lambda g, out, x, y: -g))
-NEG = register("neg", operator.neg, reads=(), reads_out=False, code=("-{g}",),
-               input_vjps=(lambda g, out, x: -g,))
-IDENTITY = register("identity", operator.pos, reads=(), reads_out=False, code=("{g}",),
+ADD = register("add", operator.add,
+               lambda g, out, x, y: g,     # the add gate distributes g unchanged
+               lambda g, out, x, y: g,     # to both inputs
+               gate="add distributes", reads=(), reads_out=False, code=("{g}", "{g}"),
+               expression_name=None)
+SUB = register("sub", operator.sub,
+               lambda g, out, x, y: g,
+               lambda g, out, x, y: -g,
+               reads=(), reads_out=False, code=("{g}", "-{g}"), expression_name=None)
+NEG = register("neg", operator.neg,
+               lambda g, out, x: -g,
+               reads=(), reads_out=False, code=("-{g}",), expression_name=None)
+IDENTITY = register("identity", operator.pos,
+                    lambda g, out, x: g,
                     doc="A new node holding x's value (what `grad` differentiates with respect "
-                        "to).", input_vjps=(lambda g, out, x: g,))
-MUL = register("mul", operator.mul, gate="mul swaps", reads_out=False,
-               code=("{g} * {y}", "{g} * {x}"), input_vjps=(
-                   lambda g, out, x, y: kernels.times_reduced(g, y, x),   # the mul gate swaps:
-                   lambda g, out, x, y: kernels.times_reduced(g, x, y)))  # x gets g y, y gets g x
-DIV = register("div", divide, domain="nonzero", reads=(1,),
-               code=("divide({g}, {y})", "-divide({g} * {out}, {y})"), input_vjps=(
-                   lambda g, out, x, y: divide(g, y),           # d(x/y)/dx = 1/y
-                   lambda g, out, x, y: -divide(g * out, y)))   # d(x/y)/dy = -x/y**2 = -out/y
+                        "to).", reads=(), reads_out=False, code=("{g}",), expression_name=None)
+MUL = register("mul", operator.mul,
+               # the mul gate swaps its inputs: x gets g * y and y gets g * x (a 0-d array factor
+               # of an array gets that product summed at once: `summed_product`)
+               lambda g, out, x, y: g * y if x.__class__ is not np.ndarray or x.ndim else
+               summed_product(g, y),
+               lambda g, out, x, y: g * x if y.__class__ is not np.ndarray or y.ndim else
+               summed_product(g, x),
+               gate="mul swaps", reads_out=False, code=("{g} * {y}", "{g} * {x}"),
+               expression_name=None)
+DIV = register("div", divide,
+               lambda g, out, x, y: divide(g, y),           # d(x/y)/dx = 1/y
+               lambda g, out, x, y: -divide(g * out, y),    # d(x/y)/dy = -x/y**2 = -out/y
+               domain=(None, "nonzero"), reads=(1,), twin=np.divide, expression_name=None,
+               code=("divide({g}, {y})", "-divide({g} * {out}, {y})"))
 
 
 def _pow_vjp(g, out, x, exponent):
@@ -193,39 +228,70 @@ def _pow_vjp(g, out, x, exponent):
     return g * exponent * power(x, exponent - 1)
 
 
-POW = register("pow", lambda x, exponent: power(x, exponent), domain="positive",
-               doc="x ** exponent for a constant exponent.", reads_out=False,
-               code=("{g} * {exponent} * power({x}, {exponent} - 1)",), input_vjps=(_pow_vjp,))
-
-
-def _maximum(x, y):
-    """Elementwise max(x, y); nan if either is nan (as numpy and PyTorch)."""
-    if type(x) is float and type(y) is float:
-        return x if x >= y or x != x else y
-    return np.maximum(x, y)
-
-
-MAXIMUM = register("maximum", _maximum, gate="max routes", reads_out=False,
-                   code=("{g} * winner_share({x}, {y})", "{g} * winner_share({y}, {x})"),
-                   input_vjps=(
-                       lambda g, out, x, y: g * winner_share(x, y),  # the max gate routes g to
-                       lambda g, out, x, y: g * winner_share(y, x)))  # the larger; a tie splits
+POW = register("pow", lambda x, exponent: power(x, exponent), _pow_vjp,
+               doc="x ** exponent for a constant exponent.", domain="positive", reads_out=False,
+               twin=lambda x, exponent: np.power(x, exponent), expression_name=None,
+               code=("{g} * {exponent} * power({x}, {exponent} - 1)",))
 
 # ---- elementwise functions: the local gradient from the output where that is simplest ----------
 
-EXP = register("exp", kernels.exp, reads=(), code=("{g} * {out}",),
-               input_vjps=(lambda g, out, x: g * out,))
-LOG = register("log", kernels.log, domain="positive", reads_out=False,
-               code=("divide({g}, {x})",), input_vjps=(lambda g, out, x: divide(g, x),))
-SIGMOID = register("sigmoid", kernels.sigmoid, reads=(),
-                   code=("sigmoid_slope_times({g}, {out})",),
-                   input_vjps=(lambda g, out, x: kernels.sigmoid_slope_times(g, out),))
-TANH = register("tanh", kernels.tanh, reads=(),  # d tanh = 1 - tanh**2
-                code=("tanh_slope_times({g}, {out})",),
-                input_vjps=(lambda g, out, x: kernels.tanh_slope_times(g, out),))
-RELU = register("relu", kernels.relu, gate="max routes", reads_out=False,
-                code=("{g} * where_positive({x})",), input_vjps=(
-                    lambda g, out, x: g * where_positive(x),))  # a max gate against 0
+EXP = register("exp", kernels.exp,
+               lambda g, out, x: g * out,
+               reads=(), twin=np.exp, code=("{g} * {out}",))
+LOG = register("log", kernels.log,
+               lambda g, out, x: divide(g, x),
+               domain="positive", reads_out=False, twin=np.log, code=("divide({g}, {x})",))
+SIGMOID = register("sigmoid", kernels.sigmoid,
+                   lambda g, out, x: kernels.sigmoid_slope_times(g, out),
+                   reads=(), twin=lambda x: 1.0 / (1.0 + np.exp(-x)),
+                   code=("sigmoid_slope_times({g}, {out})",))
+TANH = register("tanh", kernels.tanh,
+                lambda g, out, x: kernels.tanh_slope_times(g, out),  # d tanh = 1 - tanh**2
+                reads=(), twin=np.tanh, code=("tanh_slope_times({g}, {out})",))
+
+# ---- the max gate: the gradient goes to the larger input; tied maxima share it evenly ----------
+
+
+def winner_share(x, y):
+    """The max gate's router: the share of the gradient that goes to x in max(x, y).
+
+    1 where x wins, 0 where y wins, and 1/2 on a tie, so the gradient is split evenly
+    (as HIPS autograd, JAX and tinygrad do). Where either is nan (the result is nan) both get
+    all of it, as in PyTorch. A constant: routing is not differentiated.
+    """
+    x, y = kernels.raw(x), kernels.raw(y)
+    if type(x) is float and type(y) is float:
+        return 0.0 if x < y else (0.5 if x == y else 1.0)
+    x, y = np.asarray(x), np.asarray(y)
+    dtype = np.result_type(x.dtype, y.dtype, np.float32)
+    return 1.0 - (x < y).astype(dtype) - 0.5 * (x == y).astype(dtype)
+
+
+MAXIMUM = register("maximum", kernels.maximum,
+                   lambda g, out, x, y: g * winner_share(x, y),  # the max gate routes g to the
+                   lambda g, out, x, y: g * winner_share(y, x),  # larger; a tie splits it
+                   gate="max routes", reads_out=False, twin=np.maximum, expression_name="max",
+                   kink=lambda x, y: np.abs(np.subtract(x, y)),
+                   code=("{g} * winner_share({x}, {y})", "{g} * winner_share({y}, {x})"))
+RELU = register("relu", kernels.relu,
+                lambda g, out, x: g * where_positive(x),  # a max gate against 0 (0 at the tie)
+                gate="max routes", reads_out=False, twin=lambda x: np.maximum(x, 0.0),
+                kink=np.abs, code=("{g} * where_positive({x})",))
+
+
+def _max_vjp(g, out, x, axis, keepdims):
+    # the max gate over many inputs: g goes to the maxima; tied maxima share it evenly
+    raw_x, raw_out = kernels.raw(x), _expand(kernels.raw(out), x.shape, axis, keepdims)
+    winners = raw_x == raw_out
+    if np.isnan(raw_out).any():  # a nan maximum: its nan elements share g (as PyTorch)
+        winners |= np.isnan(raw_x) & np.isnan(raw_out)
+    winners = winners.astype(raw_x.dtype)
+    share = winners / winners.sum(axis=axis, keepdims=True)
+    return _expand(g, x.shape, axis, keepdims) * share
+
+
+MAX = register("max", lambda x, axis, keepdims: np.maximum.reduce(x, axis=axis, keepdims=keepdims),
+               _max_vjp, gate="max routes", tensor_only=True)
 
 # ---- shape operations: Tensor only ---------------------------------------------------------------
 
@@ -249,22 +315,23 @@ def _expand(g, shape, axis, keepdims):
 
 
 BROADCAST_TO = register("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+                        lambda g, out, x, shape: g,  # a copy gate: the core sums g back
                         tensor_only=True, doc="Broadcast x to `shape` (a copy gate).",
-                        reads=(), reads_out=False, view=True, code=("{g}",),
-                        input_vjps=(lambda g, out, x, shape: g,))  # the core sums g back
-RESHAPE = register("reshape", lambda x, shape: np.reshape(x, shape), tensor_only=True,
-                   reads=(), reads_out=False, view=True, code=("{g}.reshape({x_shape})",),
-                   input_vjps=(lambda g, out, x, shape: g.reshape(x.shape),))
-TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes), tensor_only=True,
-                     reads=(), reads_out=False, view=True,
-                     doc="Permute the axes of x.", input_vjps=(
-                         lambda g, out, x, axes: TRANSPOSE(g, axes=tuple(np.argsort(axes))),))
+                        reads=(), reads_out=False, view=True, code=("{g}",))
+RESHAPE = register("reshape", lambda x, shape: np.reshape(x, shape),
+                   lambda g, out, x, shape: g.reshape(x.shape),
+                   tensor_only=True, reads=(), reads_out=False, view=True,
+                   code=("{g}.reshape({x_shape})",))
+TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes),
+                     lambda g, out, x, axes: TRANSPOSE(g, axes=tuple(np.argsort(axes))),
+                     tensor_only=True, reads=(), reads_out=False, view=True,
+                     doc="Permute the axes of x.")
 # reductions call the ufuncs' reduce directly: np.sum and friends add microseconds of dispatch
 SUM = register("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keepdims=keepdims),
+               # the sum gate is an add with many inputs: each element gets g
+               lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims),
                gate="add distributes", tensor_only=True, reads=(), reads_out=False,
-               code=("expand({g}, {x_shape}, {axis}, {keepdims})",), input_vjps=(
-                   # the sum gate is an add with many inputs: each element gets g
-                   lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims),))
+               code=("expand({g}, {x_shape}, {axis}, {keepdims})",))
 
 
 def _mean(x, axis, keepdims):
@@ -274,28 +341,13 @@ def _mean(x, axis, keepdims):
         return np.divide(total, x.size // max(np.size(total), 1))
 
 
-MEAN = register("mean", _mean, tensor_only=True, reads=(), reads_out=False,
-                code=("expand({g} * ({out_size} / {x_size}), {x_shape}, {axis}, {keepdims})",),
-                input_vjps=(
-    # the sum gate's copies, each scaled by 1/n (scaled before copying); an empty x gets an
-    # empty gradient
-    lambda g, out, x, axis, keepdims:
-        _expand(g * (out.size / x.size if x.size else 0.0), x.shape, axis, keepdims),))
-
-
-def _max_vjp(g, out, x, axis, keepdims):
-    # the max gate over many inputs: g goes to the maxima; tied maxima share it evenly
-    raw_x, raw_out = kernels.raw(x), _expand(kernels.raw(out), x.shape, axis, keepdims)
-    winners = raw_x == raw_out
-    if np.isnan(raw_out).any():  # a nan maximum: its nan elements share g (as PyTorch)
-        winners |= np.isnan(raw_x) & np.isnan(raw_out)
-    winners = winners.astype(raw_x.dtype)
-    share = winners / winners.sum(axis=axis, keepdims=True)
-    return _expand(g, x.shape, axis, keepdims) * share
-
-
-MAX = register("max", lambda x, axis, keepdims: np.maximum.reduce(x, axis=axis, keepdims=keepdims),
-               gate="max routes", tensor_only=True, input_vjps=(_max_vjp,))
+MEAN = register("mean", _mean,
+                # the sum gate's copies, each scaled by 1/n (scaled before copying); an empty x
+                # gets an empty gradient
+                lambda g, out, x, axis, keepdims:
+                    _expand(g * (out.size / x.size if x.size else 0.0), x.shape, axis, keepdims),
+                tensor_only=True, reads=(), reads_out=False,
+                code=("expand({g} * ({out_size} / {x_size}), {x_shape}, {axis}, {keepdims})",))
 
 
 def _swap_last(a):
@@ -326,9 +378,9 @@ def _matmul_vjp_y(g, out, x, y):
     return _swap_last(x) @ g
 
 
-MATMUL = register("matmul", np.matmul, gate="mul swaps", tensor_only=True, reads_out=False,
-                  code=("{g} @ {y}.swapaxes(-1, -2)", "{x}.swapaxes(-1, -2) @ {g}"),
-                  input_vjps=(_matmul_vjp_x, _matmul_vjp_y))
+MATMUL = register("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y,
+                  gate="mul swaps", tensor_only=True, reads_out=False,
+                  code=("{g} @ {y}.swapaxes(-1, -2)", "{x}.swapaxes(-1, -2) @ {g}"))
 
 
 def _is_basic_index(index):
@@ -347,14 +399,15 @@ def _scatter_add(g, index, shape):
     return result
 
 
-SCATTER_ADD = register("scatter_add", _scatter_add, tensor_only=True, reads=(), reads_out=False,
-                       code=("{g}[{index}]",),
-                       input_vjps=(lambda g, out, x, index, shape: g[index],))
-GETITEM = register("getitem", lambda x, index: x[index], tensor_only=True, reads=(),
-                   reads_out=False, view=True, doc="x[index] for ints, slices and integer arrays.",
-                   code=("scatter_add({g}, {index}, {x_shape})",), input_vjps=(
-                       # indexing routes g back to the selected elements (adding on repeats)
-                       lambda g, out, x, index: SCATTER_ADD(g, index=index, shape=x.shape),))
+SCATTER_ADD = register("scatter_add", _scatter_add,
+                       lambda g, out, x, index, shape: g[index],
+                       tensor_only=True, reads=(), reads_out=False, code=("{g}[{index}]",))
+GETITEM = register("getitem", lambda x, index: x[index],
+                   # indexing routes g back to the selected elements (adding on repeats)
+                   lambda g, out, x, index: SCATTER_ADD(g, index=index, shape=x.shape),
+                   tensor_only=True, reads=(), reads_out=False, view=True,
+                   doc="x[index] for ints, slices and integer arrays.",
+                   code=("scatter_add({g}, {index}, {x_shape})",))
 
 
 def _split_along(g, sizes, axis):
@@ -367,13 +420,15 @@ def _split_along(g, sizes, axis):
     return tuple(pieces)
 
 
+# any number of inputs: one joint rule gives every input's gradient (each its piece of g)
 CONCATENATE = register(
     "concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
-    lambda g, out, *xs, axis: _split_along(g, [x.shape[axis] for x in xs], axis % out.ndim),
+    vjp=lambda g, out, *xs, axis: _split_along(g, [x.shape[axis] for x in xs],
+                                               axis % out.ndim),
     arity=None, tensor_only=True, reads=(), reads_out=False)
 STACK = register(
     "stack", lambda *xs, axis: np.stack(xs, axis=axis),
-    lambda g, out, *xs, axis: tuple(
+    vjp=lambda g, out, *xs, axis: tuple(
         g[(slice(None),) * (axis % out.ndim) + (i,)] for i in range(len(xs))),
     arity=None, tensor_only=True, reads=(), reads_out=False)
 
@@ -395,21 +450,19 @@ def _logsumexp(x, axis, keepdims):
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
-LOGSUMEXP = register("logsumexp", _logsumexp, tensor_only=True, input_vjps=(
-    # d lse / dx = softmax(x) = exp(x - lse)
-    lambda g, out, x, axis, keepdims:
-        _expand(g, x.shape, axis, keepdims) * exp(x - _expand(out, x.shape, axis, keepdims)),))
+LOGSUMEXP = register("logsumexp", _logsumexp,
+                     # d lse / dx = softmax(x) = exp(x - lse)
+                     lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims) *
+                     exp(x - _expand(out, x.shape, axis, keepdims)),
+                     tensor_only=True)
 LOG_SOFTMAX = register("log_softmax", lambda x, axis: x - _logsumexp(x, axis, True),
+                       lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True),
                        tensor_only=True, reads=(),
-                       code=("{g} - exp({out}) * {g}.sum(axis={axis}, keepdims=True)",),
-                       input_vjps=(
-                           lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True),))
+                       code=("{g} - exp({out}) * {g}.sum(axis={axis}, keepdims=True)",))
 SOFTMAX = register("softmax", lambda x, axis: np.exp(x - _logsumexp(x, axis, True)),
+                   lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),
                    tensor_only=True, reads=(),
-                   code=("{out} * ({g} - ({g} * {out}).sum(axis={axis}, keepdims=True))",),
-                   input_vjps=(
-                       lambda g, out, x, axis:
-                           out * (g - (g * out).sum(axis=axis, keepdims=True)),))
+                   code=("{out} * ({g} - ({g} * {out}).sum(axis={axis}, keepdims=True))",))
 
 
 def _softmax_cross_entropy(z, labels):
@@ -430,6 +483,6 @@ def _softmax_cross_entropy_vjp(g, out, z, labels):
 
 
 SOFTMAX_CROSS_ENTROPY = register(
-    "softmax_cross_entropy", _softmax_cross_entropy, tensor_only=True,
-    doc="Per-row cross-entropy of logits (N, C) against integer labels, as one node.",
-    input_vjps=(_softmax_cross_entropy_vjp,))
+    "softmax_cross_entropy", _softmax_cross_entropy, _softmax_cross_entropy_vjp,
+    tensor_only=True,
+    doc="Per-row cross-entropy of logits (N, C) against integer labels, as one node.")

@@ -39,10 +39,10 @@ class Scalar(Value):
         self._init_leaf(_as_float(data, "Scalar"), requires_grad, label)
 
     @staticmethod
-    def _coerce(data, where):
+    def _as_data(data, where):
         return _as_float(data, where)
 
-    def _lift(self, other, symbol):
+    def _operand(self, other, symbol):
         if type(other) is float or type(other) is type(self):
             return other
         if isinstance(other, Node):

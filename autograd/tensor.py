@@ -63,12 +63,12 @@ class Tensor(Value):
         self._init_leaf(array, requires_grad, label)
 
     @staticmethod
-    def _coerce(data, where):
+    def _as_data(data, where):
         if isinstance(data, np.ndarray) and data.dtype.kind in "fb":
             return data  # a subclass of ndarray
         return _as_array(data, None, where)
 
-    def _lift(self, other, symbol):
+    def _operand(self, other, symbol):
         if type(other) is type(self):
             return other
         if isinstance(other, Node):
@@ -198,12 +198,12 @@ class Tensor(Value):
 
     # ---- matrix product and reductions --------------------------------------------------------------
     def __matmul__(self, other):
-        other = self._lift(other, "@")
+        other = self._operand(other, "@")
         _check_matmul(self.shape, np.shape(getattr(other, "data", other)))
         return apply_binary(ops.MATMUL, self, other)
 
     def __rmatmul__(self, other):
-        other = self._lift(other, "@")
+        other = self._operand(other, "@")
         _check_matmul(np.shape(getattr(other, "data", other)), self.shape)
         return apply_binary(ops.MATMUL, other, self)
 

@@ -1,8 +1,9 @@
 """What Scalar and Tensor share: the operators, the elementwise functions and backward.
 
-Subclasses say how a constant is coerced (`_lift`), how raw op results are wrapped
-(`data_class`, `_coerce`), what the default output gradient is (`_seed`) and how a gradient is fitted to a
-value (`_fit_grad`); everything else is defined once, here.
+Subclasses say how the other operand of an operator becomes what an op takes (`_operand`: a
+float, or an array for Tensors), what class their data has and how a raw op result becomes it
+(`data_class`, `_as_data`), what the default output gradient is (`_seed`) and how a gradient is
+fitted to a value (`_fit_grad`); everything else is defined once, here.
 """
 
 import math
@@ -14,10 +15,6 @@ from .errors import InPlaceError
 from .graph import Node, apply_binary, apply_unary, backward, bump_version, new_node
 from .modes import current
 
-_ADD, _SUB, _MUL, _DIV, _NEG, _POW = ops.ADD, ops.SUB, ops.MUL, ops.DIV, ops.NEG, ops.POW
-_EXP, _LOG, _SIGMOID, _TANH, _RELU, _MAXIMUM = (ops.EXP, ops.LOG, ops.SIGMOID, ops.TANH, ops.RELU,
-                                              ops.MAXIMUM)
-
 
 class Value(Node):
     """Base class of the graph values `Scalar` and `Tensor`."""
@@ -27,31 +24,31 @@ class Value(Node):
 
     # ---- arithmetic: numbers on either side are constants ----------------------------------------
     def __add__(self, other):
-        return apply_binary(_ADD, self, self._lift(other, "+"))
+        return apply_binary(ops.ADD, self, self._operand(other, "+"))
 
     def __radd__(self, other):
-        return apply_binary(_ADD, self._lift(other, "+"), self)
+        return apply_binary(ops.ADD, self._operand(other, "+"), self)
 
     def __sub__(self, other):
-        return apply_binary(_SUB, self, self._lift(other, "-"))
+        return apply_binary(ops.SUB, self, self._operand(other, "-"))
 
     def __rsub__(self, other):
-        return apply_binary(_SUB, self._lift(other, "-"), self)
+        return apply_binary(ops.SUB, self._operand(other, "-"), self)
 
     def __mul__(self, other):
-        return apply_binary(_MUL, self, self._lift(other, "*"))
+        return apply_binary(ops.MUL, self, self._operand(other, "*"))
 
     def __rmul__(self, other):
-        return apply_binary(_MUL, self._lift(other, "*"), self)
+        return apply_binary(ops.MUL, self._operand(other, "*"), self)
 
     def __truediv__(self, other):
-        return apply_binary(_DIV, self, self._lift(other, "/"))
+        return apply_binary(ops.DIV, self, self._operand(other, "/"))
 
     def __rtruediv__(self, other):
-        return apply_binary(_DIV, self._lift(other, "/"), self)
+        return apply_binary(ops.DIV, self._operand(other, "/"), self)
 
     def __neg__(self):
-        return apply_unary(_NEG, self)
+        return apply_unary(ops.NEG, self)
 
     def __pos__(self):
         return self
@@ -59,24 +56,24 @@ class Value(Node):
     def __pow__(self, exponent):
         """x ** c for a constant number c; for a graph-valued exponent write exp(y * log(x))."""
         _check_exponent(exponent)
-        return apply_unary(_POW, self, {"exponent": float(exponent)})
+        return apply_unary(ops.POW, self, {"exponent": float(exponent)})
 
     # ---- in-place updates (PyTorch's rules) ------------------------------------------------------
     def __iadd__(self, other):
-        return self._update(_ADD, self._lift(other, "+="), "+=")
+        return self._update(ops.ADD, self._operand(other, "+="), "+=")
 
     def __isub__(self, other):
-        return self._update(_SUB, self._lift(other, "-="), "-=")
+        return self._update(ops.SUB, self._operand(other, "-="), "-=")
 
     def __imul__(self, other):
-        return self._update(_MUL, self._lift(other, "*="), "*=")
+        return self._update(ops.MUL, self._operand(other, "*="), "*=")
 
     def __itruediv__(self, other):
-        return self._update(_DIV, self._lift(other, "/="), "/=")
+        return self._update(ops.DIV, self._operand(other, "/="), "/=")
 
     def __ipow__(self, exponent):
         _check_exponent(exponent)
-        return self._update(_POW, float(exponent), "**=")
+        return self._update(ops.POW, float(exponent), "**=")
 
     def _update(self, op, other, symbol):
         """`self symbol other` in place: the data changes, the object stays the same leaf, and
@@ -106,27 +103,27 @@ class Value(Node):
     # ---- elementwise functions --------------------------------------------------------------------
     def exp(self):
         """e ** x."""
-        return apply_unary(_EXP, self)
+        return apply_unary(ops.EXP, self)
 
     def log(self):
         """Natural logarithm (nan below 0, -inf at 0, as numpy)."""
-        return apply_unary(_LOG, self)
+        return apply_unary(ops.LOG, self)
 
     def sigmoid(self):
         """Logistic function 1 / (1 + e^-x), computed stably for large |x|."""
-        return apply_unary(_SIGMOID, self)
+        return apply_unary(ops.SIGMOID, self)
 
     def tanh(self):
         """Hyperbolic tangent."""
-        return apply_unary(_TANH, self)
+        return apply_unary(ops.TANH, self)
 
     def relu(self):
         """max(x, 0); its gradient at 0 is 0, as in PyTorch."""
-        return apply_unary(_RELU, self)
+        return apply_unary(ops.RELU, self)
 
     def maximum(self, other):
         """Elementwise max(self, other): the max gate (ties split the gradient evenly)."""
-        return apply_binary(_MAXIMUM, self, self._lift(other, "maximum"))
+        return apply_binary(ops.MAXIMUM, self, self._operand(other, "maximum"))
 
     # ---- gradients --------------------------------------------------------------------------------
     def backward(self, grad=None, create_graph=False):

@@ -9,8 +9,7 @@ import math
 
 import numpy as np
 
-from autograd import OPS, Scalar, Tensor
-from autograd.functions import class_labels
+from autograd import OPS, Scalar, Tensor, class_labels
 
 from .layers import elementwise
 

@@ -95,7 +95,7 @@ def test_the_site_skips_the_engine_and_keeps_the_callers():
     layer = Linear(3, 2)
     x = Tensor(np.ones((4, 3)))
     with detect_anomaly():
-        r = autograd.relu(Tensor([1.0], requires_grad=True) * 2.0)  # through functions.py
+        r = autograd.relu(Tensor([1.0], requires_grad=True) * 2.0)  # through kernels.py
         out = layer(x)
     assert site_of(r)[0].filename == __file__ and "autograd.relu" in site_of(r)[0].line
     frames = site_of(out)

@@ -9,7 +9,8 @@ from hypothesis import assume, given, settings, strategies as st
 import autograd
 from autograd import OPS, Op, Scalar, Tensor
 from autograd.testing import (GradcheckError, assert_gradients_match, broadcastable_shapes,
-                              expressions, gradcheck, gradgradcheck, scalars, tensors)
+                              expressions, gradcheck, gradgradcheck, scalars, swapped_rule,
+                              tensors)
 from autograd.testing.culprit import ELEMENTWISE_LIMIT
 
 
@@ -18,7 +19,7 @@ def wrong_copy(op):
     def vjp(g, out, *inputs, **params):
         return tuple(0.5 * r + 0.25 for r in op.vjp(g, out, *inputs, **params))
 
-    return Op(op.name, op.forward, vjp, gate=op.gate, domain=op.domain, arity=op.arity)
+    return Op(op.name, op.forward, vjp=vjp, gate=op.gate, domain=op.domain, arity=op.arity)
 
 
 def planted_function(expression, position, make_op, planted):
@@ -158,7 +159,7 @@ def test_the_culprit_reports_its_worst_element_with_both_numbers():
         right = g * (1.0 - out * out)
         return (right + np.where(np.arange(a.size).reshape(a.shape) == 4, 0.5, 0.0),)
 
-    bad = Op("tanh", OPS["tanh"].forward, bad_tanh_vjp)
+    bad = Op("tanh", OPS["tanh"].forward, vjp=bad_tanh_vjp)
 
     def f(a):
         hidden = a * 3.0
@@ -230,29 +231,20 @@ def test_the_diagram_highlights_the_culprit():
 def test_gradgradcheck_searches_the_graph_of_the_backward_pass():
     # exp's rule g * out, run with create_graph=True, records a mul node: a wrong mul rule is
     # wrong only to second order here, and the search of <grad f, u>'s graph names it
-    mul = OPS["mul"]
-    right = mul.vjp
-    mul.vjp = lambda g, out, a, b: (g * b * 1.5, g * a)
-    try:
-        with pytest.raises(GradcheckError) as caught:
-            gradgradcheck(lambda x: x.exp().sum(), np.array([0.5, -0.7]))
-    finally:
-        mul.vjp = right
+    with swapped_rule("mul", lambda right: lambda g, out, a, b: (g * b * 1.5, g * a)), \
+            pytest.raises(GradcheckError) as caught:
+        gradgradcheck(lambda x: x.exp().sum(), np.array([0.5, -0.7]))
     assert str(caught.value).startswith("gradgradcheck (second derivatives")
     assert caught.value.culprit.op == "mul"
 
 
 def test_gradgradcheck_says_when_a_rule_hides_a_dependence_from_the_graph():
-    tanh = OPS["tanh"]
-    right = tanh.vjp
     # right numbers, but on graph values the rule detaches out, so out's dependence on x is lost
-    tanh.vjp = lambda g, out, x: (g * (1.0 - out * out) if isinstance(g, np.ndarray)
+    detached = lambda g, out, x: (g * (1.0 - out * out) if isinstance(g, np.ndarray)  # noqa: E731
                                   else g * (1.0 - out.detach() * out.detach()),)
-    try:
-        with pytest.raises(GradcheckError) as caught:
-            gradgradcheck(lambda x: x.tanh().sum(), np.array([0.3, -0.7]))
-    finally:
-        tanh.vjp = right
+    with swapped_rule("tanh", lambda right: detached), \
+            pytest.raises(GradcheckError) as caught:
+        gradgradcheck(lambda x: x.tanh().sum(), np.array([0.3, -0.7]))
     assert caught.value.culprit is None
     assert "No rule is wrong" in str(caught.value) and "detach()" in str(caught.value)
 

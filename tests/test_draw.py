@@ -290,7 +290,7 @@ def test_control_characters_show_as_escapes():
 
 
 def test_an_op_with_a_hostile_name_is_escaped():
-    op = Op('<op> "q" {\\}', lambda x: 2.0 * x, lambda g, out, x: (2.0 * g,))
+    op = Op('<op> "q" {\\}', lambda x: 2.0 * x, lambda g, out, x: 2.0 * g)
     x = Scalar(1.0, label="x")
     out = op(x)
     out.backward()

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd.draw.__main__ import main
-from autograd.draw.expression import ExpressionError, evaluate
+from autograd.draw.typed_expression import ExpressionError, evaluate
 
 SVG = "{http://www.w3.org/2000/svg}"
 NEURON = ["sigmoid(w0*x0 + w1*x1 + w2)", "w0=2", "x0=-1", "w1=-3", "x1=-2", "w2=-3"]

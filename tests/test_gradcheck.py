@@ -15,19 +15,12 @@ import autograd
 from autograd import OPS, Scalar, Tensor
 from autograd.testing import (GradcheckError, assert_gradients_match, assert_op_gradients,
                               broadcastable_shapes, check_expression, expressions, gradcheck,
-                              gradgradcheck, scalars, tensors)
+                              gradgradcheck, scalars, swapped_rule, tensors)
 
 
-@contextmanager
 def rule(name, wrong):
     """Swap a wrong rule into the op `name` for the duration of the block."""
-    op = OPS[name]
-    original = op.vjp
-    op.vjp = wrong
-    try:
-        yield
-    finally:
-        op.vjp = original
+    return swapped_rule(name, lambda right: wrong)
 
 
 def test_right_gradients_pass_for_scalars_tensors_numbers_and_arrays():

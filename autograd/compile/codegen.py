@@ -46,7 +46,7 @@ FRESH = frozenset(INPLACE) | {"matmul", "sum", "mean", "max", "logsumexp", "soft
 VIEWS = frozenset({"reshape", "transpose", "broadcast_to", "getitem"})
 """Built-in ops whose output may be a view of their first input."""
 
-ALTERNATIVES = {"mul": ("times_reduced({g}, {y}, {x})", "times_reduced({g}, {x}, {y})")}
+ALTERNATIVES = {"mul": ("summed_product({g}, {y})", "summed_product({g}, {x})")}
 """Second templates, tried when the first does not give the rule's value: the mul gate's
 gradient for a 0-d factor of a big array is one dot product, as its rule computes it."""
 
@@ -610,12 +610,12 @@ class _Writer:
         call_args = [fields["g"], out] + names + \
             [f"{k}={self.constant(v)}" for k, v in params.items()]
         if op.input_vjps is None:  # one rule for all inputs: call it once
-            rule = self.bind(op.vjp, f"{FORWARD_NAMES.get(op.name, op.name)}_rule")
+            rule = self.bind(op.joint_vjp, f"{FORWARD_NAMES.get(op.name, op.name)}_rule")
             all_name = self.namer(f"grads_{out}", "grads")
             lines.append(Statement(f"{all_name} = {rule}({', '.join(call_args)})", gate,
                                    (all_name,)))
             if tensor:
-                values = self.call_rule(op.vjp, j, node)
+                values = self.call_rule(op.joint_vjp, j, node)
                 self.env[all_name] = values
             for k, ref in targets:
                 expression, value = f"{all_name}[{k}]", values[k] if tensor else None

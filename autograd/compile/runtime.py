@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .. import kernels, ops
-from ..functions import class_labels
+from ..labels import class_labels
 from ..graph import _add_gradients, unbroadcast
 from ..scalar import _as_float
 from ..tensor import Tensor
@@ -43,7 +43,7 @@ def to_float(g):
 def as_data(value):
     """A Tensor op's result as the graph core keeps it: numpy gives 0-d results as numpy
     scalars, the core (and so every rule) sees 0-d arrays."""
-    return value if value.__class__ is np.ndarray else Tensor._coerce(value, "compiled step")
+    return value if value.__class__ is np.ndarray else Tensor._as_data(value, "compiled step")
 
 
 def check_labels(labels, rows, classes):
@@ -58,9 +58,9 @@ NAMESPACE = {
     # what the op table's code templates call (the same functions the rules call)
     "divide": kernels.divide, "power": kernels.power, "exp": kernels.exp, "log": kernels.log,
     "sigmoid": kernels.sigmoid, "tanh": kernels.tanh, "relu": kernels.relu,
-    "winner_share": kernels.winner_share, "where_positive": kernels.where_positive,
+    "winner_share": ops.winner_share, "where_positive": kernels.where_positive,
     "sigmoid_slope_times": kernels.sigmoid_slope_times,
-    "tanh_slope_times": kernels.tanh_slope_times, "times_reduced": kernels.times_reduced,
-    "expand": ops._expand, "scatter_add": ops._scatter_add, "maximum": ops._maximum,
+    "tanh_slope_times": kernels.tanh_slope_times, "summed_product": kernels.summed_product,
+    "expand": ops._expand, "scatter_add": ops._scatter_add, "maximum": kernels.maximum,
 }
 """The names every generated program may use (its globals); nothing else is bound."""

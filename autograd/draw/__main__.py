@@ -12,7 +12,7 @@ from pathlib import Path
 from ..files import write_atomically
 from .diagram import INSTALL_HINT, RANKDIRS, draw
 from .explorer import ExplorerError, explore
-from .expression import FUNCTIONS, evaluate, parse_values
+from .typed_expression import FUNCTIONS, evaluate, parse_values
 from .steps import backward_steps
 
 FORMATS = ("svg", "png", "pdf", "dot", "html")  # html: the explorer page (autograd.explore)

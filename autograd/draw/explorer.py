@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from ..graph import Node
-from .walk import (all_values, consumers, edge_gradients, local_gradients, names_of, raw,
+from ..kernels import raw
+from .walk import (all_values, consumers, edge_gradients, local_gradients, names_of,
                    reverse_order, summary)
 
 MAX_VALUES = 200     # a bigger graph is not readable one step at a time

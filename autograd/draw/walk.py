@@ -7,6 +7,7 @@ from collections import deque
 import numpy as np
 
 from ..graph import Node, rule_gradients, toposort
+from ..kernels import raw
 
 
 def all_values(root):
@@ -120,11 +121,6 @@ def _fitted(node, grads):
 def reverse_order(root):
     """The interior nodes in the order backward processes them (root first)."""
     return toposort(root)[::-1]
-
-
-def raw(value):
-    """The float or array inside a graph value (a raw constant is returned as it is)."""
-    return value.data if isinstance(value, Node) else value
 
 
 def summary(value, limit=6):

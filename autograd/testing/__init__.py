@@ -8,6 +8,8 @@
   `expressions()` (random graphs over the op table, each with a numpy twin).
 - Properties for tests: `assert_gradients_match(f, strategy)`, `assert_op_gradients(op)`,
   `check_expression(expression, *inputs)`.
+- `swapped_rule(op, make_vjp)`: a block in which an op runs another (say, wrong) rule, to show
+  that a check catches it.
 
 The strategies and properties need hypothesis (the `test` extra) and load on first use, so
 `gradcheck` works without it.
@@ -15,8 +17,9 @@ The strategies and properties need hypothesis (the `test` extra) and load on fir
 
 import importlib
 
-from .expression import Expression
+from .expression_trees import Expression
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .swap import swapped_rule
 
 _LAZY = {"scalars": "strategies", "tensors": "strategies", "broadcastable_shapes": "strategies",
          "expressions": "strategies", "op_inputs": "cases", "register_case": "cases",
@@ -30,4 +33,4 @@ def __getattr__(name):
     return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
 
 
-__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "Expression", *_LAZY]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "Expression", "swapped_rule", *_LAZY]

@@ -23,7 +23,6 @@ import numpy as np
 from ..graph import Node, backward, toposort
 from ..modes import detect_anomaly
 from ..origin import show_site, site_of
-from .expression import KINKS
 
 ELEMENTWISE_LIMIT = 1000
 """Inputs of a node up to this many elements are checked element by element."""
@@ -46,7 +45,7 @@ class Culprit:
         self.input, self.element, self.rule, self.numeric = input_index, element, rule, numeric
         self.site = site_of(node)
         self.problem = problem
-        self.near_kink = False  # inputs within 10 eps of a kink of relu or maximum
+        self.near_kink = False  # inputs within 10 eps of a kink of its op (`Op.kink`)
 
     def __repr__(self):
         return f"Culprit({self.op!r}, {self.name!r}, input={self.input}, element={self.element})"
@@ -203,9 +202,9 @@ def _check(node, names, eps, atol, rtol, fast, rng):
             if found is not None:
                 element, analytic, numeric = found
         culprit = Culprit(node, names[id(node)], index, element, analytic, numeric)
-        if node.op.name in KINKS:
+        if node.op.kink is not None:
             with np.errstate(all="ignore"):
-                culprit.near_kink = bool(np.min(KINKS[node.op.name](*inputs)) < 10 * eps)
+                culprit.near_kink = bool(np.min(node.op.kink(*inputs)) < 10 * eps)
         return culprit
     return None
 

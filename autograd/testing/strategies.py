@@ -13,7 +13,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess by 
                       "installs: pip install 'gategrad[test]'") from error
 
 from ..ops import OPS
-from .expression import Expression, domain_inputs
+from .expression_trees import Expression
 
 DOMAINS = {None: (-3.0, 3.0), "positive": (0.2, 3.0), "nonzero": (0.5, 3.0)}
 """Where values are drawn for each op domain: away from the edges, where finite differences
@@ -83,8 +83,11 @@ def expressions(ops=None, max_depth=3, n_vars=2, domain_safe=True):
     numpy (`build, twin = expression` works too).
 
     With `domain_safe`, an input of an op with a domain (log, pow, a divisor, a user op's
-    `domain`) is wrapped as t*t + 0.5, so every value is defined. Constants appear as leaves.
+    `domain`) is wrapped as t*t + 0.5, so every value is defined. An op's parameters (pow's
+    exponent) are drawn as its case draws them (`op_inputs`). Constants appear as leaves.
     """
+    from .cases import CASES  # (cases draws with the strategies of this module)
+
     names = _expression_ops(ops)
     if n_vars < 1:
         raise ValueError(f"expressions: n_vars must be at least 1, got {n_vars}")
@@ -95,11 +98,11 @@ def expressions(ops=None, max_depth=3, n_vars=2, domain_safe=True):
             name = draw(st.sampled_from(names))
             op = OPS[name]
             args = [draw(children) for _ in range(op.arity)]
-            if domain_safe and op.domain is not None:
-                for i in domain_inputs(op):
-                    args[i] = Expression.safe(args[i])
-            params = {"exponent": draw(st.sampled_from([2.0, 3.0, 0.5, -1.0, 1.5]))} \
-                if name == "pow" else {}
+            if domain_safe:
+                for i, domain in enumerate(op.input_domains):
+                    if domain is not None:
+                        args[i] = Expression.safe(args[i])
+            params = draw(CASES[name](False))[1] if name in CASES else {}
             return (name, tuple(args), params)
         return node()
 

@@ -1,36 +1,21 @@
 """Random expressions as small trees over the op table, with an engine value and a numpy twin.
 
-A tree is ("var", i), ("const", c) or (op name, children, params). The strategy that draws them
-lives in `strategies.expressions`; this module needs only numpy.
+A tree is ("var", i), ("const", c) or (op name, children, params). What the tests need of each
+op comes from its row: its numpy twin (`Op.twin`), its kinks (`Op.kink`) and its domain. The
+strategy that draws trees lives in `strategies.expressions`; this module needs only numpy.
 """
 
 import numpy as np
 
 from ..ops import OPS
 
-TWINS = {
-    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide, "neg": np.negative,
-    "maximum": np.maximum, "exp": np.exp, "log": np.log, "tanh": np.tanh,
-    "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)), "relu": lambda x: np.maximum(x, 0.0),
-    "pow": lambda x, exponent: np.power(x, exponent),
-}
-"""Independent numpy twins of the built-in elementwise ops (a user op's twin is its forward)."""
-
-KINKS = {"relu": lambda x: np.abs(x), "maximum": lambda x, y: np.abs(np.subtract(x, y))}
-"""How far the inputs of a built-in op are from the points where it is not differentiable."""
-
-
-def domain_inputs(op):
-    """The positions of `op`'s inputs that its `domain` restricts: the divisor for div, every
-    input otherwise (log and pow have one; a user op's domain applies to all its inputs)."""
-    return (1,) if op.name == "div" else tuple(range(op.arity or 0))
-
 
 class Expression:
     """A random expression over the variables x0, x1, ...: `build(*values)` evaluates it with
     the engine (Scalars, Tensors or raw data), `twin(*arrays)` with plain numpy, `kink(*arrays)`
-    is the distance to the nearest point where relu or maximum is not differentiable, `text`
-    shows it. Unpacks as `build, twin = expression`."""
+    is the distance to the nearest point where one of its ops is not differentiable (an op
+    with a `kink`, such as relu or maximum), `text` shows it. Unpacks as
+    `build, twin = expression`."""
 
     def __init__(self, tree, n_vars):
         self.tree, self.n_vars = tree, n_vars
@@ -50,13 +35,16 @@ class Expression:
         return self.evaluate([np.asarray(a, dtype=np.float64) for a in arrays], _apply_twin)
 
     def kink(self, *arrays):
-        """The smallest distance, over the relu and maximum nodes, of their inputs from a kink
-        (inf when there is none); finite differences need it larger than their step."""
+        """The smallest distance, over the nodes of ops with a `kink`, of their inputs from a
+        kink (inf when there is none); finite differences need it larger than their step."""
         distances = [np.inf]
 
         def apply(name, args, params, children):
-            if name in KINKS and not (name == "maximum" and children[0] == children[1]):
-                distances.append(float(np.min(KINKS[name](*args), initial=np.inf)))
+            kink = OPS[name].kink
+            # an op of one subtree twice, max(t, t), stays on its kink's line x = y: there it
+            # is t itself, smooth, and its tie rule is what the expression then tests
+            if kink is not None and not (len(children) == 2 and children[0] == children[1]):
+                distances.append(float(np.min(kink(*args), initial=np.inf)))
             return _apply_twin(name, args, params, children)
 
         with np.errstate(all="ignore"):
@@ -83,8 +71,9 @@ def _apply_engine(name, args, params, children):
 
 
 def _apply_twin(name, args, params, children):
-    twin = TWINS.get(name) or OPS[name].forward
-    return twin(*args, **params)
+    # the row's numpy twin, or its forward where that is plain numpy already (the operators)
+    op = OPS[name]
+    return (op.twin or op.forward)(*args, **params)
 
 
 def _evaluate(tree, values, apply):

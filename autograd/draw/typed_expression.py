@@ -8,12 +8,13 @@ an explicit stack (no recursion), and every error points at its place with a car
 import ast
 import math
 
+from ..ops import OPS
 from ..scalar import Scalar
 
-FUNCTIONS = {
-    "exp": lambda x: x.exp(), "log": lambda x: x.log(), "sigmoid": lambda x: x.sigmoid(),
-    "tanh": lambda x: x.tanh(), "relu": lambda x: x.relu(), "max": lambda x, y: x.maximum(y),
-}
+FUNCTIONS = {op.expression_name: op for op in OPS.values()
+             if op.expression_name and not op.tensor_only and op.arity in (1, 2)}
+"""The functions an expression may call, by the name on their op's row (`Op.expression_name`):
+exp, log, sigmoid, tanh, relu, max(x, y)."""
 _BINARY = {ast.Add: ("+", lambda a, b: a + b), ast.Sub: ("-", lambda a, b: a - b),
            ast.Mult: ("*", lambda a, b: a * b), ast.Div: ("/", lambda a, b: a / b),
            ast.Pow: ("**", lambda a, b: a ** b)}
@@ -134,7 +135,7 @@ def _operands(text, node, values):
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             raise ExpressionError(text, _column(text, node),
                                   f"{name}() takes plain arguments, no keywords or *")
-        expected = FUNCTIONS[name].__code__.co_argcount
+        expected = FUNCTIONS[name].arity
         if len(node.args) != expected:
             raise ExpressionError(text, _column(text, node),
                                   f"{name} takes {expected} argument(s), got {len(node.args)}")
@@ -168,14 +169,7 @@ def _compute(text, node, args, values, leaves):
         function = _UNARY[type(node.op)]
     else:
         function = FUNCTIONS[node.func.id]
-    try:
-        if isinstance(node, ast.Call) and not isinstance(args[0], Scalar):
-            # the functions are Scalar methods: exp(2) is folded through a constant Scalar,
-            # max(2, x) is called on one
-            folded = not any(isinstance(a, Scalar) for a in args)
-            args[0] = Scalar(args[0], requires_grad=False)
-            if folded:
-                return function(*args).data
+    try:  # an op applied to numbers only gives a number: exp(2) is folded
         return _real(text, column, function(*args))
     except (ArithmeticError, TypeError, ValueError) as error:
         if isinstance(error, ExpressionError):
