@@ -9,7 +9,7 @@ gradient rule from the table in `autograd.ops`.
 from .compile import backward_code, compile
 from .functional import grad, hvp
 from .draw import backward_steps, draw, explore
-from .kernels import exp, log, maximum, relu, sigmoid, tanh
+from .kernels import exp, log, maximum, relu, sigmoid, sqrt, tanh
 from .joining import concatenate, stack
 from .labels import class_labels, softmax_cross_entropy
 from .anomaly import AnomalyError
@@ -27,7 +27,7 @@ __all__ = [
     "grad", "hvp", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "InPlaceError",
     "backward", "gradients", "toposort", "unbroadcast", "draw", "backward_steps", "explore",
-    "exp", "log", "sigmoid", "tanh", "relu", "maximum", "concatenate", "stack",
+    "exp", "log", "sqrt", "sigmoid", "tanh", "relu", "maximum", "concatenate", "stack",
     "softmax_cross_entropy", "class_labels", "compile", "backward_code",
 ]
 __version__ = "0.1.0"

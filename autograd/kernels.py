@@ -1,5 +1,5 @@
-"""The elementwise functions (`autograd.exp`, `log`, `sigmoid`, `tanh`, `relu`, `maximum`) and
-the few other raw computations where a Python float and a numpy array differ.
+"""The elementwise functions (`autograd.exp`, `log`, `sigmoid`, `tanh`, `relu`, `sqrt`,
+`maximum`) and the few other raw computations where a Python float and a numpy array differ.
 
 Each function takes floats, numpy arrays or graph values (Scalar/Tensor) and dispatches: floats
 go through `math` (fast for scalar graphs), arrays through numpy, and anything else through the
@@ -7,7 +7,7 @@ one shared fallback, `_not_raw`: a graph value computes by its method of the sam
 records the op), another real number as a float, and the rest is the one TypeError. So the same
 function is the op's forward on raw data, the public function, and what a gradient rule in
 `ops.py` calls, with and without `create_graph`. Floats follow numpy's conventions instead of
-raising: overflow gives inf, log(0) gives -inf, log(-1) nan.
+raising: overflow gives inf, log(0) gives -inf, log(-1) and sqrt(-1) nan.
 """
 
 import math
@@ -42,6 +42,15 @@ def log(x):
     if isinstance(x, ARRAY):
         return np.log(x)
     return _not_raw(log, x)
+
+
+def sqrt(x):
+    """Square root, elementwise; sqrt(x < 0) = nan, as numpy does."""
+    if type(x) is float:
+        return math.sqrt(x) if x >= 0.0 else NAN
+    if isinstance(x, ARRAY):
+        return np.sqrt(x)
+    return _not_raw(sqrt, x)
 
 
 def tanh(x):

@@ -241,6 +241,9 @@ EXP = register("exp", kernels.exp,
 LOG = register("log", kernels.log,
                lambda g, out, x: divide(g, x),
                domain="positive", reads_out=False, twin=np.log, code=("divide({g}, {x})",))
+SQRT = register("sqrt", kernels.sqrt,
+                lambda g, out, x: divide(0.5 * g, out),    # d sqrt(x) = 1 / (2 sqrt(x))
+                domain="positive", reads=(), twin=np.sqrt, code=("divide(0.5 * {g}, {out})",))
 SIGMOID = register("sigmoid", kernels.sigmoid,
                    lambda g, out, x: kernels.sigmoid_slope_times(g, out),
                    reads=(), twin=lambda x: 1.0 / (1.0 + np.exp(-x)),

@@ -109,6 +109,10 @@ class Value(Node):
         """Natural logarithm (nan below 0, -inf at 0, as numpy)."""
         return apply_unary(ops.LOG, self)
 
+    def sqrt(self):
+        """Square root (nan below 0, as numpy)."""
+        return apply_unary(ops.SQRT, self)
+
     def sigmoid(self):
         """Logistic function 1 / (1 + e^-x), computed stably for large |x|."""
         return apply_unary(ops.SIGMOID, self)

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from autograd import Scalar, Tensor, maximum
+from autograd import Scalar, Tensor, maximum, sqrt
 
 
 def test_add_gate_distributes_the_gradient_unchanged():
@@ -145,3 +145,20 @@ def test_indexing_scatters_and_adds_on_repeats():
     rows = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
     rows[[0, 0, 2], [1, 1, 0]].sum().backward()
     np.testing.assert_array_equal(rows.grad, [[0, 2], [0, 0], [1, 0]])
+
+
+def test_sqrt_has_the_slope_one_over_twice_the_root_and_numpys_edges():
+    x = Scalar(4.0)
+    out = x.sqrt()
+    out.backward()
+    assert (out.data, x.grad) == (2.0, 0.25)
+    values = Tensor([0.0, 4.0, -1.0], requires_grad=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        roots = sqrt(values)
+        roots.backward(np.ones(3))
+    np.testing.assert_array_equal(roots.data, [0.0, 2.0, np.nan])
+    np.testing.assert_array_equal(values.grad, [np.inf, 0.25, np.nan])  # as numpy and PyTorch
+    assert math.isnan(sqrt(-1.0)) and sqrt(9) == 3.0  # raw numbers: floats, like numpy
+    s = Scalar(0.0)
+    s.sqrt().backward()
+    assert s.grad == math.inf
