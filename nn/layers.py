@@ -15,11 +15,12 @@ ACTIVATIONS = {
 }
 
 
-def elementwise(function, values):
-    """Apply `function` to a Tensor, or to each Scalar of a list (one neuron at a time)."""
-    if isinstance(values, list):
-        return [function(v) for v in values]
-    return function(values)
+def elementwise(function, *values):
+    """Apply `function` to Tensors as they are, or to the Scalars of lists one position at a
+    time (one neuron, or one sample, at a time): `elementwise(f, xs, ys)` is [f(x, y), ...]."""
+    if isinstance(values[0], list):
+        return [function(*items) for items in zip(*values)]
+    return function(*values)
 
 
 class Linear(Module):

@@ -2,13 +2,16 @@
 
 Every loss takes `reduction`: "mean" (over samples or elements), "sum", or "none" (one value
 per sample or element). Losses are built from the engine's stable primitives (log_softmax,
-logsumexp, sigmoid), so their gradients come from the op table and are checked by the tests.
+the fused softmax cross-entropy, log, exp), so their gradients come from the op table and are
+checked by the tests. A loss of elementwise terms is written once, as its term: `elementwise`
+applies it to Tensors at once or to lists of Scalars one element at a time.
 """
 
 import math
 
 import numpy as np
 
+import autograd
 from autograd import OPS, Scalar, Tensor, class_labels
 
 from .layers import elementwise
@@ -82,13 +85,14 @@ def _prediction(pred, name):
                     f"{type(pred).__name__}")
 
 
+def _squared_error(p, y):
+    d = p - y  # one sub node, feeding both wires of the square
+    return d * d
+
+
 def _squared_errors(pred, target, name):
     pred = _prediction(pred, name)
-    target = _constant(target, pred, name)
-    if isinstance(pred, list):
-        return [d * d for d in (p - t for p, t in zip(pred, target))]  # one sub node each
-    diff = pred - target
-    return diff * diff
+    return elementwise(_squared_error, pred, _constant(target, pred, name))
 
 
 def sse(pred, target, reduction="sum"):
@@ -124,23 +128,28 @@ def binary_cross_entropy(prob, target, reduction="mean", eps=1e-12):
     _check_probabilities(_raw(target), name, "targets")
 
     def term(p, y):
-        return -(y * p.maximum(eps).log() + (1.0 - y) * (1.0 - p).maximum(eps).log())
+        return -(y * _clipped_below(p, eps).log()
+                 + (1.0 - y) * _clipped_below(1.0 - p, eps).log())
 
-    values = ([term(p, y) for p, y in zip(prob, target)] if isinstance(prob, list)
-              else term(prob, target))
-    return _reduce(values, reduction, name)
+    return _reduce(elementwise(term, prob, target), reduction, name)
+
+
+def _clipped_below(p, eps):
+    """p clipped below at eps, max(p, eps): no gradient flows where the clip is active."""
+    return p.maximum(eps)
 
 
 def _softplus(z):
-    """log(1 + e^z), stable and smooth: with m = [z > 0] and s = +1 where z > 0, -1 elsewhere
-    (constants read off the data), m z + log(1 + e^(-s z)) is the same function, its exp only
-    sees -|z|, and its derivatives are right everywhere, z = 0 included."""
-    raw = np.asarray(z.data)
-    m = (raw > 0).astype(raw.dtype)  # in z's own dtype: float32 logits give a float32 loss
-    s = 2.0 * m - 1.0
-    if isinstance(z, Scalar):
-        m, s = float(m), float(s)
-    return z * m + ((z * (-s)).exp() + 1.0).log()
+    """log(1 + e^z) = log(e^0 + e^z), computed as a log-sum-exp is: shifted by its larger
+    exponent m = max(z, 0), read off the data, so that no exp overflows: m + log(e^-m +
+    e^(z - m)). Any constant shift gives the same function, so every derivative is exact
+    (the first is sigmoid(z)), and m keeps z's dtype."""
+    m = autograd.maximum(z.data, 0.0)
+    return ((z - m).exp() + autograd.exp(-m)).log() + m
+
+
+def _logit_cross_entropy(z, y):
+    return _softplus(z) - z * y
 
 
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
@@ -150,9 +159,7 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     logits = _prediction(logits, name)
     target = _constant(target, logits, name)
     _check_probabilities(_raw(target), name, "targets")
-    values = ([_softplus(z) - z * y for z, y in zip(logits, target)]
-              if isinstance(logits, list) else _softplus(logits) - logits * target)
-    return _reduce(values, reduction, name)
+    return _reduce(elementwise(_logit_cross_entropy, logits, target), reduction, name)
 
 
 def _labels(target, log_probs, name):
