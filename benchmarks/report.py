@@ -9,20 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-ENGINE_ORDER = ("gategrad", "gategrad-compiled", "micrograd", "pytorch", "torch-compile", "mygrad",
-                "hips-autograd", "jax-eager", "jax-jit")
-TITLES = {
-    "w1": "W1: micrograd's demo step (2-16-16-1 ReLU MLP of Scalars, 100 two-moons points, SVM "
-          "loss + 1e-4 L2, SGD); reference: Python floats",
-    "w2": "W2: scalar chain y = relu(y * 1.0001 + 0.0001), build + backward; reference: Python "
-          "floats",
-    "w3": "W3: tensor MLP training step (sigmoid hidden, mean cross-entropy of labels with "
-          "each engine's own loss function, SGD), float64; reference: hand-written numpy",
-    "w4": "W4: sum(sigmoid(exp(log(x) * w) + b)) over float64 values, forward + backward; "
-          "reference: hand-written numpy",
-    "w5": "W5: scalar chain, build and backward timed separately; reference: Python floats",
-    "w6": "W6: W3 in float32; reference: hand-written numpy in float32",
-}
+from engines import ENGINES, WORKLOADS
+
+ENGINE_ORDER = tuple(ENGINES)
 # Targets for gategrad's ratio, by workload and case index (issue 7).
 TARGETS = {("w1", 0): 30, ("w2", None): 60, ("w3", 0): 1.5, ("w3", 1): 1.05, ("w3", 2): 1.03,
            ("w4", 0): 1.15}
@@ -311,7 +300,7 @@ def _kind_of_run(meta):
     """What ran: "full run", "quick smoke run", or either "of w3, w6 only" for a subset."""
     kind = "quick smoke run" if meta["quick"] else "full run"
     workloads = meta.get("workloads")
-    if workloads and set(workloads) != set(TITLES):
+    if workloads and set(workloads) != set(WORKLOADS):
         kind = ("quick smoke run" if meta["quick"] else "partial run") + \
             f" of {', '.join(workloads)} only"
     return kind
@@ -391,7 +380,7 @@ def write(meta, results, out_dir):
         if not table:
             continue
         points += found
-        lines += ["", f"## {TITLES[workload]}", "",
+        lines += ["", f"## {WORKLOADS[workload].title}", "",
                   "Cells: ratio to the reference (median engine time per call).", ""] + table
         notes = [f"- {e['engine']}: {r['note']}" for e in _entries(results, "time", workload)
                  .values() if not e.get("absent") for r in e["results"][:1] if r.get("note")]
@@ -400,7 +389,7 @@ def write(meta, results, out_dir):
         lines += [""] + notes if notes else []
     w5, curves = _w5(results)
     if w5:
-        lines += ["", f"## {TITLES['w5']}", "", "Cells: median time (ratio to the reference).",
+        lines += ["", f"## {WORKLOADS['w5'].title}", "", "Cells: median time (ratio to the reference).",
                   ""] + w5
     f32 = _float32(results)
     if f32:

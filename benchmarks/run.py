@@ -24,20 +24,9 @@ import time
 from pathlib import Path
 
 import report
+from engines import ENGINES, WORKLOADS, engine_named
 
 HERE = Path(__file__).resolve().parent
-VENVS = Path(os.environ.get("GATEGRAD_BENCH_HOME", Path.home() / ".cache" / "gategrad-bench"))
-PYTHONS = {"reference": sys.executable, "gategrad": sys.executable,
-           "gategrad-compiled": sys.executable, "micrograd": sys.executable,
-           "pytorch": sys.executable, "torch-compile": sys.executable,
-           "mygrad": VENVS / "venv-mygrad/bin/python", "hips-autograd": VENVS / "venv-hips/bin/python",
-           "jax-eager": VENVS / "venv-jax/bin/python", "jax-jit": VENVS / "venv-jax/bin/python"}
-IMPORTS = {"reference": "numpy", "gategrad": "numpy", "gategrad-compiled": "numpy",
-           "micrograd": "micrograd", "pytorch": "torch", "torch-compile": "torch", "mygrad": "mygrad",
-           "hips-autograd": "autograd", "jax-eager": "jax", "jax-jit": "jax"}
-MODULES = {"w1": "w1_scalar_mlp", "w2": "w2_chain", "w3": "w3_tensor_mlp", "w4": "w4_pipeline",
-           "w5": "w2_chain", "w6": "w3_tensor_mlp"}
-ROUNDS = {"w1": 7, "w2": 9, "w3": 11, "w4": 11, "w5": 9, "w6": 11}
 SLOW_ROUNDS = {("w1", "jax-eager"): 1, ("w1", "mygrad"): 3, ("w1", "micrograd"): 5,
                ("w1", "hips-autograd"): 5, ("w1", "pytorch"): 5}
 NO_MEMORY_RUN = {("w1", "jax-eager"): "one step takes about 45 s"}
@@ -59,19 +48,19 @@ def environment(malloc):
     return env
 
 
-def installed(engine):
+def installed(name):
     """Whether the engine's interpreter exists and imports the engine."""
-    python = Path(PYTHONS[engine])
+    python, module = engine_named(name).python, engine_named(name).module
     if not python.exists():
         return False
-    probe = subprocess.run([str(python), "-c", f"import {IMPORTS[engine]}"], capture_output=True,
+    probe = subprocess.run([str(python), "-c", f"import {module}"], capture_output=True,
                            cwd="/")  # cwd: not the repo, whose `autograd` is not HIPS autograd
     return probe.returncode == 0
 
 
 def run_worker(spec, env, timeout):
     """Run one worker; its parsed result, or an error status for every case."""
-    command = [str(PYTHONS[spec["engine"]]), str(HERE / "worker.py"), json.dumps(spec)]
+    command = [str(engine_named(spec["engine"]).python), str(HERE / "worker.py"), json.dumps(spec)]
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout,
                               cwd="/")
@@ -108,13 +97,13 @@ def plan(args):
     jobs = []
 
     def spec(workload, engine, cases, mode="time", gc_off=False):
-        rounds = SLOW_ROUNDS.get((workload, engine), ROUNDS[workload])
+        rounds = SLOW_ROUNDS.get((workload, engine), WORKLOADS[workload].rounds)
         rounds = min(3, rounds) if args.quick else rounds
         return {"workload": workload, "engine": engine, "cases": cases, "mode": mode,
                 "rounds": rounds, "core": args.core, "repo": str(HERE.parent),
                 "data": data if workload == "w1" else None, "gc_off": gc_off}
     for workload in args.workloads:
-        module = importlib.import_module(MODULES[workload])
+        module = importlib.import_module(WORKLOADS[workload].module)
         cases = module.cases(workload, args.quick)
         if args.quick:
             cases = [dict(c, rounds=None) for c in cases]
@@ -150,7 +139,7 @@ def plan(args):
 def output_directory(args):
     """benchmarks/ for the full suite (the committed results); benchmarks/out/ for anything
     less, so that a smoke or partial run never replaces them unless --out-dir asks."""
-    full = not args.quick and set(args.workloads) == set(MODULES)
+    full = not args.quick and set(args.workloads) == set(WORKLOADS)
     return HERE if full else HERE / "out"
 
 
@@ -195,13 +184,13 @@ def main():
                         "for the full suite, benchmarks/out/ for a quick or partial run)")
     args = parser.parse_args()
     args.workloads = args.workloads.split(",")
-    unknown = sorted(set(args.workloads) - set(MODULES))
+    unknown = sorted(set(args.workloads) - set(WORKLOADS))
     if unknown:
-        parser.error(f"unknown workloads {', '.join(unknown)}; choose from {', '.join(MODULES)}")
+        parser.error(f"unknown workloads {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}")
     out_dir = Path(args.out_dir) if args.out_dir else output_directory(args)
     args.engines = [e for e in args.engines.split(",") if e]
     start = time.time()
-    available = {engine: installed(engine) for engine in PYTHONS}
+    available = {name: installed(name) for name in ("reference", *ENGINES)}
     results, ran = [], []
     for job in plan(args):
         kind, workload, engine, spec, env = job

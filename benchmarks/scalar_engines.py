@@ -157,10 +157,10 @@ class JaxEager(Hips):
         return list(out[1](self.jax.numpy.asarray(1.0))[0])
 
 
-ENGINES = {"gategrad": Gategrad, "micrograd": Micrograd, "pytorch": Torch, "mygrad": MyGrad,
-           "hips-autograd": Hips, "jax-eager": JaxEager}
+ADAPTERS = {"gategrad": Gategrad, "micrograd": Micrograd, "pytorch": Torch, "mygrad": MyGrad,
+            "hips-autograd": Hips, "jax-eager": JaxEager}
 
 
-def make(name):
+def adapter(name):
     """The adapter of engine `name` (KeyError for an engine with no scalar adapter)."""
-    return ENGINES[name]()
+    return ADAPTERS[name]()

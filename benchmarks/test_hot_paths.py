@@ -39,7 +39,7 @@ def _forward(n):
 
 def test_scalar_chain_build_and_backward(benchmark):
     """Build and backpropagate a 10^4-step chain: 3 * 10^4 nodes (W2 of the benchmark suite)."""
-    engine, reference = w2_chain.make("gategrad", {"steps": 10_000}), w2_chain.Reference(10_000)
+    engine, reference = w2_chain.make("gategrad", {"steps": 10_000}, None), w2_chain.Reference(10_000)
     assert benchmark(engine.run) == pytest.approx(reference.run())
 
 
@@ -61,6 +61,7 @@ def test_tensor_op_overhead(benchmark):
 def test_tensor_mlp_step(benchmark, case):
     """One SGD step of a sigmoid MLP with log-softmax cross-entropy (W3 of the benchmark suite);
     the first step's loss equals the hand-written numpy reference's."""
-    engine, reference = w3_tensor_mlp.make("gategrad", case), w3_tensor_mlp.make("reference", case)
+    engine, reference = w3_tensor_mlp.make("gategrad", case, None), \
+        w3_tensor_mlp.make("reference", case, None)
     assert engine.run() == pytest.approx(reference.run(), rel=1e-12)
     benchmark(engine.run)

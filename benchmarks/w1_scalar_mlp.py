@@ -12,8 +12,7 @@ import numpy as np
 import scalar_engines
 
 SIZES, ALPHA, LR = (2, 16, 16, 1), 1e-4, 0.05
-ENGINES = ("gategrad", "gategrad-compiled", "micrograd", "pytorch", "mygrad", "hips-autograd",
-           "jax-eager")
+ENGINES = (*scalar_engines.ADAPTERS, "gategrad-compiled")  # the scalar adapters, and compiled
 NOT_RUN = {"jax-jit": "jit would compile the unrolled graph of ~60,000 scalar ops; the "
                       "scalar workloads time eager engines",
            "torch-compile": "torch.compile of ~60,000 scalar ops (one graph per step) does not "
@@ -143,7 +142,7 @@ class EngineStep:
     """One engine through its scalar adapter; the parameters persist across steps."""
 
     def __init__(self, engine, X, y, shape="flat"):
-        self.engine = scalar_engines.make(engine)
+        self.engine = scalar_engines.adapter(engine)
         self.X, self.y, self.shape = X, y, shape
         self.params = self.engine.leaves(initial_weights())
 

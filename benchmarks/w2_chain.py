@@ -8,7 +8,7 @@ import sys
 
 import scalar_engines
 
-ENGINES = ("gategrad", "micrograd", "pytorch", "mygrad", "hips-autograd", "jax-eager")
+ENGINES = tuple(scalar_engines.ADAPTERS)  # every engine with a scalar adapter
 NOT_RUN = {"jax-jit": "jit would compile the unrolled chain; the scalar workloads time eager "
                       "engines"}
 # Largest size each engine runs in the full suite (per-node cost x rounds within the budget).
@@ -73,7 +73,7 @@ class EngineChain(Reference):
 
     def __init__(self, engine, steps):
         self.steps, self.note = steps, None
-        self.engine = scalar_engines.make(engine)
+        self.engine = scalar_engines.adapter(engine)
         if engine == "micrograd":
             self.note = micrograd_recursion_note(self.engine)
 
@@ -107,8 +107,8 @@ def micrograd_recursion_note(engine):
     return note
 
 
-def make(engine, case, data=None):
-    """The implementation of `engine` for `case`."""
+def make(engine, case, data):
+    """The implementation of `engine` for `case` (the chain needs no data)."""
     if case["steps"] > MAX_STEPS.get(engine, 0):
         raise NotImplementedError(f"not run above {MAX_STEPS.get(engine, 0):,} steps "
                                   f"(time budget of the suite)")

@@ -11,8 +11,6 @@ import time
 import numpy as np
 
 LR = 0.1
-ENGINES = ("gategrad", "gategrad-compiled", "pytorch", "torch-compile", "mygrad", "hips-autograd",
-           "jax-eager", "jax-jit")
 NOT_RUN = {"micrograd": "scalar-only engine (no tensors)"}
 # (layer sizes, batch, steps per timed call so that one call takes tens of milliseconds)
 SHAPES = [((64, 100, 10), 10, 400), ((784, 100, 10), 128, 20), ((784, 1024, 1024, 10), 256, 2)]
@@ -298,8 +296,10 @@ IMPLEMENTATIONS = {"reference": Reference, "gategrad": Gategrad,
                    "gategrad-compiled": GategradCompiled, "pytorch": Torch,
                    "torch-compile": TorchCompile, "mygrad": MyGrad, "hips-autograd": Hips, "jax-eager": JaxEager,
                    "jax-jit": JaxJit}
+ENGINES = tuple(name for name in IMPLEMENTATIONS if name != "reference")
+"""The engines that run this workload (run.py reads it)."""
 
 
-def make(engine, case, data=None):
-    """The implementation of `engine` for `case`."""
+def make(engine, case, data):
+    """The implementation of `engine` for `case` (its data are made by `setup`)."""
     return IMPLEMENTATIONS[engine](case)

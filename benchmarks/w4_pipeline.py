@@ -8,8 +8,6 @@ import time
 import numpy as np
 
 W, B = 0.7, -0.3
-ENGINES = ("gategrad", "gategrad-compiled", "pytorch", "torch-compile", "mygrad",
-           "hips-autograd", "jax-eager", "jax-jit")
 NOT_RUN = {"micrograd": "scalar-only engine (10^6 Value nodes per op is another workload: W2)"}
 
 
@@ -230,8 +228,10 @@ IMPLEMENTATIONS = {"reference": Reference, "gategrad": Gategrad,
                    "gategrad-compiled": GategradCompiled, "pytorch": Torch,
                    "torch-compile": TorchCompile, "mygrad": MyGrad, "hips-autograd": Hips,
                    "jax-eager": JaxEager, "jax-jit": JaxJit}
+ENGINES = tuple(name for name in IMPLEMENTATIONS if name != "reference")
+"""The engines that run this workload (run.py reads it)."""
 
 
-def make(engine, case, data=None):
-    """The implementation of `engine` for `case`."""
+def make(engine, case, data):
+    """The implementation of `engine` for `case` (its data are made by `data`)."""
     return IMPLEMENTATIONS[engine](case["n"], case.get("shape", "scalars"))

@@ -27,12 +27,8 @@ import tracemalloc  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-MODULES = {"w1": "w1_scalar_mlp", "w2": "w2_chain", "w5": "w2_chain", "w3": "w3_tensor_mlp",
-           "w6": "w3_tensor_mlp", "w4": "w4_pipeline"}
-DISTRIBUTIONS = {"gategrad": ("gategrad",), "gategrad-compiled": ("gategrad",),
-                 "micrograd": ("micrograd",), "pytorch": ("torch",), "torch-compile": ("torch",),
-                 "mygrad": ("mygrad",), "hips-autograd": ("autograd",), "jax-eager": ("jax", "jaxlib"),
-                 "jax-jit": ("jax", "jaxlib")}
+from engines import WORKLOADS, engine_named  # noqa: E402
+
 TOLERANCE = {"float32": (2e-4, 1e-6), "float64": (1e-8, 1e-12)}  # rtol, atol
 
 
@@ -152,7 +148,7 @@ def measure_case(module, case):
 
 def main():
     threads = one_thread()
-    module = importlib.import_module(MODULES[SPEC["workload"]])
+    module = importlib.import_module(WORKLOADS[SPEC["workload"]].module)
     results = []
     for case in SPEC["cases"]:
         try:
@@ -163,7 +159,7 @@ def main():
             result = {"status": f"error: {type(error).__name__}: {str(error)[:200]}"}
         results.append(dict(result, case=case))
     versions = {"python": sys.version.split()[0], "numpy": np.__version__}
-    for dist in DISTRIBUTIONS.get(SPEC["engine"], ()):
+    for dist in engine_named(SPEC["engine"]).distributions:
         versions[dist] = metadata.version(dist)
     print("RESULT " + json.dumps({"results": results, "threads": threads, "versions": versions}))
 

@@ -76,7 +76,7 @@ def test_only_the_full_suite_or_an_explicit_directory_writes_the_committed_resul
         run, monkeypatch, tmp_path, capsys):
     _main(run, monkeypatch, "--quick", "--workloads", "w4", "--out-dir", str(tmp_path / "mine"))
     assert (tmp_path / "mine" / "results.md").exists() and not (tmp_path / "out").exists()
-    args = run.argparse.Namespace(quick=False, workloads=list(run.MODULES))
+    args = run.argparse.Namespace(quick=False, workloads=list(run.WORKLOADS))
     assert run.output_directory(args) == tmp_path
 
 
