@@ -53,8 +53,8 @@ class Op:
       spells it out), `kink` (None, or a function of the inputs giving their distance from the
       nearest point where the op is not differentiable), `twin` (an independent numpy
       function computing the same values; None: the forward is plain numpy already) and
-      `expression_name` (what a typed expression calls it, `max(x, y)`; None for the ops
-      written as operators and for internal ones);
+      `expression_name` (what a typed expression calls it: by default its name, `max` for
+      maximum, None for the ops written as operators and for internal ones);
     - `code` (optional, for `autograd.compile`): how each input's rule reads as a Python
       expression, one template per input, e.g. `("{g} * {y}", "{g} * {x}")` for mul.
       Templates name `g`, `out`, the inputs `x` and `y`, the op's parameters, the static

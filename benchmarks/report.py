@@ -389,8 +389,8 @@ def write(meta, results, out_dir):
         lines += [""] + notes if notes else []
     w5, curves = _w5(results)
     if w5:
-        lines += ["", f"## {WORKLOADS['w5'].title}", "", "Cells: median time (ratio to the reference).",
-                  ""] + w5
+        lines += ["", f"## {WORKLOADS['w5'].title}", "",
+                  "Cells: median time (ratio to the reference).", ""] + w5
     f32 = _float32(results)
     if f32:
         lines += ["", "## W6: float64 time / float32 time (above 1: float32 is faster)", ""] + f32

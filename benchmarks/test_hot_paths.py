@@ -39,7 +39,8 @@ def _forward(n):
 
 def test_scalar_chain_build_and_backward(benchmark):
     """Build and backpropagate a 10^4-step chain: 3 * 10^4 nodes (W2 of the benchmark suite)."""
-    engine, reference = w2_chain.make("gategrad", {"steps": 10_000}, None), w2_chain.Reference(10_000)
+    engine = w2_chain.make("gategrad", {"steps": 10_000}, None)
+    reference = w2_chain.Reference(10_000)
     assert benchmark(engine.run) == pytest.approx(reference.run())
 
 
