@@ -1,5 +1,5 @@
-"""The elementwise functions (`autograd.exp`, `log`, `sigmoid`, `tanh`, `relu`, `sqrt`,
-`maximum`) and the few other raw computations where a Python float and a numpy array differ.
+"""The elementwise functions (`autograd.exp`, `log`, `sqrt`, `sigmoid`, `maximum`, ...) and the
+few other raw computations where a Python float and a numpy array differ.
 
 Each function takes floats, numpy arrays or graph values (Scalar/Tensor) and dispatches: floats
 go through `math` (fast for scalar graphs), arrays through numpy, and anything else through the

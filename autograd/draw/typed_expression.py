@@ -14,7 +14,7 @@ from ..scalar import Scalar
 FUNCTIONS = {op.expression_name: op for op in OPS.values()
              if op.expression_name and not op.tensor_only and op.arity in (1, 2)}
 """The functions an expression may call, by the name on their op's row (`Op.expression_name`):
-exp, log, sqrt, sigmoid, tanh, relu, max(x, y)."""
+every Scalar op of one or two inputs that is not an operator, such as exp(x) and max(x, y)."""
 _BINARY = {ast.Add: ("+", lambda a, b: a + b), ast.Sub: ("-", lambda a, b: a - b),
            ast.Mult: ("*", lambda a, b: a * b), ast.Div: ("/", lambda a, b: a / b),
            ast.Pow: ("**", lambda a, b: a ** b)}
