@@ -205,7 +205,8 @@ def _check(node, names, eps, atol, rtol, fast, rng):
         culprit = Culprit(node, names[id(node)], index, element, analytic, numeric)
         if node.op.name in KINKS:
             with np.errstate(all="ignore"):
-                culprit.near_kink = bool(np.min(KINKS[node.op.name](*inputs)) < 10 * eps)
+                distance = KINKS[node.op.name](*inputs, **(node.params or {}))
+                culprit.near_kink = bool(np.min(distance) < 10 * eps)
         return culprit
     return None
 

@@ -13,11 +13,19 @@ TWINS = {
     "maximum": np.maximum, "exp": np.exp, "log": np.log, "tanh": np.tanh,
     "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)), "relu": lambda x: np.maximum(x, 0.0),
     "pow": lambda x, exponent: np.power(x, exponent),
+    "abs": np.abs, "sqrt": np.sqrt, "log1p": np.log1p, "minimum": np.minimum,
+    "softplus": lambda x: np.logaddexp(0.0, x), "clip": lambda x, lo, hi: np.clip(x, lo, hi),
+    "where": lambda a, b, cond: np.where(cond, a, b),
 }
 """Independent numpy twins of the built-in elementwise ops (a user op's twin is its forward)."""
 
-KINKS = {"relu": lambda x: np.abs(x), "maximum": lambda x, y: np.abs(np.subtract(x, y))}
+KINKS = {"relu": lambda x: np.abs(x), "maximum": lambda x, y: np.abs(np.subtract(x, y)),
+         "abs": lambda x: np.abs(x), "minimum": lambda x, y: np.abs(np.subtract(x, y)),
+         "clip": lambda x, lo, hi: np.minimum(np.inf if lo is None else np.abs(x - lo),
+                                              np.inf if hi is None else np.abs(x - hi))}
 """How far the inputs of a built-in op are from the points where it is not differentiable."""
+SYMMETRIC_KINKS = ("maximum", "minimum")
+"""Ops whose kink is a tie of two inputs: none when both inputs are the same expression."""
 
 
 def domain_inputs(op):
@@ -55,8 +63,8 @@ class Expression:
         distances = [np.inf]
 
         def apply(name, args, params, children):
-            if name in KINKS and not (name == "maximum" and children[0] == children[1]):
-                distances.append(float(np.min(KINKS[name](*args), initial=np.inf)))
+            if name in KINKS and not (name in SYMMETRIC_KINKS and children[0] == children[1]):
+                distances.append(float(np.min(KINKS[name](*args, **params), initial=np.inf)))
             return _apply_twin(name, args, params, children)
 
         with np.errstate(all="ignore"):

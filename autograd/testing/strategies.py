@@ -58,6 +58,15 @@ def broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4, signa
     return strategy.map(lambda result: result.input_shapes)
 
 
+EXPRESSION_PARAMS = {
+    "pow": st.fixed_dictionaries({"exponent": st.sampled_from([2.0, 3.0, 0.5, -1.0, 1.5])}),
+    "clip": st.sampled_from([{"lo": -1.0, "hi": 1.0}, {"lo": -0.5, "hi": None},
+                             {"lo": None, "hi": 0.5}]),
+    "where": st.fixed_dictionaries({"cond": st.booleans()}),
+}
+"""The constant parameters an op of an expression is drawn with (ops without: none)."""
+
+
 def _expression_ops(ops):
     """The names of the ops an expression may use: the given ones, or every registered op that
     takes one or two inputs, Scalar or Tensor (user primitives included)."""
@@ -98,8 +107,7 @@ def expressions(ops=None, max_depth=3, n_vars=2, domain_safe=True):
             if domain_safe and op.domain is not None:
                 for i in domain_inputs(op):
                     args[i] = Expression.safe(args[i])
-            params = {"exponent": draw(st.sampled_from([2.0, 3.0, 0.5, -1.0, 1.5]))} \
-                if name == "pow" else {}
+            params = draw(EXPRESSION_PARAMS[name]) if name in EXPRESSION_PARAMS else {}
             return (name, tuple(args), params)
         return node()
 
