@@ -50,10 +50,32 @@ REDUCE = {np.add: "t.sum(axis=...)", np.maximum: "t.max(axis=...)",
 """What to write for a ufunc's reduce method."""
 
 _CONSTANT = (numbers.Number, np.ndarray, np.generic, list, tuple)
+_PLAIN = frozenset({float, int, bool, np.ndarray, np.float64, np.float32, np.int64, np.bool_})
+"""Constants common enough to take the fast path (anything else is checked in full)."""
 
 
-def array_ufunc(ufunc, method, inputs, kwargs):
-    """`Value.__array_ufunc__`: the ufunc applied as the engine's method or op (see module)."""
+def array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    """`Value.__array_ufunc__`: the ufunc applied as the engine's method or op (see module).
+    Written for speed where it is common (`ndarray * t`, `np.exp(t)`): one dict look-up and
+    type checks, then the method; anything else goes through `_other_ufunc`."""
+    if method == "__call__" and not kwargs:
+        if len(inputs) == 2:
+            methods = BINARY.get(ufunc)
+            if methods is not None:
+                x, y = inputs
+                if x is self and (y.__class__ in _PLAIN or isinstance(y, Value)):
+                    if y.__class__ is not np.ndarray or y.ndim or x.__class__ is not Scalar:
+                        return getattr(x, methods[0])(y)
+                elif y is self and x.__class__ in _PLAIN:
+                    if x.__class__ is not np.ndarray or x.ndim or y.__class__ is not Scalar:
+                        return getattr(y, methods[1])(x)
+        elif len(inputs) == 1 and ufunc in UNARY:
+            return getattr(self, UNARY[ufunc])()
+    return _other_ufunc(ufunc, method, inputs, kwargs)
+
+
+def _other_ufunc(ufunc, method, inputs, kwargs):
+    """The ufuncs and arguments off the fast path: checked, applied, or refused by name."""
     values = [x for x in inputs if isinstance(x, Value)]
     if any(not isinstance(x, (Value, *_CONSTANT)) for x in inputs):
         return NotImplemented  # another library's type: let it (or numpy) answer
@@ -243,7 +265,7 @@ SPELLING = {"dot": "t @ u", "inner": "(t * u).sum(axis=-1)", "copy": "t.detach()
 """What to write instead of some numpy functions the engine does not take."""
 
 
-def array_function(func, types, args, kwargs):
+def array_function(self, func, types, args, kwargs):
     """`Value.__array_function__`: the numpy function as the engine's method (see module)."""
     if not all(issubclass(t, (Value, np.ndarray)) for t in types):
         return NotImplemented  # another library's array type takes part: let it answer
@@ -262,3 +284,9 @@ def array_function(func, types, args, kwargs):
         raise TypeError(f"np.{full} is not supported on a graph value (the engine records only "
                         f"its own operations); {hint}")
     return adapter(*args, **kwargs)
+
+
+# installed on the value types here (value.py cannot import this module, which needs Tensor),
+# as graph.py installs Op.apply: numpy calls them with the value as `self`
+Value.__array_ufunc__ = array_ufunc
+Value.__array_function__ = array_function

@@ -25,18 +25,8 @@ class Value(Node):
     __slots__ = ()
     __hash__ = object.__hash__  # by identity, as PyTorch's: sets and dicts of values work
 
-    # ---- numpy's functions on graph values (autograd/interop.py) -------------------------------
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        """`np.exp(t)`, `ndarray * t`, `np.maximum(t, 0)`...: the ufuncs of the op table record
-        the same nodes as the methods; any other is a TypeError naming the engine's spelling."""
-        from .interop import array_ufunc  # (interop needs Tensor, which needs this module)
-        return array_ufunc(ufunc, method, inputs, kwargs)
-
-    def __array_function__(self, func, types, args, kwargs):
-        """`np.sum(t)`, `np.concatenate([t, u])`, `np.where(mask, t, 0)`...: the numpy functions
-        the engine has as methods or functions; any other is a TypeError naming its spelling."""
-        from .interop import array_function
-        return array_function(func, types, args, kwargs)
+    # numpy's functions on graph values, `np.exp(t)`, `ndarray * t`, `np.sum(t)`: the methods
+    # __array_ufunc__ and __array_function__ are installed by autograd/interop.py
 
     # ---- arithmetic: numbers on either side are constants ----------------------------------------
     def __add__(self, other):

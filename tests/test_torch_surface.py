@@ -1,0 +1,108 @@
+"""PyTorch as an extra oracle for the surface a PyTorch user types (marked `torch`, as
+tests/test_torch_oracle.py: `make test-torch` installs torch==2.13.0, the CPU wheel; `make test`
+does not need it): comparisons, conversions, and the values and gradients of the common ops at
+their kinks and ties, where conventions differ between libraries."""
+
+import math
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Scalar, Tensor
+
+import torch  # noqa: E402  (no skip: without torch these tests are an error, not green)
+
+pytestmark = pytest.mark.torch
+
+SPECIAL = np.array([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 1.0, 3.0])  # kinks, bounds and a tie
+
+
+def both(f_ours, f_torch, *arrays):
+    """The value and the gradients (of the sum) of f on our Tensors and on torch's."""
+    ours = [Tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
+    out, ref = f_ours(*ours), f_torch(*theirs)
+    out.sum().backward()
+    ref.sum().backward()
+    return (out.data, [x.grad for x in ours]), (ref.detach().numpy(),
+                                                [x.grad.numpy() for x in theirs])
+
+
+@pytest.mark.parametrize("name, ours, theirs", [
+    ("abs", lambda x: abs(x), torch.abs),
+    ("sqrt", lambda x: abs(x).sqrt(), lambda t: t.abs().sqrt()),
+    ("square", lambda x: x.square(), torch.square),
+    ("clamp", lambda x: x.clamp(-1.0, 1.0), lambda t: t.clamp(-1.0, 1.0)),
+    ("clamp min", lambda x: x.clip(min=0.5), lambda t: t.clamp(min=0.5)),
+    ("minimum", lambda x: x.minimum(1.0), lambda t: torch.minimum(t, torch.tensor(1.0,
+                                                                               dtype=t.dtype))),
+    ("min", lambda x: x.min(), torch.min),
+    ("amin axis", lambda x: x.reshape(2, 4).min(axis=1), lambda t: t.reshape(2, 4).amin(dim=1)),
+    ("var", lambda x: x.var(ddof=1), lambda t: t.var()),
+    ("var ddof 0", lambda x: x.var(), lambda t: t.var(correction=0)),
+    ("std", lambda x: x.std(ddof=1), lambda t: t.std()),
+    ("softplus", lambda x: x.softplus(), torch.nn.functional.softplus),
+    ("log1p", lambda x: (x + 2.5).log1p(), lambda t: (t + 2.5).log1p()),
+    ("where", lambda x: autograd.where(x > 0, x, x * x),
+     lambda t: torch.where(t > 0, t, t * t)),
+    ("double of float", lambda x: x.float().double(), lambda t: t.float().double()),
+])
+def test_values_and_gradients_at_kinks_and_ties_match_pytorch(name, ours, theirs):
+    with np.errstate(divide="ignore"):
+        (value, grads), (ref_value, ref_grads) = both(ours, theirs, SPECIAL)
+    np.testing.assert_allclose(value, ref_value, rtol=1e-6 if "float" in name else 1e-12)
+    for g, r in zip(grads, ref_grads):
+        np.testing.assert_allclose(g, r, rtol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("op", ["eq", "ne", "lt", "le", "gt", "ge"])
+def test_comparisons_match_pytorch(op):
+    a = np.array([1.0, np.nan, np.inf, -0.0, 2.0])
+    b = np.array([1.0, np.nan, np.inf, 0.0, -1.0])
+    ours = getattr(Tensor(a), f"__{op}__")(Tensor(b))
+    theirs = getattr(torch.tensor(a), op)(torch.tensor(b))
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    assert ours.dtype == np.bool_ and theirs.dtype == torch.bool
+
+
+CONVERSIONS = {"bool": bool, "float": float, "int": int, "item": lambda v: v.item(),
+               "tolist": lambda v: v.tolist(), "len": len, "list": lambda v: len(list(v)),
+               "format": lambda v: format(v, ".3f"), "str format": lambda v: f"{v}"}
+
+
+@pytest.mark.parametrize("data", [[2.5], 0.0, -1.75, [1.0, 2.0], [[1.0]], [], [True]],
+                         ids=str)
+@pytest.mark.parametrize("conversion", CONVERSIONS)
+def test_conversions_give_what_pytorch_gives_or_refuse_as_it_does(conversion, data):
+    convert = CONVERSIONS[conversion]
+    dtype = torch.bool if data == [True] else torch.float64
+    try:
+        expected = convert(torch.tensor(data, dtype=dtype))
+    except (TypeError, ValueError, RuntimeError):
+        expected = "refused"
+    try:
+        got = convert(Tensor(data))
+    except (TypeError, ValueError):  # (bool() and item() of many: ValueError, PyTorch's Runtime)
+        got = "refused"
+    if conversion == "str format" and expected != "refused" and np.ndim(data):
+        expected = got  # the repr of a whole tensor: its own spelling in each library
+    assert got == expected and type(got) is type(expected)
+
+
+def test_argmax_argmin_and_shape_helpers_match_pytorch():
+    x = np.array([[1.0, 5.0, 5.0], [7.0, -1.0, 0.0]])
+    t = torch.tensor(x)
+    assert Tensor(x).argmax().item() == t.argmax().item()
+    np.testing.assert_array_equal(Tensor(x).argmin(axis=0).data, t.argmin(dim=0).numpy())
+    y = np.zeros((2, 1, 3))
+    for ours, theirs in [(lambda v: v.squeeze(), lambda v: v.squeeze()),
+                         (lambda v: v.unsqueeze(0), lambda v: v.unsqueeze(0)),
+                         (lambda v: v.flatten(1), lambda v: v.flatten(1)),
+                         (lambda v: v.view(3, 2), lambda v: v.view(3, 2))]:
+        assert ours(Tensor(y)).shape == tuple(theirs(torch.tensor(y)).shape)
+
+
+def test_scalar_comparisons_and_max_as_python_numbers():
+    assert max(Scalar(1.0), Scalar(3.0)).data == max(torch.tensor(1.0), torch.tensor(3.0)).item()
+    assert (Scalar(math.nan) == math.nan) is (torch.tensor(math.nan) == math.nan).item()
