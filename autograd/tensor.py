@@ -5,6 +5,7 @@ Shape operations that only arrays have are defined here; the arithmetic is share
 """
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -57,6 +58,11 @@ class Tensor(Value):
     grad_class = None  # every array gradient is checked against its shape
 
     def __init__(self, data, requires_grad=False, dtype=None, label=None):
+        if isinstance(data, Value) and data.requires_grad and not requires_grad:
+            warnings.warn("Tensor(t) copies t's data into a new leaf, cut from t's graph, that "
+                          "needs no gradient; for a dtype cast that keeps the graph write "
+                          "t.astype(dtype) or t.double(), for a copy out of the graph "
+                          "t.detach() (as PyTorch, which warns alike)", UserWarning, stacklevel=2)
         array = _as_array(data, dtype, "Tensor")
         if requires_grad and array.dtype.kind != "f":
             raise TypeError(f"Tensor: only floating-point data can require a gradient, got "

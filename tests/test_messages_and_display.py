@@ -94,6 +94,14 @@ def test_gradcheck_s_float32_hint_names_casts_that_exist_and_keep_the_graph():
         gradcheck(lambda v: v.exp(), np.ones(2, dtype=np.float32))
 
 
+def test_a_tensor_made_from_one_that_requires_a_gradient_warns_that_it_is_cut_off():
+    x = Tensor([1.0], dtype=np.float32, requires_grad=True)
+    with pytest.warns(UserWarning, match=r"cut from t's graph.*t\.astype\(dtype\) or t\.double"):
+        copy = Tensor(x, dtype=np.float64)
+    assert not copy.requires_grad and copy.dtype == np.float64
+    assert Tensor(x, requires_grad=True).requires_grad  # asked for: no warning needed
+
+
 # ---- the backward pass, shown ------------------------------------------------------------------
 
 
