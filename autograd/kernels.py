@@ -138,12 +138,12 @@ def select(cond, a, b):
 
 
 def sign(x):
-    """-1, 0 or 1 by the sign of x (nan for nan), as a constant of x's raw kind: the abs gate's
-    switch, not differentiated."""
+    """-1, 0 or 1 by the sign of x, as a constant of x's raw kind: the abs gate's switch, not
+    differentiated. 0 at 0 and at nan, as PyTorch's abs passes no gradient there."""
     x = raw(x)
     if type(x) is float:
-        return 1.0 if x > 0.0 else -1.0 if x < 0.0 else x * 0.0  # (0 stays 0, nan stays nan)
-    return np.sign(x)
+        return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
+    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
 
 
 def within(x, lo, hi):

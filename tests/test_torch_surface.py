@@ -106,3 +106,49 @@ def test_argmax_argmin_and_shape_helpers_match_pytorch():
 def test_scalar_comparisons_and_max_as_python_numbers():
     assert max(Scalar(1.0), Scalar(3.0)).data == max(torch.tensor(1.0), torch.tensor(3.0)).item()
     assert (Scalar(math.nan) == math.nan) is (torch.tensor(math.nan) == math.nan).item()
+
+
+POINTS = [0.0, -0.0, 1e-8, -1e-8, 1.0, -1.0, 20.0, -20.0, 800.0, -800.0, math.inf, -math.inf,
+          math.nan]
+ELEMENTWISE = {
+    "abs": (lambda x: abs(x), torch.abs),
+    "sqrt": (lambda x: x.sqrt(), torch.sqrt),
+    "square": (lambda x: x.square(), torch.square),
+    "log1p": (lambda x: x.log1p(), torch.log1p),
+    "softplus": (lambda x: x.softplus(), torch.nn.functional.softplus),
+    "clip": (lambda x: x.clip(-1.0, 1.0), lambda t: t.clamp(-1.0, 1.0)),
+    "minimum": (lambda x: x.minimum(1.0),
+                lambda t: torch.minimum(t, torch.tensor(1.0, dtype=t.dtype))),
+}
+KNOWN = {("softplus", 20.0): "PyTorch's softplus is linear above its threshold, 20: its second "
+                             "derivative there is 0, ours sigmoid'(20) = 2.06e-9, the exact one"}
+
+
+def _torch_derivatives(f, x, orders=2):
+    t = torch.tensor([x], dtype=torch.float64, requires_grad=True)
+    out, results = f(t).sum(), []
+    for _ in range(orders):
+        (d,) = torch.autograd.grad(out, t, create_graph=True, allow_unused=True)
+        if d is None or not d.requires_grad:  # constant from here on
+            results.append(0.0 if d is None else float(d.item()))
+            return results + [0.0] * (orders - len(results))
+        results.append(float(d.item()))
+        out = d.sum()
+    return results
+
+
+@pytest.mark.parametrize("x", POINTS, ids=str)
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_first_and_second_derivatives_at_special_points_as_pytorch(name, x):
+    if (name, x) in KNOWN:
+        pytest.xfail(KNOWN[name, x])
+    ours, theirs = ELEMENTWISE[name]
+    want = _torch_derivatives(theirs, x)
+    for wrap in (Tensor, Scalar):
+        f, got = ours, []
+        with np.errstate(all="ignore"):
+            for _ in range(2):
+                f = autograd.grad(f)
+                value = f(wrap(x))
+                got.append(float(np.asarray(getattr(value, "data", value))))
+        np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=f"{name} at {x} ({wrap})")
