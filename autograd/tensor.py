@@ -190,19 +190,19 @@ class Tensor(Value):
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d Tensor: it has no axis (its number is "
                             ".item())")
-        for i in range(len(self.data)):
-            yield self[i]
+        return (self[i] for i in range(len(self.data)))
 
     def __contains__(self, element):
         """`v in t`: whether any element equals v (as PyTorch)."""
         return bool((self == element).data.any())
 
     def __index__(self):
-        """A one-element integer Tensor (an argmax, say) as a Python int, to index with."""
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
-            raise TypeError(f"only a one-element integer Tensor converts to an index; this one "
-                            f"has dtype {self.dtype} and shape {self.shape}")
-        return int(self.data.reshape(()))
+        """A 0-d integer Tensor (an argmax, say) as a Python int, to index with (as numpy's
+        rule for arrays: any other shape indexes as an array)."""
+        if self.data.dtype.kind not in "iu" or self.data.ndim != 0:
+            raise TypeError(f"only a 0-d integer Tensor converts to an index; this one has "
+                            f"dtype {self.dtype} and shape {self.shape}")
+        return int(self.data)
 
     def __array__(self, dtype=None, copy=None):
         """np.asarray(t): the data as a read-only view; a copy with copy=True or another dtype."""

@@ -186,7 +186,7 @@ def test_len_iteration_tolist_and_membership():
     with pytest.raises(TypeError, match=r"len\(\) of a 0-d Tensor"):
         len(Tensor(1.0))
     with pytest.raises(TypeError, match="iteration over a 0-d Tensor"):
-        iter(Tensor(1.0)).__next__()
+        iter(Tensor(1.0))
 
 
 def test_numpy_is_a_read_only_view_and_asarray_too():
@@ -206,12 +206,16 @@ def test_numpy_is_a_read_only_view_and_asarray_too():
     assert np.asarray(Scalar(2.5)).dtype == np.float64  # a number, never an object array
 
 
-def test_an_integer_tensor_converts_to_an_index():
+def test_an_integer_tensor_converts_to_an_index_and_masks_index_arrays():
     t = Tensor([3.0, 9.0, 4.0])
     names = ["a", "b", "c"]
     assert names[t.argmax()] == "b"
     with pytest.raises(TypeError, match="integer"):
         names[Tensor(1.0)]
+    a = np.arange(3.0) * 10
+    assert a[t.argmax()] == 10.0
+    np.testing.assert_array_equal(a[t > 3.5], [10.0, 20.0])  # a mask Tensor indexes an array
+    np.testing.assert_array_equal(a[t.argmax(keepdims=True)], [10.0])  # as an array, as numpy
 
 
 # ---- reprs ----------------------------------------------------------------------------------
