@@ -206,8 +206,7 @@ class Value(Node):
         """|x|; its gradient at 0 is 0 (as in PyTorch)."""
         return apply_unary(ops.ABS, self)
 
-    def __abs__(self):
-        return apply_unary(ops.ABS, self)
+    __abs__ = abs  # abs(x)
 
     def sqrt(self):
         """Square root (nan below 0, as numpy)."""
