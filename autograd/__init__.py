@@ -12,8 +12,12 @@ from .draw import backward_steps, draw, explore
 from .kernels import exp, log, maximum, relu, sigmoid, sqrt, tanh
 from .joining import concatenate, stack
 from .labels import class_labels, softmax_cross_entropy
+from .joining import concatenate as cat  # PyTorch's name
 from .anomaly import AnomalyError
-from .errors import InPlaceError
+from .errors import IndexShapeError, InPlaceError, ShapeError
+from .factories import arange, ones, ones_like, randn, zeros, zeros_like
+from .selection import where
+from . import interop  # noqa: F401  (numpy's functions on graph values; loaded with the engine)
 from .graph import backward, gradients, toposort, unbroadcast
 from .modes import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
                     set_grad_enabled)
@@ -29,5 +33,8 @@ __all__ = [
     "backward", "gradients", "toposort", "unbroadcast", "draw", "backward_steps", "explore",
     "exp", "log", "sqrt", "sigmoid", "tanh", "relu", "maximum", "concatenate", "stack",
     "softmax_cross_entropy", "class_labels", "compile", "backward_code",
+    # the surface a numpy or PyTorch user types
+    "ShapeError", "IndexShapeError", "where", "cat", "zeros", "ones", "zeros_like",
+    "ones_like", "randn", "arange",
 ]
 __version__ = "0.1.0"

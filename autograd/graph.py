@@ -17,7 +17,7 @@ import weakref
 import numpy as np
 
 from . import anomaly, origin
-from .errors import InPlaceError
+from .errors import IndexShapeError, InPlaceError, ShapeError
 from .modes import current, restore, set_switches
 from .ops import Op
 
@@ -165,7 +165,7 @@ def apply(op, inputs, params=None):
     try:
         out = op.forward(*datas, **params) if params else op.forward(*datas)
     except (ValueError, IndexError) as error:
-        raise _shape_error(op, error, datas) from error
+        raise _shape_error(op, error, datas) from None
     if value_type is None:
         return out
     return new_node(value_type, out, op, inputs, params or None, requires_grad)
@@ -176,7 +176,7 @@ def apply_unary(op, x, params=None):
     try:
         out = op.forward(x.data, **params) if params else op.forward(x.data)
     except (ValueError, IndexError) as error:
-        raise _shape_error(op, error, (x.data,)) from error
+        raise _shape_error(op, error, (x.data,)) from None
     return _record(x.__class__, out, op, x, _NONE, params, x.requires_grad)
 
 
@@ -193,21 +193,15 @@ def apply_binary(op, x, y):
         out = op.forward(x, y.data)
         return _record(y.__class__, out, op, x, y, None, y.requires_grad)
     except (ValueError, IndexError) as error:
-        if isinstance(error, _ShapeError):
+        if isinstance(error, ShapeError):
             raise
-        raise _shape_error(op, error, [getattr(v, "data", v) for v in (x, y)]) from error
-
-
-class _ShapeError(ValueError):
-    """An op's inputs do not fit together (a ValueError naming the op and the shapes)."""
-
-
-class _IndexShapeError(_ShapeError, IndexError):
-    """An index does not fit the indexed value."""
+        raise _shape_error(op, error, [getattr(v, "data", v) for v in (x, y)]) from None
 
 
 def _shape_error(op, error, datas):
-    kind = _IndexShapeError if isinstance(error, IndexError) else _ShapeError
+    """The public ShapeError for numpy's `error` in `op` (numpy's message kept, its traceback
+    left out: the user's line and the op name say where)."""
+    kind = IndexShapeError if isinstance(error, IndexError) else ShapeError
     return kind(f"{op.name}: cannot apply to inputs of shapes ({_shapes(datas)}): {error}")
 
 

@@ -129,6 +129,84 @@ def raw(value):
 # ---- helpers of the gradient rules ---------------------------------------------------------------
 
 
+def log1p(x):
+    """log(1 + x), accurate for small x; -inf at -1 and nan below, as numpy does."""
+    if type(x) is float:
+        if x > -1.0:
+            return math.log1p(x)
+        return -INF if x == -1.0 else NAN
+    if isinstance(x, ARRAY):
+        return np.log1p(x)
+    return x.log1p()
+
+
+def softplus(x):
+    """log(1 + e**x), computed stably: no overflow for large x, no loss for very negative x."""
+    if type(x) is float:
+        if x > 0.0:
+            return x + math.log1p(math.exp(-x))
+        return math.log1p(math.exp(x))  # (nan falls here and stays nan)
+    if isinstance(x, ARRAY):
+        return np.logaddexp(0.0, x)
+    return x.softplus()
+
+
+def absolute(x):
+    """|x|."""
+    if type(x) is float:
+        return math.fabs(x)
+    if isinstance(x, ARRAY):
+        return np.abs(x)
+    return x.abs()
+
+
+def minimum(x, y):
+    """Elementwise min(x, y); nan if either is nan (as numpy and PyTorch)."""
+    if type(x) is float and type(y) is float:
+        return x if x <= y or x != x else y
+    return np.minimum(x, y)
+
+
+def clip(x, lo, hi):
+    """x limited to [lo, hi] (a bound of None is no bound); nan stays nan, and where lo > hi
+    the result is hi, as numpy and PyTorch give."""
+    if type(x) is float:
+        if lo is not None and x < lo:
+            x = float(lo)
+        if hi is not None and x > hi:
+            x = float(hi)
+        return x
+    return np.clip(x, lo, hi)
+
+
+def select(cond, a, b):
+    """a where cond holds, else b (numpy's where; for a bool and two floats, Python's choice)."""
+    if cond.__class__ is bool and type(a) is float and type(b) is float:
+        return a if cond else b
+    return np.where(cond, a, b)
+
+
+def sign(x):
+    """-1, 0 or 1 by the sign of x, as a constant of x's raw kind: the abs gate's switch, not
+    differentiated. 0 at 0 and at nan, as PyTorch's abs passes no gradient there."""
+    x = raw(x)
+    if type(x) is float:
+        return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
+    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+
+
+def within(x, lo, hi):
+    """1 where lo <= x <= hi and 0 elsewhere (nan is outside), as a constant of x's raw kind:
+    the clip gate's switch (a bound of None is no bound)."""
+    x = raw(x)
+    if type(x) is float:
+        return 1.0 if (lo is None or x >= lo) and (hi is None or x <= hi) else 0.0
+    inside = np.ones(np.shape(x), dtype=bool) if lo is None else x >= lo
+    if hi is not None:
+        inside = inside & (x <= hi)
+    return inside.astype(np.result_type(x.dtype, np.float32))
+
+
 def sigmoid_slope_times(g, out):
     """g * out * (1 - out), the sigmoid's local gradient from its output; on arrays in one
     buffer (two in-place passes instead of three temporaries)."""

@@ -489,3 +489,73 @@ SOFTMAX_CROSS_ENTROPY = register(
     "softmax_cross_entropy", _softmax_cross_entropy, _softmax_cross_entropy_vjp,
     tensor_only=True,
     doc="Per-row cross-entropy of logits (N, C) against integer labels, as one node.")
+
+# ---- more elementwise functions: Scalar and Tensor -------------------------------------------
+# (the surface a numpy or PyTorch user types: abs, log1p, softplus, minimum, clip, where)
+
+ABS = register("abs", kernels.absolute,
+               # abs routes g by x's sign: passed on where x > 0, negated where x < 0
+               lambda g, out, x: g * kernels.sign(x),
+               reads_out=False, code=("{g} * sign({x})",), twin=np.abs, kink=np.abs,
+               doc="|x|; its gradient at 0 is 0, as in PyTorch.")
+LOG1P = register("log1p", kernels.log1p, lambda g, out, x: divide(g, 1.0 + x),
+                 domain="positive", reads_out=False, code=("divide({g}, 1.0 + {x})",),
+                 twin=np.log1p,
+                 doc="log(1 + x), accurate for small x (defined above -1; tested above 0).")
+SOFTPLUS = register("softplus", kernels.softplus,
+                    lambda g, out, x: g * kernels.sigmoid(x),  # d softplus = sigmoid
+                    reads_out=False, code=("{g} * sigmoid({x})",),
+                    twin=lambda x: np.logaddexp(0.0, x),
+                    doc="log(1 + e^x), a smooth relu, computed stably.")
+MINIMUM = register("minimum", kernels.minimum,
+                   # the min gate routes g to the smaller input; a tie splits it evenly
+                   lambda g, out, x, y: g * winner_share(y, x),
+                   lambda g, out, x, y: g * winner_share(x, y),
+                   gate="min routes", reads_out=False,
+                   code=("{g} * winner_share({y}, {x})", "{g} * winner_share({x}, {y})"),
+                   twin=np.minimum, kink=lambda x, y: np.abs(np.subtract(x, y)),
+                   doc="Elementwise min(x, y): the max gate mirrored.")
+CLIP = register("clip", kernels.clip,
+                # clip routes g: passed where lo <= x <= hi, 0 where a bound holds x (the max
+                # and min gates against constants, as relu is; PyTorch's convention)
+                lambda g, out, x, lo, hi: g * kernels.within(x, lo, hi),
+                reads_out=False, code=("{g} * within({x}, {lo}, {hi})",),
+                twin=lambda x, lo, hi: np.clip(x, lo, hi),
+                kink=lambda x, lo, hi: np.minimum(np.inf if lo is None else np.abs(x - lo),
+                                                  np.inf if hi is None else np.abs(x - hi)),
+                doc="x limited to [lo, hi] (constant bounds; None: unbounded on that side).")
+WHERE = register(
+    "where", lambda a, b, cond: kernels.select(cond, a, b),
+    # where routes g by its mask: a gets g where cond holds, b gets it elsewhere
+    lambda g, out, a, b, cond: WHERE(g, 0.0, cond=cond),
+    lambda g, out, a, b, cond: WHERE(0.0, g, cond=cond),
+    reads=(), reads_out=False, code=("select({cond}, {g}, 0.0)", "select({cond}, 0.0, {g})"),
+    twin=lambda a, b, cond: np.where(cond, a, b),
+    doc="a where the constant mask cond holds, else b (broadcast together).")
+
+# ---- more reductions and casts: Tensor only ----------------------------------------------------
+
+MIN = register("min", lambda x, axis, keepdims: np.minimum.reduce(x, axis=axis, keepdims=keepdims),
+               # max's router serves min unchanged: g goes to the elements equal to the result,
+               # tied minima share it evenly
+               _max_vjp, gate="min routes", tensor_only=True)
+
+
+def _var(x, axis, keepdims, ddof):
+    """The variance over `axis` with `ddof` delta degrees of freedom (numpy's definition)."""
+    return np.var(x, axis=axis, keepdims=keepdims, ddof=ddof)
+
+
+def _var_vjp(g, out, x, axis, keepdims, ddof):
+    # d var / dx_i = 2 (x_i - mean) / (n - ddof), n the number of elements per result
+    count = x.size // max(out.size, 1)
+    centred = x - x.mean(axis=axis, keepdims=True)
+    return _expand(g, x.shape, axis, keepdims) * (centred * divide(2.0, float(count - ddof)))
+
+
+VAR = register("var", _var, _var_vjp, tensor_only=True, reads_out=False,
+               doc="Variance over `axis` with `ddof` (0: numpy's default; 1: unbiased).")
+ASTYPE = register("astype", lambda x, dtype: x.astype(dtype),
+                  lambda g, out, x, dtype: g.astype(x.dtype),
+                  tensor_only=True, reads=(), reads_out=False, code=("{g}.astype({x}.dtype)",),
+                  doc="x cast to a floating-point `dtype`; the gradient is cast back.")

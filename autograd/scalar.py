@@ -2,6 +2,9 @@
 
 import numbers
 
+import numpy as np
+
+from .errors import brief
 from .graph import Node
 from .value import Value
 
@@ -11,8 +14,8 @@ def _as_float(value, where):
         if getattr(value, "size", None) == 1 and getattr(value, "dtype", None) is not None \
                 and value.dtype.kind in "biuf":
             return float(value.reshape(()))  # a one-element numpy array from a user's primitive
-        raise TypeError(f"{where}: expected a real number, got {type(value).__name__} "
-                        f"{value!r:.40}; convert it with float() or use a Tensor for arrays")
+        raise TypeError(f"{where}: expected a real number, got {brief(value)}; convert it "
+                        f"with float() or use a Tensor for arrays")
     return float(value)
 
 
@@ -51,8 +54,8 @@ class Scalar(Value):
                             f"Scalar(tensor.item()))")
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
             return float(other)
-        raise TypeError(f"Scalar {symbol}: unsupported operand {type(other).__name__} "
-                        f"{other!r:.40}; use a number or a Scalar (a Tensor for arrays)")
+        raise TypeError(f"Scalar {symbol}: unsupported operand {brief(other)}; use a number or "
+                        f"a Scalar (a Tensor for arrays)")
 
     def _seed(self, grad):
         if grad is None:
@@ -72,15 +75,24 @@ class Scalar(Value):
         return 0.0
 
     @staticmethod
-    def _show(value):
-        return f"{value:.6g}" if isinstance(value, float) else repr(value)
+    def _show(value, prefix=""):
+        return repr(value)  # a float in full (as micrograd shows it)
+
+    @staticmethod
+    def _constant(result):
+        return bool(result)  # a comparison of two floats gives a bool (no gradient)
 
     def item(self):
         """The value as a Python float."""
         return self.data
 
-    def __float__(self):
+    def tolist(self):
+        """The value as a Python float (as a 0-d tensor's tolist gives)."""
         return self.data
 
+    def __array__(self, dtype=None, copy=None):
+        """np.asarray(s): a 0-d float64 array of the value (a copy: a Scalar holds a float)."""
+        return np.array(self.data, dtype=dtype)
+
     def __repr__(self):
-        return f"Scalar({', '.join([f'data={self.data:.6g}'] + self._describe())})"
+        return f"Scalar({', '.join([f'data={self.data!r}'] + self._describe())})"

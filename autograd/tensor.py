@@ -5,11 +5,13 @@ Shape operations that only arrays have are defined here; the arithmetic is share
 """
 
 import numbers
+import warnings
 
 import numpy as np
 
 from . import ops
-from .graph import Node, apply_binary, apply_unary, unbroadcast
+from .errors import ShapeError, brief
+from .graph import Node, apply_binary, apply_unary, new_node, unbroadcast
 from .value import Value
 
 _NUMERIC = "biuf"  # numpy dtype kinds that are numbers: bool, signed, unsigned, float
@@ -30,7 +32,7 @@ def _as_array(data, dtype, where):
         what = "complex numbers have no gradient here; take .real or abs() first" if kind == "c" \
             else "expected numbers"
         raise TypeError(f"{where}: {what}, got an array of dtype {array.dtype} from "
-                        f"{type(data).__name__} {data!r:.40}")
+                        f"{brief(data)}")
     if dtype is not None:
         if np.dtype(dtype).kind != "f":
             raise TypeError(f"{where}: dtype {np.dtype(dtype)} is not a floating-point type; "
@@ -56,6 +58,11 @@ class Tensor(Value):
     grad_class = None  # every array gradient is checked against its shape
 
     def __init__(self, data, requires_grad=False, dtype=None, label=None):
+        if isinstance(data, Value) and data.requires_grad and not requires_grad:
+            warnings.warn("Tensor(t) copies t's data into a new leaf, cut from t's graph, that "
+                          "needs no gradient; for a dtype cast that keeps the graph write "
+                          "t.astype(dtype) or t.double(), for a copy out of the graph "
+                          "t.detach() (as PyTorch, which warns alike)", UserWarning, stacklevel=2)
         array = _as_array(data, dtype, "Tensor")
         if requires_grad and array.dtype.kind != "f":
             raise TypeError(f"Tensor: only floating-point data can require a gradient, got "
@@ -81,8 +88,8 @@ class Tensor(Value):
             array = np.asarray(other)
             if array.dtype.kind in _NUMERIC:
                 return array
-        raise TypeError(f"Tensor {symbol}: unsupported operand {type(other).__name__} "
-                        f"{other!r:.40}; use a number, a numeric numpy array or a Tensor")
+        raise TypeError(f"Tensor {symbol}: unsupported operand {brief(other)}; use a number, a "
+                        f"numeric numpy array or a Tensor")
 
     def _seed(self, grad):
         if grad is None:
@@ -123,8 +130,8 @@ class Tensor(Value):
         """Apply `op` to the data and `other`, writing into the data's own buffer (an
         augmented assignment: no new array)."""
         if np.shape(other) != self.shape and \
-                np.broadcast_shapes(np.shape(other), self.shape) != self.shape:
-            raise ValueError(f"{symbol}: an operand of shape {np.shape(other)} does not fit a "
+                _broadcast_shape(np.shape(other), self.shape) != self.shape:
+            raise ShapeError(f"{symbol}: an operand of shape {np.shape(other)} does not fit a "
                              f"tensor of shape {self.shape} in place; the result must keep the "
                              f"tensor's shape")
         if not self.data.flags.writeable:
@@ -140,10 +147,16 @@ class Tensor(Value):
         return np.zeros_like(self.data)
 
     @staticmethod
-    def _show(value):
-        text = np.array2string(np.asarray(getattr(value, "data", value)), precision=4,
-                               threshold=20, edgeitems=3)
-        return text.replace("\n", "\n" + " " * 7)
+    def _show(value, prefix="Tensor("):
+        """An array as the repr shows it (4 decimals, as PyTorch; long arrays summarised),
+        its lines aligned for a field that starts at column len(prefix)."""
+        return np.array2string(np.asarray(getattr(value, "data", value)), precision=4,
+                               threshold=20, edgeitems=3, separator=", ", prefix=prefix)
+
+    @staticmethod
+    def _constant(result):
+        """A result with no gradient (a comparison's boolean mask, an index) as a Tensor leaf."""
+        return new_node(Tensor, result if result.__class__ is np.ndarray else np.asarray(result))
 
     # ---- array facts --------------------------------------------------------------------------------
     @property
@@ -167,34 +180,115 @@ class Tensor(Value):
         return self.data.dtype
 
     def __len__(self):
+        """The length of the first axis."""
         if self.data.ndim == 0:
-            raise TypeError("len() of a 0-d Tensor")
+            raise TypeError("len() of a 0-d Tensor: it has no axis (its number is .item())")
         return len(self.data)
 
     def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
+        """The rows along the first axis, each a Tensor (indexing: gradients flow back)."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d Tensor: it has no axis (its number is "
+                            ".item())")
+        return (self[i] for i in range(len(self.data)))
+
+    def __contains__(self, element):
+        """`v in t`: whether any element equals v (as PyTorch)."""
+        return bool((self == element).data.any())
+
+    def __index__(self):
+        """A 0-d integer Tensor (an argmax, say) as a Python int, to index with (as numpy's
+        rule for arrays: any other shape indexes as an array)."""
+        if self.data.dtype.kind not in "iu" or self.data.ndim != 0:
+            raise TypeError(f"only a 0-d integer Tensor converts to an index; this one has "
+                            f"dtype {self.dtype} and shape {self.shape}")
+        return int(self.data)
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        """np.asarray(t): the data as a read-only view; a copy with copy=True or another dtype."""
+        if copy or dtype is not None and np.dtype(dtype) != self.data.dtype:
+            if copy is False:
+                raise ValueError(f"np.asarray(t, dtype={np.dtype(dtype)}, copy=False): the data "
+                                 f"is {self.dtype}; converting needs a copy")
+            return self.data.astype(self.data.dtype if dtype is None else dtype)
+        return self.numpy()
 
     def numpy(self):
-        """The data as a numpy array (not a copy)."""
-        return self.data
+        """The data as a read-only numpy view: no copy, so it follows in-place updates of the
+        tensor; read-only, so it cannot change the tensor behind the engine's back (in-place
+        changes go through the engine, which tracks them). `np.array(t)` or `t.numpy().copy()`
+        gives a writable copy."""
+        view = self.data.view()
+        view.flags.writeable = False
+        return view
 
     def item(self):
-        """The single element as a Python float."""
+        """The single element as a Python number (float; bool or int for a mask or an index)."""
         if self.data.size != 1:
             raise ValueError(f"item: only a one-element Tensor converts to a number; this one "
                              f"has shape {self.shape}")
-        return float(self.data.reshape(()))
+        return self.data.reshape(()).item()
+
+    def tolist(self):
+        """The data as nested Python lists of numbers (a number for a 0-d Tensor)."""
+        return self.data.tolist()
 
     def __repr__(self):
-        data = self._show(self.data)
-        extra = self._describe()
+        head = "Tensor("
+        data = self._show(self.data, head)
+        extra = self._describe(" " * len(head))
         if self.data.dtype != np.float64:
             extra.append(f"dtype={self.data.dtype}")
-        return f"Tensor({', '.join([data] + extra)})"
+        if "\n" not in data + "".join(extra):
+            return f"{head}{', '.join([data] + extra)})"
+        # an array per line, aligned under the data (as numpy and PyTorch align rows); the
+        # short fields after the last
+        arrays = [part for part in extra if part.startswith("grad=")]
+        flags = [part for part in extra if not part.startswith("grad=")]
+        lines = ",\n".join([data] + [" " * len(head) + part for part in arrays])
+        return f"{head}{''.join([lines] + [', ' + flag for flag in flags])})"
+
+    # ---- masks: the boolean Tensors comparisons give (no gradient) -------------------------------
+    def any(self, axis=None, keepdims=False):
+        """Whether any element is true (nonzero), over `axis`: a boolean Tensor."""
+        axis = check_axis(axis, self.ndim, "any")
+        return self._constant(np.any(self.data, axis=axis, keepdims=bool(keepdims)))
+
+    def all(self, axis=None, keepdims=False):
+        """Whether every element is true (nonzero), over `axis`: a boolean Tensor."""
+        axis = check_axis(axis, self.ndim, "all")
+        return self._constant(np.all(self.data, axis=axis, keepdims=bool(keepdims)))
+
+    def _logical(self, how, other, symbol):
+        other = np.asarray(other.data if isinstance(other, Tensor) else other)
+        if self.data.dtype.kind != "b" or other.dtype.kind != "b":
+            raise TypeError(f"{symbol}: works on boolean Tensors (masks, as comparisons give), "
+                            f"got dtypes {self.dtype} and {other.dtype}; for numbers use * or "
+                            f"maximum/minimum")
+        try:
+            return self._constant(how(self.data, other))
+        except ValueError as error:
+            raise ShapeError(f"{symbol}: cannot combine masks of shapes {self.shape} and "
+                             f"{other.shape}: {error}") from None
+
+    def __and__(self, other):
+        return self._logical(np.logical_and, other, "&")
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return self._logical(np.logical_or, other, "|")
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return self._logical(np.logical_xor, other, "^")
+
+    __rxor__ = __xor__
+
+    def __invert__(self):
+        """~mask: the elementwise negation of a boolean Tensor."""
+        return self._logical(lambda x, _: np.logical_not(x), True, "~")
 
     # ---- matrix product and reductions --------------------------------------------------------------
     def __matmul__(self, other):
@@ -223,8 +317,34 @@ class Tensor(Value):
                                              "keepdims": bool(keepdims)})
 
     def min(self, axis=None, keepdims=False):
-        """Minimum over `axis`, as -max(-x)."""
-        return -((-self).max(axis=axis, keepdims=keepdims))
+        """Minimum over `axis`; tied minima share the gradient evenly."""
+        return apply_unary(ops.MIN, self, {"axis": check_axis(axis, self.ndim, "min"),
+                                             "keepdims": bool(keepdims)})
+
+    def argmax(self, axis=None, keepdims=False):
+        """The index of the (first) maximum, over all elements or along `axis`: an integer
+        Tensor with no gradient (an index, as PyTorch's int64 result)."""
+        axis = check_axis(axis, self.ndim, "argmax", single=True) if axis is not None else None
+        return self._constant(np.asarray(np.argmax(self.data, axis=axis,
+                                                   keepdims=bool(keepdims))))
+
+    def argmin(self, axis=None, keepdims=False):
+        """The index of the (first) minimum: an integer Tensor with no gradient."""
+        axis = check_axis(axis, self.ndim, "argmin", single=True) if axis is not None else None
+        return self._constant(np.asarray(np.argmin(self.data, axis=axis,
+                                                   keepdims=bool(keepdims))))
+
+    def var(self, axis=None, ddof=0, keepdims=False):
+        """Variance over `axis`: the mean squared deviation, divided by n - ddof instead of n.
+        ddof=0 by default, as numpy (PyTorch's default is the unbiased ddof=1)."""
+        if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
+            raise TypeError(f"var: ddof must be a non-negative int, got {brief(ddof)}")
+        return apply_unary(ops.VAR, self, {"axis": check_axis(axis, self.ndim, "var"),
+                                             "keepdims": bool(keepdims), "ddof": int(ddof)})
+
+    def std(self, axis=None, ddof=0, keepdims=False):
+        """Standard deviation over `axis`: sqrt(var(axis, ddof)), two nodes (ddof=0 as numpy)."""
+        return self.var(axis=axis, ddof=ddof, keepdims=keepdims).sqrt()
 
     def logsumexp(self, axis=None, keepdims=False):
         """log(sum(exp(x))) over `axis`, computed stably (no overflow for large x)."""
@@ -248,9 +368,66 @@ class Tensor(Value):
             shape = shape[0]
         return apply_unary(ops.RESHAPE, self, {"shape": tuple(int(n) for n in shape)})
 
-    def flatten(self):
-        """The data as one axis."""
-        return self.reshape(-1)
+    view = reshape  # PyTorch's name (any layout works here: a reshape copies when it must)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Axes start_dim..end_dim (all by default) merged into one, as PyTorch's flatten."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start = check_axis(start_dim, self.ndim, "flatten", single=True) % self.ndim
+        end = check_axis(end_dim, self.ndim, "flatten", single=True) % self.ndim
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for "
+                             f"a tensor of shape {self.shape}")
+        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
+
+    def squeeze(self, axis=None):
+        """The axes of size 1 removed (all of them, or those named by `axis`, which must have
+        size 1, as in numpy; PyTorch leaves an axis of another size as it is)."""
+        if axis is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        axes = check_axis(axis, self.ndim, "squeeze")
+        axes = {a % self.ndim for a in (axes if isinstance(axes, tuple) else (axes,))}
+        for a in sorted(axes):
+            if self.shape[a] != 1:
+                raise ValueError(f"squeeze: axis {a} of shape {self.shape} has size "
+                                 f"{self.shape[a]}, not 1")
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
+
+    def unsqueeze(self, axis):
+        """A new axis of size 1 at position `axis` (or several, for a tuple), as
+        np.expand_dims."""
+        axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+        ndim = self.ndim + len(axes)
+        axes = check_axis(tuple(axes), ndim, "unsqueeze")
+        new = {a % ndim for a in axes}
+        sizes = iter(self.shape)
+        return self.reshape(tuple(1 if i in new else next(sizes) for i in range(ndim)))
+
+    expand_dims = unsqueeze  # numpy's name
+
+    # ---- dtype casts: recorded, so the gradient flows back in the input's dtype ------------------
+    def astype(self, dtype):
+        """The data cast to `dtype`. A floating-point cast is a node (the gradient is cast back
+        to this tensor's dtype); a cast to integers or booleans has no gradient (as in
+        PyTorch). The same dtype gives this tensor itself, as PyTorch's .double() does."""
+        dtype = np.dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        if dtype.kind == "f":
+            return apply_unary(ops.ASTYPE, self, {"dtype": dtype})
+        if dtype.kind in "biu":
+            return self._constant(self.data.astype(dtype))
+        raise TypeError(f"astype: dtype {dtype} is not a number type; use np.float32, "
+                        f"np.float64, an integer type or bool")
+
+    def float(self):
+        """This tensor as float32 (PyTorch's .float(); float(t) is the Python number)."""
+        return self.astype(np.float32)
+
+    def double(self):
+        """This tensor as float64 (PyTorch's .double())."""
+        return self.astype(np.float64)
 
     def permute(self, *axes):
         """Reorder the axes: `permute(1, 0)` of a matrix is its transpose."""
@@ -303,7 +480,7 @@ def check_axis(axis, ndim, name, single=False):
     for a in (tuple(axis) if many else (axis,)):
         if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
             raise TypeError(f"{name}: axis must be {'an int' if single else 'an int, a tuple of ints or None'}, "
-                            f"got {type(a).__name__} {a!r:.40}")
+                            f"got {brief(a)}")
         if not -ndim <= a < ndim:
             raise np.exceptions.AxisError(
                 f"{name}: axis {a} is out of range for a tensor with {ndim} axes; use "
@@ -335,11 +512,19 @@ def _index(index):
     return tuple(fixed) if isinstance(index, tuple) else fixed[0]
 
 
+def _broadcast_shape(a, b):
+    """The shape a and b broadcast to, or None when they do not broadcast."""
+    try:
+        return np.broadcast_shapes(a, b)
+    except ValueError:
+        return None
+
+
 def _check_matmul(a, b):
     if not a or not b:
-        raise ValueError(f"matmul: both operands need at least one axis, got shapes {a} and {b}")
+        raise ShapeError(f"matmul: both operands need at least one axis, got shapes {a} and {b}")
     k2 = b[-2] if len(b) > 1 else b[0]
     if a[-1] != k2:
-        raise ValueError(f"matmul: shapes {a} and {b} do not match: the last axis of the first "
+        raise ShapeError(f"matmul: shapes {a} and {b} do not match: the last axis of the first "
                          f"({a[-1]}) must equal the {'second-to-last' if len(b) > 1 else 'only'}"
                          f" axis of the second ({k2})")

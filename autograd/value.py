@@ -8,10 +8,11 @@ fitted to a value (`_fit_grad`); everything else is defined once, here.
 
 import math
 import numbers
+import operator
 import weakref
 
 from . import ops
-from .errors import InPlaceError
+from .errors import InPlaceError, ShapeError, brief
 from .graph import Node, apply_binary, apply_unary, backward, bump_version, new_node
 from .modes import current
 
@@ -20,7 +21,10 @@ class Value(Node):
     """Base class of the graph values `Scalar` and `Tensor`."""
 
     __slots__ = ()
-    __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor works
+    __hash__ = object.__hash__  # by identity, as PyTorch's: sets and dicts of values work
+
+    # numpy's functions on graph values, `np.exp(t)`, `ndarray * t`, `np.sum(t)`: the methods
+    # __array_ufunc__ and __array_function__ are installed by autograd/interop.py
 
     # ---- arithmetic: numbers on either side are constants ----------------------------------------
     def __add__(self, other):
@@ -57,6 +61,73 @@ class Value(Node):
         """x ** c for a constant number c; for a graph-valued exponent write exp(y * log(x))."""
         _check_exponent(exponent)
         return apply_unary(ops.POW, self, {"exponent": float(exponent)})
+
+    # ---- comparisons: elementwise, as in numpy and PyTorch; no gradient -------------------------
+    def __eq__(self, other):
+        return self._compare(operator.eq, other, "==")
+
+    def __ne__(self, other):
+        return self._compare(operator.ne, other, "!=")
+
+    def __lt__(self, other):
+        return self._compare(operator.lt, other, "<")
+
+    def __le__(self, other):
+        return self._compare(operator.le, other, "<=")
+
+    def __gt__(self, other):
+        return self._compare(operator.gt, other, ">")
+
+    def __ge__(self, other):
+        return self._compare(operator.ge, other, ">=")
+
+    def _compare(self, how, other, symbol):
+        """`self symbol other` on the data: a Scalar gives a bool, a Tensor a boolean Tensor
+        (a mask, with no gradient). `==` and `!=` with something that is neither a number nor
+        an array give NotImplemented, so Python compares identities (as PyTorch does)."""
+        if isinstance(other, Node):
+            other = self._operand(other, symbol).data  # (the other type: a TypeError)
+        else:
+            try:
+                other = self._operand(other, symbol)
+            except TypeError:
+                if symbol in ("==", "!="):
+                    return NotImplemented
+                raise
+        try:
+            return self._constant(how(self.data, other))
+        except ValueError as error:
+            raise ShapeError(f"{symbol}: cannot compare shapes {self.shape} and "
+                             f"{getattr(other, 'shape', ())}: {error}") from None
+
+    # ---- conversions, as in PyTorch --------------------------------------------------------------
+    def __bool__(self):
+        """The truth of a one-element value; for more elements, ValueError (use .any()/.all())."""
+        self._check_one(f"the truth value of a {type(self).__name__} with {self.size} "
+                        f"elements is ambiguous: use .any() or .all()")
+        return bool(self.item())
+
+    def __float__(self):
+        self._check_one("float(): only a one-element value converts to a number")
+        return float(self.item())
+
+    def __int__(self):
+        self._check_one("int(): only a one-element value converts to a number")
+        return int(self.item())
+
+    def __format__(self, spec):
+        """`f"{loss:.4f}"`: a 0-d value formats as its number; with no spec, as str()."""
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        if not spec:
+            return str(self)
+        raise TypeError(f"format: {spec!r} formats a number, but this {type(self).__name__} has "
+                        f"shape {self.shape}; format its elements (t.tolist()), or take "
+                        f"format(t.item(), {spec!r}) of a one-element value")
+
+    def _check_one(self, message):
+        if self.size != 1:
+            raise ValueError(f"{message} (this one has shape {self.shape}, {self.size} elements)")
 
     # ---- in-place updates (PyTorch's rules) ------------------------------------------------------
     def __iadd__(self, other):
@@ -97,7 +168,7 @@ class Value(Node):
     def __rpow__(self, base):
         """c ** x for a constant base c > 0, computed as exp(x * ln c)."""
         if isinstance(base, bool) or not isinstance(base, numbers.Real) or not base > 0:
-            raise ValueError(f"**: a constant base must be a positive number, got {base!r:.40}")
+            raise ValueError(f"**: a constant base must be a positive number, got {brief(base)}")
         return (self * math.log(base)).exp()
 
     # ---- elementwise functions --------------------------------------------------------------------
@@ -128,6 +199,44 @@ class Value(Node):
     def maximum(self, other):
         """Elementwise max(self, other): the max gate (ties split the gradient evenly)."""
         return apply_binary(ops.MAXIMUM, self, self._operand(other, "maximum"))
+
+    def minimum(self, other):
+        """Elementwise min(self, other): the min gate (ties split the gradient evenly)."""
+        return apply_binary(ops.MINIMUM, self, self._operand(other, "minimum"))
+
+    def abs(self):
+        """|x|; its gradient at 0 is 0 (as in PyTorch)."""
+        return apply_unary(ops.ABS, self)
+
+    __abs__ = abs  # abs(x)
+
+    def square(self):
+        """x ** 2 (one pow node)."""
+        return apply_unary(ops.POW, self, {"exponent": 2.0})
+
+    def log1p(self):
+        """log(1 + x), accurate for small x."""
+        return apply_unary(ops.LOG1P, self)
+
+    def softplus(self):
+        """log(1 + e^x), a smooth relu, computed stably."""
+        return apply_unary(ops.SOFTPLUS, self)
+
+    def clip(self, min=None, max=None):  # noqa: A002 (numpy's and PyTorch's names)
+        """Limit to [min, max] (constants; None: no bound on that side). The gradient passes
+        where min <= x <= max and is 0 where a bound holds x (PyTorch's convention)."""
+        if min is None and max is None:
+            raise ValueError("clip: give min, max or both")
+        bounds = {}
+        for name, bound in (("lo", min), ("hi", max)):
+            if isinstance(bound, Node):
+                raise TypeError(f"clip: the bounds must be constants, got {brief(bound)} for "
+                                f"{'min' if name == 'lo' else 'max'}; for a graph-valued bound "
+                                f"write x.maximum(lo).minimum(hi)")
+            bounds[name] = None if bound is None else self._operand(bound, "clip")
+        return apply_unary(ops.CLIP, self, bounds)
+
+    clamp = clip  # PyTorch's name
 
     # ---- gradients --------------------------------------------------------------------------------
     def backward(self, grad=None, create_graph=False):
@@ -190,8 +299,11 @@ class Value(Node):
         self.requires_grad = bool(requires_grad)
         return self
 
-    def _describe(self):
-        parts = [f"grad={self._show(self.grad)}"] if self.grad is not None else []
+    def _describe(self, indent=""):
+        """The repr's fields after the data: the gradient (its lines aligned under its first,
+        the field starting at column `indent`), the op or flag, the label."""
+        parts = [f"grad={self._show(self.grad, indent + 'grad=')}"] if self.grad is not None \
+            else []
         if self.op is not None:
             parts.append(f"op={self.op.name!r}")
         elif self.requires_grad:
@@ -203,9 +315,8 @@ class Value(Node):
 
 def _check_exponent(exponent):
     if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
-        raise TypeError(f"**: the exponent must be a constant number, got "
-                        f"{type(exponent).__name__} {exponent!r:.40}; for a graph-valued "
-                        f"exponent y write (y * x.log()).exp()")
+        raise TypeError(f"**: the exponent must be a constant number, got {brief(exponent)}; "
+                        f"for a graph-valued exponent y write (y * x.log()).exp()")
 
 
 def _copy_data(data):

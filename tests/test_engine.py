@@ -222,10 +222,10 @@ def test_softmax_of_a_small_layer():
 def test_repr_shows_data_grad_and_label():
     x = Scalar(2.0, label="x")
     (x * 3.0).backward()
-    assert repr(x) == "Scalar(data=2, grad=3, requires_grad=True, label='x')"
+    assert repr(x) == "Scalar(data=2.0, grad=3.0, requires_grad=True, label='x')"
     t = Tensor([1.0, 2.0], requires_grad=True)
     t.sum().backward()
-    assert repr(t) == "Tensor([1. 2.], grad=[1. 1.], requires_grad=True)"
+    assert repr(t) == "Tensor([1., 2.], grad=[1., 1.], requires_grad=True)"
     assert "op='sum'" in repr(t.sum())
     assert "dtype=float32" in repr(Tensor([1.0], dtype=np.float32))
 

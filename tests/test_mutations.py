@@ -111,6 +111,24 @@ SPECIFIC = {  # op name -> [(what is wrong, mutant)]
                  replaced(lambda g, out, x, axis: (g * out * (1 - out),)))],
     "softmax_cross_entropy": [("the one-hot label is not subtracted", replaced(
         lambda g, out, z, labels: (g[:, None] * _softmax_rows(z),)))],
+    # the surface a numpy or PyTorch user types
+    "abs": [("the sign is not applied", replaced(lambda g, out, x: (g + 0 * x,)))],
+    "sqrt": [("the factor 1/2 is missing", replaced(lambda g, out, x: (g / out,)))],
+    "log1p": [("1/x instead of 1/(1 + x)", replaced(lambda g, out, x: (g / x,)))],
+    "softplus": [("e^x instead of sigmoid(x)", replaced(lambda g, out, x: (g * np.exp(x),)))],
+    "minimum": [("routes to the larger input", replaced(
+        lambda g, out, x, y: (g * (x > y), g * (y > x))))],
+    "clip": [("clip without routing", replaced(lambda g, out, x, lo, hi: (g + 0 * x,)))],
+    "where": [("the mask is inverted", replaced(lambda g, out, a, b, cond: (
+        np.where(cond, 0.0, g), np.where(cond, g, 0.0))))],
+    "min": [("min without routing (the sum's rule)",
+             replaced(lambda g, out, x, axis, keepdims: (_spread(g, out, x, axis, keepdims),)))],
+    "var": [("divided by n whatever ddof", lambda original: lambda g, out, x, axis, keepdims,
+             ddof: original(g, out, x, axis=axis, keepdims=keepdims, ddof=0)),
+            ("the mean is not subtracted", replaced(lambda g, out, x, axis, keepdims, ddof: (
+                _spread(g, out, x, axis, keepdims) * 2 * x * out.size / (x.size - ddof * out.size),
+            )))],
+    "astype": [("the gradient is dropped", replaced(lambda g, out, x, dtype: (0 * g,)))],
 }
 
 GENERIC = [("sign flip", lambda g: -g), ("missing factor", lambda g: g * 0.5)]

@@ -62,5 +62,6 @@ NAMESPACE = {
     "sigmoid_slope_times": kernels.sigmoid_slope_times,
     "tanh_slope_times": kernels.tanh_slope_times, "summed_product": kernels.summed_product,
     "expand": ops._expand, "scatter_add": ops._scatter_add, "maximum": kernels.maximum,
+    "sign": kernels.sign, "within": kernels.within, "select": kernels.select,
 }
 """The names every generated program may use (its globals); nothing else is bound."""

@@ -20,7 +20,7 @@ INSTALL_HINT = ("the Graphviz 'dot' program is needed to render diagrams: instal
                 "diagram.source")
 
 GATE_TEXT = {"add distributes": "add gate: distributes", "mul swaps": "mul gate: swaps",
-             "max routes": "max gate: routes"}
+             "max routes": "max gate: routes", "min routes": "min gate: routes"}
 FAN_OUT_TEXT = "fan-out adds: {} gradients"
 RANKDIRS = ("LR", "RL", "TB", "BT")
 _FORWARD_COLOR, _GRADIENT_COLOR, _HIGHLIGHT = "darkgreen", "red", "gold"

@@ -66,13 +66,14 @@ class BackwardSteps:
 
     def diagrams(self, **options):
         """One diagram per step with the step's nodes and the wires into them highlighted
-        (keyword options go to `autograd.draw`; by default the cs231n picture)."""
+        (keyword options go to `autograd.draw`; by default the cs231n picture), in a list that
+        Jupyter shows as the pictures, one under the other."""
         from .diagram import draw
         options = {"edge_values": True, "gates": True, **options}
         options.setdefault("model", self.model)
-        return [draw(self.root, highlight=row["values"],
-                     title=f"step {row['step']}: {row['node']} ({row['op']})", **options)
-                for row in self.rows]
+        return Diagrams(draw(self.root, highlight=row["values"],
+                             title=f"step {row['step']}: {row['node']} ({row['op']})", **options)
+                        for row in self.rows)
 
     def __len__(self):
         return len(self.rows)
@@ -80,8 +81,22 @@ class BackwardSteps:
     def __str__(self):
         return self.to_text()
 
+    __repr__ = __str__  # a terminal (the REPL, IPython) shows the table, not an object address
+
     def _repr_html_(self):
         return self.to_html()
+
+
+class Diagrams(list):
+    """A list of diagrams (graphviz Digraphs) that Jupyter displays as the pictures themselves,
+    one under the other (each needs Graphviz's `dot`, as a single diagram's display does)."""
+
+    def _repr_html_(self):
+        return "".join(f"<div>{diagram._repr_image_svg_xml()}</div>" for diagram in self)
+
+    def __repr__(self):
+        return (f"<{len(self)} diagrams: shown as pictures in Jupyter; save one with "
+                f".render('name', format='svg')>")
 
 
 def backward_steps(root, model=None):

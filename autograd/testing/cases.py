@@ -214,3 +214,45 @@ def _joining(draw, new_axis):
 
 register_case("concatenate", lambda tensor: _joining(new_axis=False))
 register_case("stack", lambda tensor: _joining(new_axis=True))
+
+
+# ---- the surface a numpy or PyTorch user types: abs, sqrt, clip, where, min, var, ... ----------
+
+register_case("abs", lambda tensor: elementwise(1, tensor, [scalars().map(_away_from_zero)]))
+register_case("sqrt", lambda tensor: elementwise(1, tensor, ["positive"]))
+register_case("log1p", lambda tensor: elementwise(1, tensor, [scalars(-0.8, 3.0)]))
+register_case("softplus", lambda tensor: elementwise(1, tensor, [None]))
+register_case("minimum", lambda tensor: elementwise(2, tensor, [_on_grid(0.0), _on_grid(1 / 16)]))
+
+CLIP_BOUNDS = st.sampled_from([(-1.0, 1.0), (-0.5, None), (None, 0.5), (0.25, 2.0), (1.0, -1.0)])
+"""Bounds on the 1/8 grid (one side open, and lo > hi, where everything is hi); the values are
+drawn 1/16 off that grid, so never within a finite difference of a kink."""
+
+register_case("clip", lambda tensor: elementwise(1, tensor, [_on_grid(1 / 16)], CLIP_BOUNDS.map(
+    lambda bounds: {"lo": bounds[0], "hi": bounds[1]})))
+
+
+@st.composite
+def _where(draw, tensor):
+    if not tensor:
+        return [draw(scalars()), draw(scalars())], {"cond": draw(st.booleans())}
+    cond_shape, a_shape, b_shape = draw(broadcastable_shapes(3))
+    cond = draw(hnp.arrays(np.bool_, cond_shape))
+    return [draw(tensors(a_shape)), draw(tensors(b_shape))], {"cond": cond}
+
+
+register_case("where", _where)
+register_case("min", lambda tensor: _reduction(distinct=True))
+
+
+@st.composite
+def _variance(draw):
+    [x], params = draw(_reduction())
+    kept = np.sum(np.ones(x.shape), axis=params["axis"], keepdims=True)
+    count = x.size // max(kept.size, 1)  # elements per result: ddof must stay below it
+    return [x], {**params, "ddof": draw(st.integers(0, min(1, count - 1)))}
+
+
+register_case("var", lambda tensor: _variance())
+register_case("astype", lambda tensor: elementwise(1, True, [None], st.just(
+    {"dtype": np.dtype(np.float64)})))  # finite differences need float64 on both sides

@@ -204,7 +204,8 @@ def _check(node, names, eps, atol, rtol, fast, rng):
         culprit = Culprit(node, names[id(node)], index, element, analytic, numeric)
         if node.op.kink is not None:
             with np.errstate(all="ignore"):
-                culprit.near_kink = bool(np.min(node.op.kink(*inputs)) < 10 * eps)
+                distance = node.op.kink(*inputs, **(node.params or {}))
+                culprit.near_kink = bool(np.min(distance) < 10 * eps)
         return culprit
     return None
 

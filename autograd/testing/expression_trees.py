@@ -44,7 +44,7 @@ class Expression:
             # an op of one subtree twice, max(t, t), stays on its kink's line x = y: there it
             # is t itself, smooth, and its tie rule is what the expression then tests
             if kink is not None and not (len(children) == 2 and children[0] == children[1]):
-                distances.append(float(np.min(kink(*args), initial=np.inf)))
+                distances.append(float(np.min(kink(*args, **params), initial=np.inf)))
             return _apply_twin(name, args, params, children)
 
         with np.errstate(all="ignore"):

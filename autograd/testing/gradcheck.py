@@ -7,6 +7,7 @@ graph of f is searched for the node whose rule is wrong (`culprit.py`).
 
 import numpy as np
 
+from ..errors import brief
 from ..graph import Node, backward
 from ..modes import enable_grad
 from . import culprit
@@ -58,8 +59,10 @@ def _leaf(x, i):
     data, label = (x.data, x.label) if isinstance(x, Tensor) else (x, None)
     if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind == "f" \
             and data.dtype != np.float64:
-        raise TypeError(f"gradcheck: input {i} is {data.dtype}; finite differences need float64 "
-                        f"(make it with Tensor(x, dtype=np.float64) or x.astype(np.float64))")
+        cast = "x.double() (a cast that keeps the graph)" if isinstance(x, Tensor) else \
+            "x.astype(np.float64)"
+        raise TypeError(f"gradcheck: input {i} is {data.dtype}; finite differences need float64: "
+                        f"pass {cast}")
     if isinstance(x, Tensor) or isinstance(data, (np.ndarray, list, tuple)):
         return Tensor(data, requires_grad=True, dtype=np.float64, label=label)
     return Scalar(data)
@@ -81,11 +84,11 @@ class _Weights:
         if isinstance(out, Scalar):
             return 1.0
         if not isinstance(out, Tensor):
-            raise TypeError(f"gradcheck: f must return a Scalar or a Tensor, got "
-                            f"{type(out).__name__} {out!r:.40}")
+            raise TypeError(f"gradcheck: f must return a Scalar or a Tensor, got {brief(out)}")
         if out.dtype != np.float64:
             raise TypeError(f"gradcheck: f returned a {out.dtype} Tensor; finite differences "
-                            f"need float64 all the way through")
+                            f"need float64 all the way through (a cast inside f, such as "
+                            f".float(), loses the precision they need)")
         if out.size == 1:
             return np.ones(out.shape)
         if out.shape not in self.cache:
