@@ -157,6 +157,17 @@ assert all(numbers[k][1] == four_digits(v) for k, v in expected.items())
 legible(diagram)
 
 # %% [markdown]
+# The same backward pass as plain Python: `autograd.backward_code` writes one line per rule,
+# in the order backward runs them, with the gate pattern as a comment (this is the code that
+# `autograd.compile` runs on later calls).
+
+# %%
+code = autograd.backward_code(a)
+assert "g_add3 = sigmoid_slope_times(g_a, a)  # sigmoid rule" in code
+assert "g_w0 = g_mul0 * x0  # mul gate: swaps" in code
+print(code[code.index("    # ---- forward"):code.index("    P[0].grad")])
+
+# %% [markdown]
 # Your turn: in exercise mode the explorer hides the gradients and asks you for each one in the
 # order backward computes them; it checks your number against the engine's and says the rule.
 

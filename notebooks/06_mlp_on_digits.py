@@ -221,6 +221,26 @@ assert np.array_equal(nn.data.load_idx(path), tiny)
 print(nn.data.load_idx(path).shape)
 
 # %% [markdown]
+# ## One training step as code
+#
+# `autograd.compile` traces a step once and replays it as plain Python. Its source is the
+# forward pass of the network, then the backward pass one rule per line, named after the
+# parameters (`layers.0.weight`, ...), with each gate as a comment; `nn.fit(..., compile=True)`
+# trains with it, to the same weights. Here is the backward half of a 64-30-10 step.
+
+# %%
+net = nn.MLP([64, 30, 10], activation="sigmoid", rng=0)
+step = autograd.compile(lambda X, y: nn.cross_entropy(net(X), y), model=net)
+loss = step(Tensor(X_train[:10]), y_train[:10])
+eager = nn.MLP([64, 30, 10], activation="sigmoid", rng=0)
+nn.cross_entropy(eager(Tensor(X_train[:10])), y_train[:10]).backward()
+assert all(np.allclose(p.grad, q.grad, rtol=1e-12) for p, q in
+           zip(net.parameters(), eager.parameters()))
+backward_half = step.source[step.source.index("    # ---- backward"):]
+assert "mul gate: swaps" in backward_half or "matmul" in backward_half
+print(backward_half)
+
+# %% [markdown]
 # ## What to try next
 #
 # * Add momentum (`nn.SGD(..., momentum=0.9)`) or a second hidden layer and compare.
