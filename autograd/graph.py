@@ -50,6 +50,8 @@ class Node:
     gradient (zero between passes; a leaf uses it to mark that the pass has seen it).
     `_version` is 0 until the value is changed in place through the engine, then the stamp of
     its latest change; `_epoch` is the stamp that was current when the node was recorded.
+    `_base` is left unset unless the node is a leaf made by `detach()` or by a view op that was
+    not recorded: then it refers weakly to the value whose data it shares (see `_viewed`).
     `_origin` is left unset (no cost) unless the node records where it was created (under
     `detect_anomaly()`) or what it is the derivative of (a gradient of a `create_graph` pass):
     see `autograd.origin`.
@@ -59,7 +61,7 @@ class Node:
     """
 
     __slots__ = ("data", "grad", "op", "_first", "_second", "params", "requires_grad", "label",
-                 "_pending", "_version", "_epoch", "_origin", "__weakref__")
+                 "_pending", "_version", "_epoch", "_origin", "_base", "__weakref__")
 
     @property
     def parents(self):
@@ -230,10 +232,10 @@ def _record(value_type, data, op, first, second, params, requires_grad):
         if switches.tracing:  # autograd.compile records the op all the same, needing no
             requires_grad = False  # gradient: a value computed from an argument is an input
         else:  # a leaf; one that views its input's data remembers whose (for versions)
-            shares = op.view and first.__class__ is value_type and \
-                np.may_share_memory(data, first.data)
-            op, first, second, params, requires_grad = \
-                None, _NONE, _NONE, weakref.ref(first) if shares else None, False
+            if op.view and first.__class__ is value_type and \
+                    np.may_share_memory(data, first.data):
+                node._base = weakref.ref(first)
+            op, first, second, params, requires_grad = None, _NONE, _NONE, None, False
     node.op = op
     node._first = first
     node._second = second
@@ -300,9 +302,10 @@ def rule_gradients(node, g, create_graph=False):
 
 def _viewed(leaf):
     """The value whose data `leaf` views, when it was made without recording by a view op or
-    by `detach()` (its `params` slot, unused by leaves, refers to that value weakly), so that
-    an in-place change of either is seen; None otherwise."""
-    return None if leaf.params is None else leaf.params()
+    by `detach()` (its `_base` slot, set only then, refers to that value weakly), so that an
+    in-place change of either is seen; None otherwise."""
+    base = getattr(leaf, "_base", None)
+    return None if base is None else base()
 
 
 def _add_gradients(node, total, g):

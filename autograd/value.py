@@ -286,7 +286,7 @@ class Value(Node):
         """A new leaf with the same data (not a copy, as in PyTorch) that records nothing and
         needs no gradient; an in-place change of either is seen by graphs using the other."""
         leaf = new_node(type(self), self.data)
-        leaf.params = weakref.ref(self)
+        leaf._base = weakref.ref(self)  # (see graph._viewed)
         return leaf
 
     def requires_grad_(self, requires_grad=True):
@@ -294,8 +294,6 @@ class Value(Node):
         if self.op is not None and not requires_grad:
             raise RuntimeError("requires_grad_: only a leaf's flag can be switched off; use "
                                "detach() to cut a computed value out of the graph")
-        if requires_grad and self.op is None:
-            self.params = None  # (see graph._viewed: a detached value that needs a gradient)
         self.requires_grad = bool(requires_grad)
         return self
 

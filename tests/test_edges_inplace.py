@@ -140,3 +140,18 @@ def test_edits_through_data_are_not_checked_as_in_pytorch():
     x.data[:] = [10.0, 20.0]  # documented: .data is the raw array, outside the engine
     loss.backward()
     np.testing.assert_allclose(x.grad, [20.0, 40.0])
+
+
+def test_a_detached_value_shares_the_data_and_its_changes_are_seen():
+    W = Tensor([1.0, 2.0], requires_grad=True)
+    frozen = W.detach()
+    x = Tensor([3.0, 4.0], requires_grad=True)
+    loss = (x * frozen).sum()  # mul reads frozen, whose data is W's
+    with no_grad():
+        W -= 1.0
+    with pytest.raises(InPlaceError, match="'mul' needs its input 1"):
+        loss.backward()
+    twin = W.detach().requires_grad_()  # the PyTorch idiom: a leaf of its own gradient
+    (twin * twin).sum().backward()
+    np.testing.assert_allclose(twin.grad, 2 * W.data)
+    assert W.grad is None and twin.params is None
