@@ -465,7 +465,8 @@ class Tensor(Value):
 
 
 _IN_PLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
-             "pow": np.power}  # the ufuncs behind the augmented assignments
+             "pow": np.power,  # the ufuncs behind the augmented assignments, and copy_'s copy
+             "copy": lambda old, new, out, casting: np.copyto(out, new, casting=casting)}
 
 
 def check_axis(axis, ndim, name, single=False):

@@ -146,6 +146,12 @@ class Value(Node):
         _check_exponent(exponent)
         return self._update(ops.POW, float(exponent), "**=")
 
+    def copy_(self, source):
+        """Copy `source`'s values into this value's data, in place (PyTorch's `copy_`), under
+        the rules of the augmented assignments: inside `no_grad()` for a leaf that requires a
+        gradient; the version is bumped. Returns self."""
+        return self._update(_COPY, self._operand(source, "copy_"), "copy_")
+
     def _update(self, op, other, symbol):
         """`self symbol other` in place: the data changes, the object stays the same leaf, and
         its version is bumped, so that a backward pass through a node that read the old value
@@ -309,6 +315,19 @@ class Value(Node):
         if self.label:
             parts.append(f"label={self.label!r}")
         return parts
+
+
+class _Copy:
+    """What `copy_` applies in place: the new value, whatever the old one was."""
+
+    name = "copy"
+
+    @staticmethod
+    def forward(old, new):
+        return new
+
+
+_COPY = _Copy()
 
 
 def _check_exponent(exponent):

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+import autograd
 from autograd import Scalar, Tensor
 from autograd.files import write_atomically
 
@@ -82,8 +83,9 @@ class Module:
         arrays = read_arrays(path, {name: np.shape(p.data) for name, p in mine.items()})
         new = {name: float(arrays[name]) if isinstance(p, Scalar) else
                arrays[name].astype(p.data.dtype) for name, p in mine.items()}
-        for name, p in mine.items():  # only now, when every array is ready
-            p.data = new[name]
+        with autograd.no_grad():
+            for name, p in mine.items():  # only now, when every array is ready; in place,
+                p.copy_(new[name])        # so a graph recorded before the load refuses to run
 
     def __repr__(self):
         """The module and its sub-modules as an indented tree (a module met a second time, as

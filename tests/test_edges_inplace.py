@@ -6,7 +6,6 @@ reads a value changed since refuses to run, naming the op and the value."""
 import numpy as np
 import pytest
 
-import autograd
 import nn
 from autograd import InPlaceError, Scalar, Tensor, no_grad
 
@@ -155,3 +154,21 @@ def test_a_detached_value_shares_the_data_and_its_changes_are_seen():
     (twin * twin).sum().backward()
     np.testing.assert_allclose(twin.grad, 2 * W.data)
     assert W.grad is None and twin.params is None
+
+
+def test_loading_parameters_is_an_in_place_change_the_engine_sees(tmp_path):
+    model = nn.MLP([3, 4, 2], rng=0)
+    X = Tensor(np.ones((2, 3)))
+    loss = model(X).sum()
+    nn.MLP([3, 4, 2], rng=1).save(tmp_path / "other.npz")
+    weight = model.layers[0].weight
+    model.load(tmp_path / "other.npz")
+    assert model.layers[0].weight is weight  # the same leaf, new values
+    with pytest.raises(InPlaceError):
+        loss.backward()
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(InPlaceError, match="copy_"):
+        t.copy_([3.0, 4.0])
+    with no_grad():
+        assert t.copy_([3.0, 4.0]) is t
+    np.testing.assert_array_equal(t.data, [3.0, 4.0])
