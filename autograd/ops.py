@@ -340,6 +340,8 @@ SUM = register("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keep
 def _mean(x, axis, keepdims):
     """The mean over `axis`: the sum divided by the number of elements summed."""
     total = np.add.reduce(x, axis=axis, keepdims=keepdims)
+    if x.size:
+        return np.divide(total, x.size // np.size(total))
     with np.errstate(invalid="ignore"):  # the mean of nothing is nan, as in numpy and PyTorch
         return np.divide(total, x.size // max(np.size(total), 1))
 
@@ -450,7 +452,7 @@ def _logsumexp(x, axis, keepdims):
         with np.errstate(divide="ignore"):
             out = np.log(np.add.reduce(np.exp(x - shift), axis=axis, keepdims=True))
     out += shift
-    return out if keepdims else np.squeeze(out, axis=axis)
+    return out if keepdims else out.squeeze(axis)  # (the method: np.squeeze adds dispatch)
 
 
 LOGSUMEXP = register("logsumexp", _logsumexp,
