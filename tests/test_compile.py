@@ -248,6 +248,115 @@ def test_returned_values_and_gradients_are_never_the_program_s_buffers():
     assert w.grad.flags.writeable and w.grad is not first_grad
 
 
+def _sigmoid_mlp_step():
+    rng = np.random.default_rng(4)
+    weights = [Tensor(rng.normal(size=(5, 8)), requires_grad=True),
+               Tensor(np.zeros(8), requires_grad=True),
+               Tensor(rng.normal(size=(8, 3)), requires_grad=True),
+               Tensor(np.zeros(3), requires_grad=True)]
+
+    def f(X, y):
+        hidden = (X @ weights[0] + weights[1]).sigmoid()
+        return nn.cross_entropy(hidden @ weights[2] + weights[3], y)
+    return f, weights
+
+
+def test_intermediate_buffers_are_kept_between_calls_and_never_returned():
+    f, weights = _sigmoid_mlp_step()
+    step = autograd.compile(f)
+    rng = np.random.default_rng(5)
+    batches = [(Tensor(rng.normal(size=(6, 5))), rng.integers(0, 3, 6)) for _ in range(4)]
+    got = []
+    for X, y in batches:
+        for w in weights:
+            w.grad = None
+        loss = step(X, y)
+        got.append((loss, [w.grad for w in weights]))
+    source = step.source
+    assert "def step(A, P, B):" in source and " = B  # arrays of this program kept" in source
+    assert "np.matmul(X, p0, out=buffer0)" in source  # the first layer's product, kept
+    program = step.last
+    kept = program.buffer_sets[0]
+    assert len(program.buffer_sets) == 1 and kept
+    for (loss, grads), (X, y) in zip(got, batches):  # later calls overwrote no result
+        for w in weights:
+            w.grad = None
+        want = f(X, y)
+        want.backward()
+        np.testing.assert_allclose(loss.data, want.data, rtol=1e-12)
+        for g, w in zip(grads, weights):
+            np.testing.assert_allclose(g, w.grad, rtol=1e-12, atol=1e-15)
+            assert not any(np.shares_memory(g, buffer) for buffer in kept)
+
+
+def test_two_threads_inside_one_compiled_step_use_buffers_of_their_own():
+    import threading
+    barrier, waiting = threading.Barrier(2, timeout=10), []
+
+    def wait_vjp(g, out, x):
+        return (g,)
+
+    @autograd.primitive(wait_vjp, name="wait_for_the_other_thread", tensor_only=True)
+    def wait_for_the_other_thread(x):
+        if waiting:
+            barrier.wait()  # both threads are now inside the program, between kept buffers
+        return x.copy()
+
+    f, weights = _sigmoid_mlp_step()
+
+    def g(X, y):
+        hidden = (X @ weights[0] + weights[1]).sigmoid()
+        logits = wait_for_the_other_thread(hidden @ weights[2] + weights[3])
+        return nn.cross_entropy(logits, y)
+
+    step = autograd.compile(g, check=False)
+    rng = np.random.default_rng(6)
+    batches = [(Tensor(rng.normal(size=(6, 5))), rng.integers(0, 3, 6)) for _ in range(2)]
+    step(*batches[0])  # traced in this thread
+    waiting.append(True)
+    losses = [None, None]
+
+    def run(k):
+        losses[k] = step(*batches[k]).data.copy()
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(step.last.buffer_sets) == 2  # each thread had a set of its own
+    for k in range(2):
+        np.testing.assert_allclose(losses[k], f(*batches[k]).data, rtol=1e-12)
+
+
+def test_gradients_the_same_at_every_call_are_computed_once_and_handed_out_as_copies():
+    w = Tensor(np.ones(3), requires_grad=True)
+    v = Tensor(2.0, requires_grad=True)
+    step = autograd.compile(lambda: w.sum() * 3.0 + (v + 1.0), check=False)
+    step()
+    assert "G_" in step.source and "the same at every call" in step.source
+    first_w, first_v = w.grad, v.grad
+    w.grad += 10.0  # the user's own arrays: writable, and editing them changes nothing else
+    v.grad += 10.0
+    w.grad, v.grad = None, None
+    step()
+    np.testing.assert_array_equal(w.grad, [3.0, 3.0, 3.0])
+    np.testing.assert_array_equal(v.grad, 1.0)
+    assert w.grad.flags.writeable and v.grad.flags.writeable
+    assert not np.shares_memory(w.grad, first_w) and not np.shares_memory(v.grad, first_v)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+def test_the_replayed_label_check_catches_every_out_of_range_label(dtype):
+    logits = Tensor(np.zeros((3, 4)), requires_grad=True)
+    step = autograd.compile(lambda z, y: nn.cross_entropy(z, y))
+    step(logits, np.array([0, 1, 3], dtype=dtype))
+    step(logits, np.array([3, 2, 0], dtype=dtype))
+    bad = [4, 255] if dtype is np.uint8 else [4, -1, -(2 ** 31)]
+    for label in bad:
+        with pytest.raises(ValueError, match=f"label {label} is out of range for 4 classes"):
+            step(logits, np.array([0, label, 1], dtype=dtype))
+
+
 @pytest.mark.parametrize("result, message", [
     (lambda x: x * 2.0, "single-element loss.*shape \\(3,\\)"),
     (lambda x: 3.0, "must return a Scalar or Tensor loss.*float"),

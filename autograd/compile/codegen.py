@@ -64,16 +64,19 @@ _BINARY = re.compile(r"^(\w+) ([*+/-]) (\w+)$")
 _NAME = re.compile(r"^\w+$")
 _UFUNCS = {"*": "np.multiply", "+": "np.add", "-": "np.subtract", "/": "np.divide"}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MATMUL = re.compile(r"^(\w+(?:\.swapaxes\(-1, -2\))?) @ (\w+(?:\.swapaxes\(-1, -2\))?)$")
+_SUM = re.compile(r"^\w+\.sum\(")
 
 
 class Statement:
     """One line of the program: its text, a comment, the names it reads and defines."""
 
-    __slots__ = ("text", "note", "reads", "defines", "node", "inplace", "fields")
+    __slots__ = ("text", "note", "reads", "defines", "node", "inplace", "fields", "escapes")
 
     def __init__(self, text, note="", defines=(), node=None):
         self.text, self.note, self.defines, self.node = text, note, tuple(defines), node
         self.reads, self.inplace, self.fields = (), None, None
+        self.escapes = False  # what it reads is handed to the caller (a .grad)
 
 
 class Generated:
@@ -103,7 +106,7 @@ class _Writer:
         self.function_name = function_name
         self.ns = dict(NAMESPACE)
         self.by_object = {id(v): k for k, v in self.ns.items()}
-        self.namer = Namer(set(self.ns) | {"A", "P", "record", function_name})
+        self.namer = Namer(set(self.ns) | {"A", "P", "B", "record", function_name})
         self.arg_names = arg_names or [f"a{i}" for i in range(trace.n_args)]
         self.env = {}           # name -> the trace's value (Tensor graphs: for evaluation)
         self.arrays = set()     # names of program-owned array values (freed at last use)
@@ -112,6 +115,9 @@ class _Writer:
         self.tensor = any(node.value_type is not Scalar for node in trace.nodes)
         self.plan, self.example_params, self.accumulators = None, {}, {}
         self.constant_params = {}  # (id(node), input) -> parameter of the example function
+        self.folded = set()     # names of gradients that are the same at every call
+        self.kept, self.buffers = set(), []  # names in buffers kept between calls; their specs
+        self.buffer_names = []
 
     # ---- names and constants ---------------------------------------------------------------
     def bind(self, value, suggestion):
@@ -254,10 +260,7 @@ class _Writer:
             expression = f"{function}({', '.join(arguments)})"
         lines = []
         if op.name == "softmax_cross_entropy" and isinstance(node.params["labels"], ArgRef):
-            labels = self.constant(node.params["labels"])
-            rows, classes = np.shape(self.value_of(node.inputs[0]))
-            lines.append(Statement(f"{labels} = check_labels({labels}, {rows}, {classes})",
-                                   "the label check of eager mode", (labels,)))
+            lines += self.label_check(node)
         note = f"{comment(node.label)}" if node.label and node.label != out else ""
         inplace = INPLACE.get(op.name) if node.value_type is not Scalar else None
         if node.value_type is not Scalar and np.ndim(node.data) == 0:
@@ -272,6 +275,25 @@ class _Writer:
         if isinstance(node.data, np.ndarray) and node.value_type is not Scalar:
             self.arrays.add(out)
         return lines
+
+    def label_check(self, node):
+        """The check eager mode runs on a label argument. The program's signature fixes the
+        labels' shape and integer dtype, so only the range is left: one max of the labels seen
+        as unsigned (negatives wrap to huge values); eager's check runs on failure and raises
+        its error."""
+        labels = self.constant(node.params["labels"])
+        rows, classes = np.shape(self.value_of(node.inputs[0]))
+        given = self.trace.arg_leaves[node.params["labels"].position]
+        check = f"check_labels({labels}, {rows}, {classes})"
+        if given.dtype.kind not in "iu":
+            return [Statement(f"{labels} = {check}", "the label check of eager mode",
+                              (labels,))]
+        if not rows:
+            return []
+        unsigned = self.bind(np.dtype(f"u{given.dtype.itemsize}").type,
+                             f"uint{8 * given.dtype.itemsize}")
+        return [Statement(f"if {labels}.view({unsigned}).max() >= {classes}: {check}",
+                          "the label check of eager mode (raises)")]
 
     def input_names(self, node):
         if self.constant_params:
@@ -359,11 +381,12 @@ class _Writer:
     def seed_line(self):
         root, node = self.root, self.trace.nodes[self.root]
         g_root = self.g_names[("node", root)]
-        seed = "1.0" if node.value_type is Scalar else f"ones_like({self.node_names[root]})"
-        if node.value_type is not Scalar:
-            self.env[g_root] = np.ones_like(node.data)
-            self.arrays.add(g_root)
-        return [Statement(f"{g_root} = {seed}", "d loss / d loss", (g_root,))]
+        if node.value_type is Scalar:
+            return [Statement(f"{g_root} = 1.0", "d loss / d loss", (g_root,))]
+        self.env[g_root] = ones = np.ones_like(node.data)
+        self.folded.add(g_root)
+        return [Statement(f"{g_root} = {self.bind(_frozen(ones), 'ONE')}",
+                          "d loss / d loss (ones, the same at every call)", (g_root,))]
 
     def emit_rules(self, consumers):
         lines = []
@@ -384,10 +407,11 @@ class _Writer:
                 g = self.g_names[("leaf", i)]
                 if leaf.value_type is Scalar:
                     text = f"{holder}.grad = {g} if {holder}.grad is None else {holder}.grad + {g}"
-                else:
-                    text = f"deliver({holder}, {g})"
+                else:  # (a value kept between calls is never what a .grad holds: a copy)
+                    text = f"deliver({holder}, {g}{'.copy()' if g in self.folded else ''})"
                 lines.append(Statement(text, f"{comment(leaf.label or self.leaf_names[i])}"
                                        f".grad (leaves accumulate until zero_grad)"))
+                lines[-1].escapes = True
         return lines
 
     # ---- repeated blocks: one function per example, called in a loop ------------------------
@@ -678,6 +702,13 @@ class _Writer:
             expression, value = self.fit(expression, value, self.target_value(ref))
             self.env[name] = value
             self.arrays.add(name)
+            if all(n in self.folded for n in _IDENTIFIER.findall(expression)
+                   if n in self.env or n in self.external):
+                # it reads only values that are the same at every call (the seed, shapes):
+                # computed once, here, and kept read-only
+                self.folded.add(name)
+                note = f"{note}: {expression}, the same at every call"
+                expression = self.bind(_frozen(value), f"G_{name.removeprefix('g_')}")
         return Statement(f"{name} = {expression}", note, (name,))
 
     def fit(self, expression, value, target):
@@ -686,8 +717,8 @@ class _Writer:
         if not isinstance(value, np.ndarray):
             expression, value = f"np.asarray({expression})", np.asarray(value)
         if value.shape != np.shape(target):
+            expression = _summed_to(expression, value.shape, np.shape(target))
             value = np.asarray(_unbroadcast(value, np.shape(target)))
-            expression = f"unbroadcast({expression}, {np.shape(target)!r})"
             if not isinstance(value, np.ndarray):
                 expression, value = f"np.asarray({expression})", np.asarray(value)
         if value.dtype != np.asarray(target).dtype:
@@ -713,6 +744,7 @@ class _Writer:
         for name in outputs:
             last[name] = len(flat)
         shares, members, exact = {}, {}, {}  # name -> buffers; buffer -> names; owner or alias
+        fresh_ops = []  # (statement index, name, how to write it into a given buffer)
 
         def new_buffer(name):
             shares[name], members[name], exact[name] = {name}, [name], name
@@ -756,6 +788,12 @@ class _Writer:
                         break
                 else:
                     new_buffer(out)
+                    template = statement.inplace or \
+                        ("np.matmul({x}, {y}, out={buf})" if node.op.name == "matmul" else None)
+                    if template is not None:
+                        fields = statement.fields
+                        fresh_ops.append((i, out, lambda slot, template=template, fields=fields:
+                                          template.format(**dict(fields, buf=slot))))
                 continue
             if len(statement.defines) != 1 or " = " not in statement.text:
                 continue
@@ -773,9 +811,55 @@ class _Writer:
                         break
                 else:
                     new_buffer(name)
+                    fresh_ops.append((i, name, lambda slot, a=a, b=b, f=_UFUNCS[symbol]:
+                                      f"{f}({a}, {b}, out={slot})"))
+            elif _MATMUL.match(expression) and isinstance(value, np.ndarray) and value.ndim:
+                new_buffer(name)  # a product is a new array
+                a, b = _MATMUL.match(expression).groups()
+                fresh_ops.append((i, name, lambda slot, a=a, b=b:
+                                  f"np.matmul({a}, {b}, out={slot})"))
+            elif _SUM.match(expression) and len(set(statement.reads) - {name}) == 1:
+                new_buffer(name)  # a sum is a new array (a reshape of it, a view of that)
             else:
                 joins(name, statement.reads)
         self.last = last
+        if not self.record:
+            self.keep_buffers(flat, fresh_ops, outputs, shares, members, last)
+
+    def keep_buffers(self, flat, fresh_ops, outputs, shares, members, last):
+        """Give the arrays that never leave the program buffers kept between calls: each op
+        that makes a new array writes into a kept buffer of its shape and dtype instead, one
+        that no value alive at that point uses (a buffer serves many values in turn). An array
+        that a gradient or a returned value is, or may be a view of, is never kept."""
+        escaping = set()
+        for statement in flat:
+            if statement.escapes:
+                for name in statement.reads:
+                    escaping |= shares.get(name, set())
+        for name in outputs:
+            escaping |= shares.get(name, set())
+        free, slots, busy = {}, [], []  # (shape, dtype) -> free slots; slot specs; (end, slot)
+        for i, name, rewrite in fresh_ops:
+            if name in escaping:
+                continue
+            for end, slot in list(busy):
+                if end < i:
+                    busy.remove((end, slot))
+                    free.setdefault(slots[slot], []).append(slot)
+            value = self.env[name]
+            spec = (value.shape, value.dtype)
+            slot = free[spec].pop() if free.get(spec) else None
+            if slot is None:
+                slot = len(slots)
+                slots.append(spec)
+                self.buffer_names.append(self.namer(f"buffer{slot}", "buffer"))
+            busy.append((max(last.get(m, len(flat)) for m in members[name]), slot))
+            statement = flat[i]
+            statement.text = f"{name} = {rewrite(self.buffer_names[slot])}"
+            statement.note = (statement.note + "; " if statement.note else "") + \
+                f"into {self.buffer_names[slot]}, kept between calls"
+            self.kept.update(members[name])
+        self.buffers = slots
 
     # ---- assembly ----------------------------------------------------------------------------
     def assemble(self, flat, n_forward, outputs):
@@ -783,13 +867,18 @@ class _Writer:
         deaths = {}
         if last is not None:
             for name, i in last.items():
-                if name in self.arrays and i < len(flat):
+                if name in self.arrays and name not in self.kept and i < len(flat):
                     deaths.setdefault(i, []).append(name)
-        parameters = "A, P, record" if self.record else "A, P"
+        parameters = "A, P, record" if self.record else "A, P, B"
         out = [f"def {self.function_name}({parameters}):"]
         out.append("    # ---- inputs: read at every call ----")
         for name, (source, note) in self.external.items():
             out.append(_line(f"{name} = {source}", note))
+        if self.buffer_names:
+            names = ", ".join(self.buffer_names) + ("," if len(self.buffer_names) == 1 else "")
+            out.append(_line(f"{names} = B",
+                             "arrays of this program kept between calls (never a result or "
+                             "a .grad)"))
         out.append("    # ---- forward ----")
         node_lines = {}
         for i, statement in enumerate(flat):
@@ -810,6 +899,7 @@ class _Writer:
         generated = Generated(source, self.ns, self.function_name, self.node_names, grad_names,
                               node_lines)
         generated.persistent = self.persistent
+        generated.buffers = self.buffers
         return generated
 
 
@@ -821,6 +911,30 @@ def _rep_of(plan, j):
 
 def _raw_data(value):
     return value.data if isinstance(value, (Scalar, Tensor)) else value
+
+
+def _frozen(value):
+    """A read-only array of `value` for the program to keep between calls."""
+    value = np.array(value) if value.flags.writeable else value
+    value.flags.writeable = False
+    return value
+
+
+def _summed_to(expression, g_shape, shape):
+    """`unbroadcast(expression, shape)` written out for a gradient of shape g_shape: the sums
+    it does for these shapes (the same numpy calls in the same order, so the same bits)."""
+    extra = len(g_shape) - len(shape)
+    if extra < 0 or any(gn != n and n != 1 for gn, n in zip(g_shape[extra:], shape)):
+        return f"unbroadcast({expression}, {shape!r})"  # not a broadcast: it raises as eager
+    kept = tuple(extra + i for i, n in enumerate(shape) if n == 1 and g_shape[extra + i] != 1)
+    axes = tuple(range(extra)) + kept
+    if not _NAME.match(expression):
+        expression = f"({expression})"
+    axis = axes[0] if len(axes) == 1 else axes
+    if not kept:
+        return f"{expression}.sum(axis={axis!r})"
+    summed = f"{expression}.sum(axis={axis!r}, keepdims=True)"
+    return f"{summed}.reshape({shape!r})" if extra else summed
 
 
 def _unbroadcast(value, shape):

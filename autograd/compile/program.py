@@ -52,13 +52,22 @@ class Program:
         self.source = generated.source
         self.function = _load(generated)
         self.persistent = generated.persistent
+        self.buffer_specs = generated.buffers
+        self.buffer_sets = []  # sets of buffers not in use by a call (one per concurrent call)
         self.guard = _persistent_signature(self.persistent)
         self.checked_function = None
         self.verified = False
 
     def run(self, leaves):
-        """Run the program on the argument leaves; returns the tuple of output values."""
-        return self.function(leaves, self.persistent)
+        """Run the program on the argument leaves; returns the tuple of output values. The
+        call takes a set of the program's kept buffers for itself (a new one when another
+        call, in another thread, holds them all) and gives it back when it returns."""
+        sets = self.buffer_sets
+        buffers = sets.pop() if sets else \
+            [np.empty(shape, dtype) for shape, dtype in self.buffer_specs]
+        outputs = self.function(leaves, self.persistent, buffers)
+        sets.append(buffers)
+        return outputs
 
     def run_recording(self, leaves):
         """Run the recording variant: (outputs, {("value"|"grad", j): value})."""
@@ -121,7 +130,8 @@ class Compiled:
         return self.last.source
 
     def __call__(self, *args):
-        if current().anomaly is not None or not current().grad_enabled:
+        switches = current()
+        if switches.anomaly is not None or not switches.grad_enabled:
             return self._eager(args)  # anomaly checks per op, or no graph: the eager engine
         leaves, signature = flatten(args)
         program = self.programs.get(signature)
@@ -341,8 +351,8 @@ compile_source = builtins.compile
 
 
 def _persistent_signature(persistent):
-    return tuple((leaf.data.shape, leaf.data.dtype.str, leaf.requires_grad)
-                 if leaf.__class__ is not Scalar else leaf.requires_grad for leaf in persistent)
+    return [(leaf.data.shape, leaf.data.dtype, leaf.requires_grad)
+            if leaf.__class__ is not Scalar else leaf.requires_grad for leaf in persistent]
 
 
 def _compare_structure(program, eager):
