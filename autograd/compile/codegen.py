@@ -11,6 +11,7 @@ only where the eager core would do it), and a template is used only where it giv
 rule gives; elsewhere the rule is called. Scalar programs are float arithmetic throughout.
 """
 
+import ast
 import re
 
 import numpy as np
@@ -65,7 +66,11 @@ _NAME = re.compile(r"^\w+$")
 _UFUNCS = {"*": "np.multiply", "+": "np.add", "-": "np.subtract", "/": "np.divide"}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MATMUL = re.compile(r"^(\w+(?:\.swapaxes\(-1, -2\))?) @ (\w+(?:\.swapaxes\(-1, -2\))?)$")
-_SUM = re.compile(r"^\w+\.sum\(")
+NEW_ARRAY_FUNCTIONS = frozenset({
+    "divide", "power", "exp", "log", "sigmoid", "tanh", "relu", "maximum", "sign", "within",
+    "select", "where_positive", "sigmoid_slope_times", "tanh_slope_times", "summed_product",
+    "scatter_add", "ones_like"})
+"""Functions of the namespace whose result is a new array, never a view of an argument."""
 
 
 class Statement:
@@ -691,6 +696,8 @@ class _Writer:
             return False
         if np.shape(result) != np.shape(value) or np.result_type(result) != np.result_type(value):
             return False
+        if result is value or np.array_equal(result, value):  # (the usual case: the same bits)
+            return True
         with np.errstate(all="ignore"):
             return bool(np.allclose(result, value, rtol=1e-13, atol=0.0, equal_nan=True))
 
@@ -818,8 +825,8 @@ class _Writer:
                 a, b = _MATMUL.match(expression).groups()
                 fresh_ops.append((i, name, lambda slot, a=a, b=b:
                                   f"np.matmul({a}, {b}, out={slot})"))
-            elif _SUM.match(expression) and len(set(statement.reads) - {name}) == 1:
-                new_buffer(name)  # a sum is a new array (a reshape of it, a view of that)
+            elif _makes_new_array(ast.parse(expression, mode="eval").body):
+                new_buffer(name)
             else:
                 joins(name, statement.reads)
         self.last = last
@@ -911,6 +918,24 @@ def _rep_of(plan, j):
 
 def _raw_data(value):
     return value.data if isinstance(value, (Scalar, Tensor)) else value
+
+
+def _makes_new_array(tree):
+    """Whether an expression's value is certainly a new array, sharing no memory with the
+    names it reads: numpy arithmetic, a call of a function that makes a new array, a sum or
+    a type conversion, or a reshape of any of these."""
+    if isinstance(tree, (ast.BinOp, ast.UnaryOp)):
+        return True
+    if not isinstance(tree, ast.Call):
+        return False
+    function = tree.func
+    if isinstance(function, ast.Name):
+        return function.id in NEW_ARRAY_FUNCTIONS
+    if isinstance(function, ast.Attribute):
+        if function.attr in ("sum", "astype", "copy"):
+            return True
+        return function.attr == "reshape" and _makes_new_array(function.value)
+    return False
 
 
 def _frozen(value):

@@ -30,7 +30,7 @@ def deliver(leaf, g):
     """Give leaf its gradient g as backward() does: fitted to the leaf's shape and dtype (a
     read-only view copied), added to the gradient it holds (leaves accumulate until
     zero_grad)."""
-    if g.__class__ is not leaf.grad_class:
+    if g.__class__ is not np.ndarray or g.base is not None:  # (shape and dtype fit already)
         g = leaf._fit_grad(g, "compiled step")
     leaf.grad = g if leaf.grad is None else _add_gradients(leaf, leaf.grad, g)
 
@@ -43,7 +43,10 @@ def to_float(g):
 def as_data(value):
     """A Tensor op's result as the graph core keeps it: numpy gives 0-d results as numpy
     scalars, the core (and so every rule) sees 0-d arrays."""
-    return value if value.__class__ is np.ndarray else Tensor._as_data(value, "compiled step")
+    if value.__class__ is np.ndarray:
+        return value
+    return np.array(value) if value.__class__ is np.float64 else \
+        Tensor._as_data(value, "compiled step")
 
 
 def check_labels(labels, rows, classes):
