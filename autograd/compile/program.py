@@ -55,6 +55,8 @@ class Program:
         self.buffer_specs = generated.buffers
         self.buffer_sets = []  # sets of buffers not in use by a call (one per concurrent call)
         self.guard = _persistent_signature(self.persistent)
+        self.output_types = [traced.nodes[key].value_type if kind == "node" else
+                             traced.leaves[key].value_type for kind, key in traced.outputs]
         self.checked_function = None
         self.verified = False
 
@@ -242,16 +244,11 @@ class Compiled:
                                 "eager engine's (an internal error of compile: please report it)")
 
     def _outputs(self, program, values):
-        traced = program.trace
-        wrapped = []
-        for ref, value in zip(traced.outputs, values):
-            kind, key = ref
-            value_type = traced.nodes[key].value_type if kind == "node" else \
-                traced.leaves[key].value_type
-            wrapped.append(new_node(value_type, value))
-        if traced.output_form == "value":
-            return wrapped[0]
-        return tuple(wrapped) if traced.output_form == "tuple" else wrapped
+        types = program.output_types
+        if program.trace.output_form == "value":
+            return new_node(types[0], values[0])
+        wrapped = [new_node(value_type, value) for value_type, value in zip(types, values)]
+        return tuple(wrapped) if program.trace.output_form == "tuple" else wrapped
 
     def __repr__(self):
         name = getattr(self.f, "__qualname__", type(self.f).__name__)

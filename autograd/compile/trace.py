@@ -60,14 +60,14 @@ def flatten(args):
                 first = seen_values.setdefault(id(x), len(leaves))
                 leaves.append(x)
                 signature.append((kind, x.data.shape if kind is Tensor else (),
-                                  x.data.dtype.str if kind is Tensor else "", x.requires_grad,
+                                  x.data.dtype if kind is Tensor else None, x.requires_grad,
                                   first))
             elif kind is np.ndarray:
                 if x.dtype.kind not in "biuf":
                     raise TypeError(f"compiled step: argument {len(leaves)} is an array of dtype "
                                     f"{x.dtype}; arguments must be numeric")
                 leaves.append(x)
-                signature.append((np.ndarray, x.shape, x.dtype.str))
+                signature.append((np.ndarray, x.shape, x.dtype))
             elif isinstance(x, np.floating):
                 leaves.append(float(x))
                 signature.append(_FLOAT)
@@ -89,11 +89,11 @@ def _key(x, position):
     kind = x.__class__
     if kind is Tensor:
         data = x.data
-        return kind, data.shape, data.dtype.str, x.requires_grad, position
+        return kind, data.shape, data.dtype, x.requires_grad, position
     if kind is Scalar:
-        return kind, (), "", x.requires_grad, position
+        return kind, (), None, x.requires_grad, position
     if kind is np.ndarray:
-        return (np.ndarray, x.shape, x.dtype.str) if x.dtype.kind in "biuf" else None
+        return (np.ndarray, x.shape, x.dtype) if x.dtype.kind in "biuf" else None
     if kind is float or isinstance(x, np.floating):
         return _FLOAT
     if kind in _VALUE_CLASSES or kind is list or kind is tuple or not isinstance(x, _STATIC):
