@@ -61,14 +61,17 @@ class Op:
       facts `x_shape`, `x_size` and `out_size`, and the functions of `kernels.py` (plus
       `expand`, `scatter_add`, `winner_share`). A compiled step uses a template only where it
       gives what the rule gives and otherwise calls the rule itself, so generated code cannot
-      disagree with the eager engine.
+      disagree with the eager engine. It finds out by running both on the traced values,
+      unless the row says that its templates are its rules written out: `code_exact`, True
+      (for every input) or a function of the inputs' raw data saying where (a test holds every
+      row to it).
     """
 
     apply = None  # installed by graph.py: applies an op to raw data or graph values
 
     def __init__(self, name, forward, *input_vjps, vjp=None, gate=None, domain=None, arity=1,
                  tensor_only=False, doc=None, reads=None, reads_out=True, view=False,
-                 code=None, twin=None, kink=None, expression_name=""):
+                 code=None, code_exact=False, twin=None, kink=None, expression_name=""):
         if bool(input_vjps) == (vjp is not None):
             raise TypeError(f"op {name!r}: give one rule per input, or one joint vjp=, not "
                             f"{'both' if input_vjps else 'neither'}")
@@ -88,6 +91,7 @@ class Op:
         self.view = view
         self.code = None if code is None else tuple(code)
         self._code_rules = self.input_vjps  # the rules `code` describes (a swapped rule has none)
+        self.code_exact = code_exact
         self.twin = twin
         self.kink = kink
         self.expression_name = name if expression_name == "" else expression_name
@@ -189,18 +193,20 @@ ADD = register("add", operator.add,
                lambda g, out, x, y: g,     # the add gate distributes g unchanged
                lambda g, out, x, y: g,     # to both inputs
                gate="add distributes", reads=(), reads_out=False, code=("{g}", "{g}"),
-               expression_name=None)
+               code_exact=True, expression_name=None)
 SUB = register("sub", operator.sub,
                lambda g, out, x, y: g,
                lambda g, out, x, y: -g,
-               reads=(), reads_out=False, code=("{g}", "-{g}"), expression_name=None)
+               reads=(), reads_out=False, code=("{g}", "-{g}"), code_exact=True,
+               expression_name=None)
 NEG = register("neg", operator.neg,
                lambda g, out, x: -g,
-               reads=(), reads_out=False, code=("-{g}",), expression_name=None)
+               reads=(), reads_out=False, code=("-{g}",), code_exact=True, expression_name=None)
 IDENTITY = register("identity", operator.pos,
                     lambda g, out, x: g,
                     doc="A new node holding x's value (what `grad` differentiates with respect "
-                        "to).", reads=(), reads_out=False, code=("{g}",), expression_name=None)
+                        "to).", reads=(), reads_out=False, code=("{g}",), code_exact=True,
+                    expression_name=None)
 MUL = register("mul", operator.mul,
                # the mul gate swaps its inputs: x gets g * y and y gets g * x (a 0-d array factor
                # of an array gets that product summed at once: `summed_product`)
@@ -209,12 +215,12 @@ MUL = register("mul", operator.mul,
                lambda g, out, x, y: g * x if y.__class__ is not np.ndarray or y.ndim else
                summed_product(g, x),
                gate="mul swaps", reads_out=False, code=("{g} * {y}", "{g} * {x}"),
-               expression_name=None)
+               code_exact=lambda x, y: np.ndim(x) > 0 and np.ndim(y) > 0, expression_name=None)
 DIV = register("div", divide,
                lambda g, out, x, y: divide(g, y),           # d(x/y)/dx = 1/y
                lambda g, out, x, y: -divide(g * out, y),    # d(x/y)/dy = -x/y**2 = -out/y
                domain=(None, "nonzero"), reads=(1,), twin=np.divide, expression_name=None,
-               code=("divide({g}, {y})", "-divide({g} * {out}, {y})"))
+               code=("divide({g}, {y})", "-divide({g} * {out}, {y})"), code_exact=True)
 
 
 def _pow_vjp(g, out, x, exponent):
@@ -237,20 +243,22 @@ POW = register("pow", lambda x, exponent: power(x, exponent), _pow_vjp,
 
 EXP = register("exp", kernels.exp,
                lambda g, out, x: g * out,
-               reads=(), twin=np.exp, code=("{g} * {out}",))
+               reads=(), twin=np.exp, code=("{g} * {out}",), code_exact=True)
 LOG = register("log", kernels.log,
                lambda g, out, x: divide(g, x),
-               domain="positive", reads_out=False, twin=np.log, code=("divide({g}, {x})",))
+               domain="positive", reads_out=False, twin=np.log, code=("divide({g}, {x})",),
+               code_exact=True)
 SQRT = register("sqrt", kernels.sqrt,
                 lambda g, out, x: divide(0.5 * g, out),    # d sqrt(x) = 1 / (2 sqrt(x))
-                domain="positive", reads=(), twin=np.sqrt, code=("divide(0.5 * {g}, {out})",))
+                domain="positive", reads=(), twin=np.sqrt, code=("divide(0.5 * {g}, {out})",),
+                code_exact=True)
 SIGMOID = register("sigmoid", kernels.sigmoid,
                    lambda g, out, x: kernels.sigmoid_slope_times(g, out),
                    reads=(), twin=lambda x: 1.0 / (1.0 + np.exp(-x)),
-                   code=("sigmoid_slope_times({g}, {out})",))
+                   code=("sigmoid_slope_times({g}, {out})",), code_exact=True)
 TANH = register("tanh", kernels.tanh,
                 lambda g, out, x: kernels.tanh_slope_times(g, out),  # d tanh = 1 - tanh**2
-                reads=(), twin=np.tanh, code=("tanh_slope_times({g}, {out})",))
+                reads=(), twin=np.tanh, code=("tanh_slope_times({g}, {out})",), code_exact=True)
 
 # ---- the max gate: the gradient goes to the larger input; tied maxima share it evenly ----------
 
@@ -385,7 +393,8 @@ def _matmul_vjp_y(g, out, x, y):
 
 MATMUL = register("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y,
                   gate="mul swaps", tensor_only=True, reads_out=False,
-                  code=("{g} @ {y}.swapaxes(-1, -2)", "{x}.swapaxes(-1, -2) @ {g}"))
+                  code=("{g} @ {y}.swapaxes(-1, -2)", "{x}.swapaxes(-1, -2) @ {g}"),
+                  code_exact=lambda x, y: np.ndim(x) >= 2 and np.ndim(y) >= 2)
 
 
 def _is_basic_index(index):

@@ -655,7 +655,11 @@ class _Writer:
             expression = template.format(**fields) if template is not None else None
             rule = op.input_vjps[k]
             value = None
-            if tensor:
+            if tensor and expression is not None and self.written_out(op, node):
+                value = self.evaluate(expression)  # the template is the rule: run it once
+                if value is None:
+                    expression = None
+            if tensor and value is None:
                 value = self.call_rule(rule, j, node)
                 if expression is not None and not self.same(expression, value):
                     expression = None
@@ -675,10 +679,17 @@ class _Writer:
     def call_rule(self, rule, j, node):
         """The rule run as the eager core runs it: on g, out and the inputs' raw data."""
         g = self.env[self.g_names[("node", j)]]
-        inputs = [self.value_of(ref) if ref[0] != "arg" else
-                  _raw_data(self.trace.arg_leaves[ref[1]]) for ref in node.inputs]
         params = {k: self.param_value(v) for k, v in (node.params or {}).items()}
-        return rule(g, node.data, *inputs, **params)
+        return rule(g, node.data, *self.raw_inputs(node), **params)
+
+    def raw_inputs(self, node):
+        return [self.value_of(ref) if ref[0] != "arg" else
+                _raw_data(self.trace.arg_leaves[ref[1]]) for ref in node.inputs]
+
+    def written_out(self, op, node):
+        """Whether op's row says its templates are its rules for these inputs (`code_exact`)."""
+        exact = op.code_exact
+        return exact is True or (callable(exact) and bool(exact(*self.raw_inputs(node))))
 
     def param_value(self, value):
         if isinstance(value, ArgRef):
@@ -687,12 +698,18 @@ class _Writer:
             return tuple(self.param_value(v) for v in value)
         return value
 
-    def same(self, expression, value):
-        """Whether the template's expression gives the rule's value on the trace's values."""
+    def evaluate(self, expression):
+        """The expression's value on the trace's values (None where it raises)."""
         try:
             with np.errstate(all="ignore"):
-                result = eval(expression, self.ns, dict(self.env))  # noqa: S307 (engine text)
+                return eval(expression, self.ns, self.env)  # noqa: S307 (engine text)
         except Exception:  # the template does not apply to these shapes: the rule is called
+            return None
+
+    def same(self, expression, value):
+        """Whether the template's expression gives the rule's value on the trace's values."""
+        result = self.evaluate(expression)
+        if result is None:
             return False
         if np.shape(result) != np.shape(value) or np.result_type(result) != np.result_type(value):
             return False
