@@ -66,3 +66,10 @@ WORKLOADS = {
 def engine_named(name):
     """The Engine called `name`, the reference included."""
     return REFERENCE if name == "reference" else ENGINES[name]
+
+
+def first_call_note(step, seconds):
+    """The note a compiled implementation reports: its first call's time and that call's parts
+    (autograd.compile's `trace_timings`: trace, generate, first run)."""
+    parts = ", ".join(f"{name} {value * 1e3:.0f} ms" for name, value in step.trace_timings.items())
+    return f"first call {seconds:.3f} s ({parts})"

@@ -382,8 +382,10 @@ def write(meta, results, out_dir):
         points += found
         lines += ["", f"## {WORKLOADS[workload].title}", "",
                   "Cells: ratio to the reference (median engine time per call).", ""] + table
-        notes = [f"- {e['engine']}: {r['note']}" for e in _entries(results, "time", workload)
-                 .values() if not e.get("absent") for r in e["results"][:1] if r.get("note")]
+        notes = [f"- {e['engine']}, {r['case']['label']}: {r['note']}" if len(e["results"]) > 1
+                 else f"- {e['engine']}: {r['note']}"
+                 for e in _entries(results, "time", workload).values() if not e.get("absent")
+                 for r in e["results"] if r.get("note")]
         if workload == "w2":
             notes += _slope_lines(results)
         lines += [""] + notes if notes else []

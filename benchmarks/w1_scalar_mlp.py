@@ -10,6 +10,7 @@ import time
 import numpy as np
 
 import scalar_engines
+from engines import first_call_note
 
 SIZES, ALPHA, LR = (2, 16, 16, 1), 1e-4, 0.05
 ENGINES = (*scalar_engines.ADAPTERS, "gategrad-compiled")  # the scalar adapters, and compiled
@@ -203,7 +204,7 @@ def _warm_up(step, args, params):
     step(*args)
     for p in params:
         p.grad = None
-    return f"first call (trace, generate, run) {first:.3f} s"
+    return first_call_note(step, first)
 
 
 def make(engine, case, data):

@@ -10,6 +10,8 @@ import time
 
 import numpy as np
 
+from engines import first_call_note
+
 LR = 0.1
 NOT_RUN = {"micrograd": "scalar-only engine (no tensors)"}
 # (layer sizes, batch, steps per timed call so that one call takes tens of milliseconds)
@@ -130,7 +132,7 @@ class GategradCompiled(Gategrad):
         self.step = autograd.compile(lambda X, y: forward(self.params, X, y, self.ops))
         start = time.perf_counter()
         self.step(self.X, self.y)  # the first call: trace, generate, run (reported)
-        self.note = f"first call (trace, generate, run) {time.perf_counter() - start:.3f} s"
+        self.note = first_call_note(self.step, time.perf_counter() - start)
         self.step(self.X, self.y)  # the second: checked against the eager engine
         for p in self.params:
             p.grad = None

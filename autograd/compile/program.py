@@ -121,6 +121,9 @@ class Compiled:
         self.last = None
         self.trace_seconds = None
         """The time the last trace took: trace, generate, compile and the checked first run."""
+        self.trace_timings = None
+        """Its parts, in seconds: {"trace": running f in the eager engine, "generate": writing
+        and compiling the program, "first run": running it on the traced call, checked}."""
         self.__doc__ = getattr(f, "__doc__", None)
 
     @property
@@ -153,9 +156,13 @@ class Compiled:
         start = time.perf_counter()
         with _collector_paused():
             traced = trace(self.f, args, self.names)
+            traced_at = time.perf_counter()
             program = Program(traced, argument_names(self.f, args), args,
                               top_names(self.f, len(args)))
+            generated_at = time.perf_counter()
             outputs = self._first_run(program, leaves)
+        self.trace_timings = {"trace": traced_at - start, "generate": generated_at - traced_at,
+                              "first run": time.perf_counter() - generated_at}
         if self.check is False:
             program.drop_values()
         if len(self.programs) >= MAX_PROGRAMS:
