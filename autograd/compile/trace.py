@@ -14,7 +14,6 @@ import numpy as np
 
 from ..graph import Node
 from ..modes import current, restore, set_switches
-from ..scalar import Scalar
 from ..tensor import Tensor
 from ..value import Value
 
@@ -27,7 +26,6 @@ class CompileError(ValueError):
 
 _LIST, _TUPLE, _FLOAT = "list", "tuple", "float"
 _STATIC = (int, bool, str, type(None), np.integer, np.bool_)
-_VALUE_CLASSES = (Tensor, Scalar)
 
 
 def flatten(args):
@@ -35,13 +33,23 @@ def flatten(args):
     hashable description of everything a program depends on (structure, types, shapes, dtypes,
     whether a value requires a gradient, which arguments are the same value, and the values of
     static arguments such as ints and strings, which are baked into the program)."""
-    if len(args) <= 4:  # the common call, a few values and arrays: no stack, no dict
-        signature = [_key(x, i) for i, x in enumerate(args)]
-        if None not in signature:
-            values = [id(x) for x in args if x.__class__ in _VALUE_CLASSES]
-            if len(set(values)) == len(values):
-                return [float(x) if isinstance(x, np.floating) else x for x in args], \
-                    tuple(signature)
+    if len(args) <= 4:  # the common call (tensors, arrays, floats): one loop, no stack
+        signature, tensors = [], 0
+        for position, x in enumerate(args):
+            kind = x.__class__
+            if kind is Tensor:
+                data = x.data
+                signature.append((kind, data.shape, data.dtype, x.requires_grad, position))
+                tensors += 1
+            elif kind is np.ndarray and x.dtype.kind in "biuf":
+                signature.append((kind, x.shape, x.dtype))
+            elif kind is float:
+                signature.append(_FLOAT)
+            else:
+                break  # anything else: the general path below
+        else:
+            if tensors < 2 or len({id(x) for x in args if x.__class__ is Tensor}) == tensors:
+                return list(args), tuple(signature)
     leaves, signature, seen_values = [], [], None
     stack = [iter(args)]
     while stack:
@@ -81,24 +89,6 @@ def flatten(args):
         else:
             stack.pop()
     return leaves, tuple(signature)
-
-
-def _key(x, position):
-    """`flatten`'s signature entry of argument `position` when no argument is a list or tuple
-    and no value is given twice (None for anything else: the general path decides)."""
-    kind = x.__class__
-    if kind is Tensor:
-        data = x.data
-        return kind, data.shape, data.dtype, x.requires_grad, position
-    if kind is Scalar:
-        return kind, (), None, x.requires_grad, position
-    if kind is np.ndarray:
-        return (np.ndarray, x.shape, x.dtype) if x.dtype.kind in "biuf" else None
-    if kind is float or isinstance(x, np.floating):
-        return _FLOAT
-    if kind in _VALUE_CLASSES or kind is list or kind is tuple or not isinstance(x, _STATIC):
-        return None
-    return kind, x
 
 
 def _fresh(args):
