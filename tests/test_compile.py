@@ -289,6 +289,16 @@ def test_intermediate_buffers_are_kept_between_calls_and_never_returned():
             assert not any(np.shares_memory(g, buffer) for buffer in kept)
 
 
+def test_the_first_call_s_time_is_reported_in_its_parts():
+    f, weights = _sigmoid_mlp_step()
+    step = autograd.compile(f)
+    assert step.trace_timings is None
+    step(Tensor(np.ones((2, 5))), np.array([0, 2]))
+    assert list(step.trace_timings) == ["trace", "generate", "first run"]
+    assert all(t > 0 for t in step.trace_timings.values())
+    assert sum(step.trace_timings.values()) <= step.trace_seconds
+
+
 def test_two_threads_inside_one_compiled_step_use_buffers_of_their_own():
     import threading
     barrier, waiting = threading.Barrier(2, timeout=10), []
