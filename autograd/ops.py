@@ -455,7 +455,10 @@ def _logsumexp(x, axis, keepdims):
     shift = np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
     finite = np.isfinite(shift)
     if finite.all():  # then the sum is >= 1 (the max contributes exp(0)): log is safe
-        out = np.log(np.add.reduce(np.exp(x - shift), axis=axis, keepdims=True))
+        shifted = x - shift  # (exp in its buffer; 0-d arithmetic gives a numpy scalar)
+        shifted = np.exp(shifted, out=shifted) if shifted.__class__ is np.ndarray else \
+            np.exp(shifted)
+        out = np.log(np.add.reduce(shifted, axis=axis, keepdims=True))
     else:  # a slice of -inf (or an inf): shift by 0 there instead of producing nan
         shift = np.where(finite, shift, 0)
         with np.errstate(divide="ignore"):
@@ -488,9 +491,11 @@ def _softmax_cross_entropy_vjp(g, out, z, labels):
     # the gradient of -log softmax(z)[y] with respect to the logits is softmax(z) - onehot(y)
     rows = np.arange(len(labels))
     if isinstance(z, np.ndarray):  # softmax from the output: log-sum-exp = out + z[y]
-        local = np.exp(z - (out + z[rows, labels])[:, None])
+        local = z - (out + z[rows, labels])[:, None]
+        np.exp(local, out=local)
         local[rows, labels] -= 1.0
-        return g[:, None] * local
+        local *= g[:, None]  # (in place: the same products as g * local)
+        return local
     onehot = np.zeros(z.shape, dtype=z.dtype)
     onehot[rows, labels] = 1.0
     return g.reshape((-1, 1)) * (SOFTMAX(z, axis=-1) - onehot)
