@@ -64,11 +64,12 @@ class Program:
         """Run the program on the argument leaves; returns the tuple of output values. The
         call takes a set of the program's kept buffers for itself (a new one when another
         call, in another thread, holds them all) and gives it back when it returns."""
-        sets = self.buffer_sets
-        buffers = sets.pop() if sets else \
-            [np.empty(shape, dtype) for shape, dtype in self.buffer_specs]
+        try:  # (list.pop is atomic: no two threads get one set)
+            buffers = self.buffer_sets.pop()
+        except IndexError:
+            buffers = [np.empty(shape, dtype) for shape, dtype in self.buffer_specs]
         outputs = self.function(leaves, self.persistent, buffers)
-        sets.append(buffers)
+        self.buffer_sets.append(buffers)
         return outputs
 
     def run_recording(self, leaves):
