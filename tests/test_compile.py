@@ -289,6 +289,41 @@ def test_intermediate_buffers_are_kept_between_calls_and_never_returned():
             assert not any(np.shares_memory(g, buffer) for buffer in kept)
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_kept_buffers_under_views_fan_out_and_extra_outputs_leave_every_result_intact(seed):
+    """Views of kept arrays (transpose, reshape, a slice), a value used twice, and extra
+    outputs: every call's results and gradients equal eager's after the later calls ran."""
+    r = np.random.default_rng(seed)
+    W1, W2 = (Tensor(r.normal(size=shape), requires_grad=True) for shape in ((6, 8), (8, 4)))
+    b = Tensor(r.normal(size=8), requires_grad=True)
+
+    def f(X, y):
+        h = X @ W1 + b
+        a = h.tanh() * h.sigmoid()
+        s = (a.T.reshape((8, -1)).T[:, :4] * 2.0).exp()
+        z = a @ W2 + s.sum(axis=1, keepdims=True) * 0.1
+        return nn.cross_entropy(z, y) + (h * h).mean(), a * 1.0, z
+
+    step = autograd.compile(f)
+    calls = []
+    for _ in range(4):
+        X, y = Tensor(r.normal(size=(5, 6))), r.integers(0, 4, 5)
+        for p in (W1, W2, b):
+            p.grad = None
+        got = step(X, y)
+        calls.append((X, y, got, [p.grad for p in (W1, W2, b)]))
+    assert "kept between calls" in step.source
+    for X, y, got, grads in calls:
+        for p in (W1, W2, b):
+            p.grad = None
+        want = f(X, y)
+        want[0].backward()
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g.data, w.data, rtol=1e-12)
+        for g, p in zip(grads, (W1, W2, b)):
+            np.testing.assert_allclose(g, p.grad, rtol=1e-11, atol=1e-13)
+
+
 def test_the_first_call_s_time_is_reported_in_its_parts():
     f, weights = _sigmoid_mlp_step()
     step = autograd.compile(f)
