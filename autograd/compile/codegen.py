@@ -17,6 +17,7 @@ import re
 import numpy as np
 
 from .. import ops
+from ..graph import unbroadcast
 from ..scalar import Scalar
 from ..tensor import Tensor
 from .names import Namer, comment
@@ -69,7 +70,7 @@ _MATMUL = re.compile(r"^(\w+(?:\.swapaxes\(-1, -2\))?) @ (\w+(?:\.swapaxes\(-1, 
 NEW_ARRAY_FUNCTIONS = frozenset({
     "divide", "power", "exp", "log", "sigmoid", "tanh", "relu", "maximum", "sign", "within",
     "select", "where_positive", "sigmoid_slope_times", "tanh_slope_times", "summed_product",
-    "scatter_add", "ones_like"})
+    "scatter_add"})
 """Functions of the namespace whose result is a new array, never a view of an argument."""
 
 
@@ -460,12 +461,7 @@ class _Writer:
         for ref in targets:
             base = self.g_names.get(ref) or f"g_{self.reference(ref)}"
             accumulators[ref] = acc = self.namer(f"{base}_examples", "g")
-            if ref in self.sends:
-                self.sends[ref].append(("examples", None))
-                self.contributions[ref].append(acc)
-            else:
-                self.sends[ref], self.contributions[ref] = [("examples", None)], [acc]
-                self.g_names[ref] = acc
+            self.add_contribution(ref, "examples", acc)
         backward = self.seed_line() + self.emit_rules([j for j in outer if group[j] == MIXED])
         lists = []
         for m, j in zip(plan.outputs, outputs_of_block):
@@ -493,12 +489,7 @@ class _Writer:
             ref = ("node", j)
             name = self.namer(f"g_{inner[j]}_out", "g")
             g_params.append(name)
-            if ref in self.sends:
-                self.sends[ref].append(("outside", None))
-                self.contributions[ref].append(name)
-            else:
-                self.sends[ref], self.contributions[ref] = [("outside", None)], [name]
-                self.g_names[ref] = name
+            self.add_contribution(ref, "outside", name)
         body = self.block_backward(inner_order, rep)
         self.accumulators = {}
         self.sends, self.contributions, self.g_names = outer_state
@@ -512,6 +503,16 @@ class _Writer:
         outputs = [self.reference(ref) for ref in self.trace.outputs]
         return self.assemble(forward + mixed_forward + backward, len(forward) +
                              len(mixed_forward), outputs)
+
+    def add_contribution(self, ref, source, name):
+        """Count `name` (computed outside this scope's rules: the examples' sum, or the
+        gradient arriving from outside the example) among ref's gradient contributions."""
+        if ref in self.sends:
+            self.sends[ref].append((source, None))
+            self.contributions[ref].append(name)
+        else:
+            self.sends[ref], self.contributions[ref] = [(source, None)], [name]
+            self.g_names[ref] = name
 
     def block_backward(self, inner_order, rep):
         """The rules of one example's nodes; after the last rule that leaves a single gradient
@@ -742,7 +743,7 @@ class _Writer:
             expression, value = f"np.asarray({expression})", np.asarray(value)
         if value.shape != np.shape(target):
             expression = _summed_to(expression, value.shape, np.shape(target))
-            value = np.asarray(_unbroadcast(value, np.shape(target)))
+            value = np.asarray(unbroadcast(value, np.shape(target)))
             if not isinstance(value, np.ndarray):
                 expression, value = f"np.asarray({expression})", np.asarray(value)
         if value.dtype != np.asarray(target).dtype:
@@ -977,11 +978,6 @@ def _summed_to(expression, g_shape, shape):
         return f"{expression}.sum(axis={axis!r})"
     summed = f"{expression}.sum(axis={axis!r}, keepdims=True)"
     return f"{summed}.reshape({shape!r})" if extra else summed
-
-
-def _unbroadcast(value, shape):
-    from ..graph import unbroadcast
-    return unbroadcast(value, shape)
 
 
 def _line(text, note=""):

@@ -56,7 +56,7 @@ def check_labels(labels, rows, classes):
 
 NAMESPACE = {
     "np": np, "isfinite": math.isfinite, "inf": math.inf, "nan": math.nan, "slice": slice, "Ellipsis": Ellipsis,
-    "ones_like": np.ones_like, "unbroadcast": unbroadcast, "deliver": deliver,
+    "unbroadcast": unbroadcast, "deliver": deliver,
     "to_float": to_float, "as_data": as_data, "check_labels": check_labels, "sigmoid_into": sigmoid_into,
     # what the op table's code templates call (the same functions the rules call)
     "divide": kernels.divide, "power": kernels.power, "exp": kernels.exp, "log": kernels.log,
