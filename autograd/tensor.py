@@ -43,6 +43,13 @@ def _as_array(data, dtype, where):
     return array
 
 
+def _rebroadcast(g):
+    """A broadcast array (zero strides) of the same values as `g` over memory of its own: the
+    distinct values copied, then broadcast again (read-only, as a broadcast is)."""
+    distinct = g[tuple(slice(0, 1) if stride == 0 else slice(None) for stride in g.strides)]
+    return np.broadcast_to(distinct.copy(), g.shape)
+
+
 class Tensor(Value):
     """An n-dimensional array in the computation graph (numpy data, numpy gradient).
 
@@ -116,6 +123,8 @@ class Tensor(Value):
                 return g.astype(data.dtype)
             if g is source or g.base is not None and (
                     self.op is None or np.may_share_memory(g, source)):
+                if self.op is not None and g is not source and 0 in g.strides:
+                    return _rebroadcast(g)  # a sum's spread: its few values, not megabytes
                 return g.copy()
             return g
         if not isinstance(g, (np.ndarray, Tensor)):
