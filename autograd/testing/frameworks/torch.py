@@ -48,6 +48,9 @@ class Adapter:
     framework = "torch"
 
     def __init__(self, f, inputs):
+        owner = getattr(f, "__self__", None)
+        if isinstance(owner, type) and issubclass(owner, torch.autograd.Function):
+            f = _late_apply(owner)  # (so that the trace's wrapped apply is the one called)
         self.f, self.inputs = f, list(inputs)
         self.slots = []
         for i, x in enumerate(inputs):
@@ -172,6 +175,13 @@ def _receive(records, outs, cotangents):
     for record in records:
         if record.node.g is not None:
             record.node.g = [np.zeros(()) if g is None else g for g in record.node.g]
+
+
+def _late_apply(cls):
+    """`cls.apply` looked up at each call, not bound once."""
+    def apply(*args):
+        return cls.apply(*args)
+    return apply
 
 
 class _Dtypes(TorchDispatchMode):
