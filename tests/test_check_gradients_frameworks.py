@@ -246,3 +246,22 @@ def test_shrinking_ends_at_a_minimal_input_shown_as_a_runnable_snippet(tmp_path)
                          env={**__import__("os").environ, "PYTHONPATH": f"{tmp_path}:"
                               + __import__("os").environ.get("PYTHONPATH", "")})
     assert run.returncode != 0 and "GradcheckError" in run.stderr and "'Clip'" in run.stderr
+
+
+@pytest.mark.parametrize("framework, name", [pytest.param("torch", "my_op.py",
+                                                          marks=pytest.mark.torch),
+                                             pytest.param("jax", "my_jax_op.py",
+                                                          marks=pytest.mark.jax)])
+def test_the_readme_examples_print_the_reports_shown(framework, name, tmp_path):
+    from test_readme import README, run, shown_output
+    import re
+    section = README.read_text().split("### Testing PyTorch and JAX gradients")[1]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    block = blocks[0] if framework == "torch" else blocks[1]
+    done = run(block, tmp_path, name)
+    assert done.returncode != 0
+    report = done.stderr[done.stderr.index("GradcheckError: ") + len("GradcheckError: "):]
+    assert report.rstrip("\n").splitlines() == shown_output(block)  # line for line
+    fixed = block.replace("torch.tanh(x) ** 2", "torch.tanh(x)").replace(
+        "jnp.exp(x)),)", "jnp.exp(-x)),)")
+    assert run(fixed, tmp_path, name).returncode == 0
