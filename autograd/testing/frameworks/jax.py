@@ -58,6 +58,7 @@ class Adapter:
                       f"JAX array of shape {tuple(inputs[i].shape)})" for i in self.slots]
         self.run_dtypes = [jnp.float64] * len(self.slots)
         self.low_precision = self.low_precision_reason = None
+        self._jitted = None
         outs = self.value_arrays(self.datas)
         if not outs:
             raise TypeError("check_gradients: f returns no floating JAX array; return the "
@@ -69,6 +70,9 @@ class Adapter:
                                                   key=lambda d: jnp.finfo(d).eps)))
             self.low_precision_reason = f"it computes in {lower[0]} for float64 inputs"
         self.precision = self.low_precision or "float64"
+        # finite differences evaluate f twice per element: compile it when that is many times
+        # (compiling costs about as much as a hundred eager evaluations of a small f)
+        self._jitted = jax.jit(self._flat) if sum(d.size for d in self.datas) > 64 else None
 
     def _lower_inside(self):
         """The float dtypes below float64 that f computes in, given float64 inputs."""
@@ -100,8 +104,16 @@ class Adapter:
         return [jnp.asarray(a, dtype=d) for a, d in zip(arrays, self.run_dtypes)]
 
     def value_arrays(self, arrays):
+        """f's floating outputs at `arrays` (compiled once with jax.jit for large inputs, since
+        finite differences evaluate f many times; eagerly when f cannot be jitted)."""
         with jax.enable_x64(True):
-            return self._flat(*self._arrays(arrays))
+            xs = self._arrays(arrays)
+            if self._jitted is not None:
+                try:
+                    return self._jitted(*xs)
+                except jax.errors.JAXTypeError:  # Python control flow on values, and such
+                    self._jitted = None
+            return self._flat(*xs)
 
     def value(self, arrays):
         """f's floating outputs at `arrays`, as float64 arrays."""
