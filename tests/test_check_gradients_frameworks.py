@@ -114,7 +114,7 @@ def test_forward_and_reverse_mode_are_compared_by_the_dot_product_test():
             return t * ctx.y * 1.5  # wrong forward mode
 
     x = torch.tensor([0.1, -0.4, 0.9])
-    with pytest.raises(GradcheckError, match="dot-product test"):
+    with pytest.raises(GradcheckError, match="dot-product test.*forward mode is wrong"):
         check_gradients(lambda x: Exp.apply(x).sin(), x)
     check_gradients(lambda x: Exp.apply(x).sin(), x, dot=False)  # reverse mode is right
 
@@ -142,10 +142,29 @@ def test_a_wrong_custom_jvp_is_found_through_reverse_mode():
 def test_random_nodes_are_reported_as_not_checked_alone():
     import torch
     x = torch.tensor([0.5, -1.0, 2.0, 0.25])
+    for _ in range(5):  # whatever the masks drawn
+        with pytest.raises(GradcheckError) as caught:
+            check_gradients(lambda x: torch.nn.functional.dropout(x.sin(), 0.5, training=True),
+                            x)
+        text = str(caught.value)
+        assert "not deterministic" in text
+        assert caught.value.unchecked and "Not checked alone" in text and "random" in text
+
+
+@pytest.mark.torch
+def test_an_in_place_node_is_reported_as_not_checked_alone():
+    import torch
+
+    def f(x):
+        y = x * 2.0
+        y.add_(x.detach() ** 2)  # in place, and a term whose gradient is lost
+        return y
+
     with pytest.raises(GradcheckError) as caught:
-        check_gradients(lambda x: torch.nn.functional.dropout(x.sin(), 0.5, training=True), x)
+        check_gradients(f, torch.tensor([0.5, 1.0, -2.0]))
     text = str(caught.value)
-    assert caught.value.unchecked and "Not checked alone" in text and "random" in text
+    assert caught.value.culprit is None
+    assert "Not checked alone: 'aten.add_.Tensor'" in text and "in place" in text
 
 
 @pytest.mark.torch
