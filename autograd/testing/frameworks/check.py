@@ -74,8 +74,10 @@ def run(adapter, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0, fast=None, dot=True):
         return base_atol + rtol * abs(slope) + 16 * unit * scale / step
 
     def kink(directions, value):
-        def move(t):
-            return total([d + t * v for d, v in zip(datas, directions)])
+        def move(t):  # the weighted output elements, term by term
+            with np.errstate(all="ignore"):
+                outs = adapter.value([d + t * v for d, v in zip(datas, directions)])
+            return np.concatenate([np.ravel(w * o) for w, o in zip(weights, outs)])
         one_element = sum(int(np.count_nonzero(v)) for v in directions) == 1
         # (a random direction is judged after every element passed alone, unless `fast`)
         return at_kink(move, eps, value, tolerance, between=one_element or fast)
@@ -94,13 +96,13 @@ def run(adapter, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0, fast=None, dot=True):
         if failure is None and dot:
             failure = _dot_product(adapter, datas, outputs, total_of, seed, who, eps)
     if failure is None:
-        return None
+        return
     message, judges_rules = failure
     error = GradcheckError(message)
     error.framework, error.precision = adapter.framework, adapter.precision
     error.outside_domain = judges_rules is False
     if judges_rules is True and _explain(error, adapter, datas, weights, eps, atol, rtol, seed, fast):
-        return None  # every node is right, and one sits at a kink: see _explain
+        return  # every node is right, and one sits at a kink: see _explain
     raise error
 
 
