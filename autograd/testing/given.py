@@ -135,10 +135,11 @@ def _finite(out):
         return all(_finite(o) for o in out)
     if isinstance(out, dict):
         return all(_finite(o) for o in out.values())
-    data = out.detach().cpu().numpy() if hasattr(out, "detach") and hasattr(out, "numpy") \
-        else getattr(out, "data", out) if not hasattr(out, "__array__") else out
+    if type(out).__module__.split(".")[0] == "torch":
+        out = out.detach().cpu().numpy()
+    out = getattr(out, "data", out) if not hasattr(out, "__array__") else out  # gategrad's
     try:
-        data = np.asarray(data, dtype=np.float64)
+        data = np.asarray(out, dtype=np.float64)
     except (TypeError, ValueError):
         return True
     return bool(np.all(np.isfinite(data)))
