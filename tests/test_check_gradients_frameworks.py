@@ -47,6 +47,8 @@ def test_a_planted_wrong_backward_is_named_with_its_line(framework, lib, tmp_pat
         assert culprit.site[0].filename == str(program.path)
         assert culprit.site[0].lineno == program.line, (program.source, str(caught.value))
         assert culprit.rule != pytest.approx(culprit.numeric, rel=1e-3)
+        assert culprit.kind in ("torch.autograd.Function", "custom_vjp")
+        assert culprit.input_dtypes == ("float64",)
         text = str(caught.value)
         assert f"{program.path.name}:{program.line}" in text and "'Planted'" in text
         assert set(vars(culprit)) >= {"op", "name", "input_shapes", "element", "rule",
