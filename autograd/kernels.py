@@ -263,18 +263,24 @@ def divide(x, y):
 
 
 def power(x, c):
-    """x**c for a constant c; for floats, a negative base with a fractional exponent gives nan
-    (not a complex number), overflow gives inf and 0**-1 gives inf, as numpy does."""
-    if type(x) is float:
+    """x**c, elementwise. Floats give what numpy gives at every special point: a negative base
+    with a fractional exponent gives nan (not a complex number), overflow gives +-inf, 0 to a
+    negative power inf (-inf for -0.0 and an odd exponent), and x**0.5 is sqrt(x), so nan at
+    -inf and -0.0 at -0.0. A graph value as the base or the exponent records the op."""
+    if type(x) is float and type(c) is float:
+        if c == 0.5:  # numpy computes x**0.5 as sqrt(x)
+            return math.sqrt(x) if x >= 0.0 else NAN
         try:
             return math.pow(x, c)
         except ValueError:  # negative base, fractional exponent; or 0.0 ** negative
-            return INF if x == 0.0 else NAN
+            if x == 0.0:
+                return math.copysign(INF, x) if c % 2.0 == 1.0 else INF
+            return NAN
         except OverflowError:
-            return INF if x > 0.0 or c % 2 == 0 else -INF
-    if isinstance(x, ARRAY):
+            return INF if x > 0.0 or c % 2.0 != 1.0 else -INF
+    if isinstance(x, ARRAY) and isinstance(c, RAW):
         return np.power(x, c)
-    return x ** c
+    return x ** c  # a graph value on either side (its __pow__ or __rpow__), or Python numbers
 
 
 def where_positive(x):

@@ -133,6 +133,8 @@ class Tensor(Value):
                 raise TypeError(f"{op_name}: a gradient must be numeric, got {g.dtype}")
         if g.shape != data.shape:
             g = unbroadcast(g, data.shape, op_name)
+            if g.__class__ is not np.ndarray and isinstance(g, np.generic):
+                g = np.asarray(g)  # a sum over every axis gives a numpy scalar: a 0-d array
         return self._fit_grad(g, op_name, source) if g.__class__ is np.ndarray else g
 
     def _store(self, op, other, symbol):
@@ -352,8 +354,12 @@ class Tensor(Value):
                                              "keepdims": bool(keepdims), "ddof": int(ddof)})
 
     def std(self, axis=None, ddof=0, keepdims=False):
-        """Standard deviation over `axis`: sqrt(var(axis, ddof)), two nodes (ddof=0 as numpy)."""
-        return self.var(axis=axis, ddof=ddof, keepdims=keepdims).sqrt()
+        """Standard deviation over `axis`: sqrt(var(axis, ddof)) as one node (ddof=0 as numpy);
+        its gradient is 0 where it is 0 (zero spread), as in PyTorch."""
+        if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
+            raise TypeError(f"std: ddof must be a non-negative int, got {brief(ddof)}")
+        return apply_unary(ops.STD, self, {"axis": check_axis(axis, self.ndim, "std"),
+                                             "keepdims": bool(keepdims), "ddof": int(ddof)})
 
     def logsumexp(self, axis=None, keepdims=False):
         """log(sum(exp(x))) over `axis`, computed stably (no overflow for large x)."""
@@ -474,7 +480,7 @@ class Tensor(Value):
 
 
 _IN_PLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
-             "pow": np.power,  # the ufuncs behind the augmented assignments, and copy_'s copy
+             "pow": np.power, "power": np.power,  # the ufuncs behind the augmented assignments, and copy_'s copy
              "copy": lambda old, new, out, casting: np.copyto(out, new, casting=casting)}
 
 
