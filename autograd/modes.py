@@ -108,21 +108,52 @@ def _wrap_generator(function, switches):
     return switched
 
 
-def no_grad():
+def no_grad(function=None):
     """Context manager and decorator: operations inside record no graph (as in PyTorch).
+    `@no_grad` works bare as well as `@no_grad()`, as PyTorch 2's.
 
     Augmented assignments (`W -= lr * W.grad`) then update the data in place."""
-    return _Mode(grad_enabled=False)
+    return _decorated(_Mode(grad_enabled=False), function, "no_grad")
 
 
-def enable_grad():
-    """Context manager and decorator: record the graph again inside a `no_grad` block."""
-    return _Mode(grad_enabled=True)
+def enable_grad(function=None):
+    """Context manager and decorator: record the graph again inside a `no_grad` block
+    (`@enable_grad` works bare as well as `@enable_grad()`)."""
+    return _decorated(_Mode(grad_enabled=True), function, "enable_grad")
 
 
-def set_grad_enabled(enabled):
-    """Context manager and decorator: record the graph or not, as `enabled` says."""
-    return _Mode(grad_enabled=bool(enabled))
+def _decorated(mode, function, name):
+    """`mode` itself, or, for a function given directly (a bare decorator), that function
+    wrapped in it."""
+    if function is None:
+        return mode
+    if not callable(function):
+        raise TypeError(f"{name}: takes no argument (use `with {name}():`), or decorates a "
+                        f"function as `@{name}`; got {type(function).__name__} "
+                        f"{function!r:.40}")
+    return mode(function)
+
+
+class set_grad_enabled(_Mode):  # noqa: N801 (PyTorch's name, a function to its users)
+    """Record the graph or not, as `enabled` says, in the calling thread: as a plain call it
+    switches the thread's mode at once (`autograd.set_grad_enabled(False)`); as a context
+    manager it switches for the block and then restores the mode from before the call; as a
+    decorator it leaves the mode alone and switches for each call of the function. As
+    PyTorch's `torch.set_grad_enabled`."""
+
+    def __init__(self, enabled):
+        super().__init__(grad_enabled=bool(enabled))
+        self._before = current().grad_enabled
+        set_switches(grad_enabled=bool(enabled))  # the plain call's effect
+
+    def __exit__(self, *exc_info):
+        super().__exit__(*exc_info)
+        set_switches(grad_enabled=self._before)  # the mode from before the call
+        return False
+
+    def __call__(self, function):
+        set_switches(grad_enabled=self._before)  # decorating switches nothing at once
+        return super().__call__(function)
 
 
 def is_grad_enabled():

@@ -506,7 +506,16 @@ def _scatter_add(g, index, shape):
 SCATTER_ADD = register("scatter_add", _scatter_add,
                        lambda g, out, x, index, shape: g[index],
                        tensor_only=True, reads=("",), code=("{g}[{index}]",))
-GETITEM = register("getitem", lambda x, index: x[index],
+def _getitem(x, index):
+    """x[index]; where numpy would give a scalar copy (an int per axis), a 0-d view, as
+    PyTorch's b[0] is (a later in-place change to x shows through it)."""
+    out = x[index]
+    if out.__class__ is np.ndarray or not isinstance(x, np.ndarray):
+        return out
+    return x[(*index, Ellipsis) if isinstance(index, tuple) else (index, Ellipsis)]
+
+
+GETITEM = register("getitem", _getitem,
                    # indexing routes g back to the selected elements (adding on repeats)
                    lambda g, out, x, index: SCATTER_ADD(g, index=index, shape=x.shape),
                    tensor_only=True, reads=("",), view=True,
