@@ -128,7 +128,7 @@ def test_the_module_runs_as_a_program(tmp_path):
     target = tmp_path / "f.svg"
     result = subprocess.run([sys.executable, "-m", "autograd.draw", "(x + y) * z", "x=-2",
                              "y=5", "z=-4", "-o", str(target), "--steps"],
-                            capture_output=True, text=True, check=True)
+                            capture_output=True, text=True, check=True, cwd=tmp_path)
     assert "x <- -4" in result.stdout and "y.grad = -4" in result.stdout and target.exists()
 
 
