@@ -67,7 +67,8 @@ class Op:
       row to it).
     - for pictures and tables: `explain`, what the rule does to the gradient in words, one
       short text per input (one text for all inputs of a variadic op), naming `{this}` (the
-      input receiving it), `{other}`, `{x}`, `{y}` and the op's parameters; and `elementwise`,
+      input receiving it), `{other}`, `{x}`, `{y}`, the op's parameters and `{along}` (its
+      `axis` in words: "along axis 1", "over all axes"); and `elementwise`,
       whether each output element depends only on the same element of each input (so that a
       local gradient per element exists; by default the ops that also take Scalars).
     """
@@ -331,7 +332,7 @@ def _max_vjp(g, out, x, axis, keepdims):
 
 MAX = register("max", lambda x, axis, keepdims: np.maximum.reduce(x, axis=axis, keepdims=keepdims),
                _max_vjp, gate="max routes", tensor_only=True,
-               explain=["max routes: along axis {axis}, the largest element of {this} receives "
+               explain=["max routes: {along}, the largest element of {this} receives "
                         "the upstream gradient, the others 0 (tied maxima share it evenly)"])
 
 # ---- shape operations: Tensor only ---------------------------------------------------------------
@@ -379,8 +380,8 @@ SUM = register("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keep
                lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims),
                gate="add distributes", tensor_only=True, reads=(), reads_out=False,
                code=("expand({g}, {x_shape}, {axis}, {keepdims})",),
-               explain=["sum distributes: every element of {this} summed along axis {axis} "
-                        "receives the upstream gradient (copied back along that axis)"])
+               explain=["sum distributes: every element of {this} summed {along} "
+                        "receives the upstream gradient (copied back to its shape)"])
 
 
 def _mean(x, axis, keepdims):
@@ -399,9 +400,9 @@ MEAN = register("mean", _mean,
                     _expand(g * (out.size / x.size if x.size else 0.0), x.shape, axis, keepdims),
                 tensor_only=True, reads=(), reads_out=False,
                 code=("expand({g} * ({out_size} / {x_size}), {x_shape}, {axis}, {keepdims})",),
-                explain=["mean: every element of {this} averaged along axis {axis} receives the "
+                explain=["mean: every element of {this} averaged {along} receives the "
                          "upstream gradient divided by the number of elements averaged (copied "
-                         "back along that axis)"])
+                         "back to its shape)"])
 
 
 def _swap_last(a):
@@ -524,19 +525,19 @@ LOGSUMEXP = register("logsumexp", _logsumexp,
                      exp(x - _expand(out, x.shape, axis, keepdims)),
                      tensor_only=True,
                      explain=["logsumexp: {this} receives the upstream gradient times "
-                              "softmax({this}) along axis {axis}"])
+                              "softmax({this}) {along}"])
 LOG_SOFTMAX = register("log_softmax", lambda x, axis: x - _logsumexp(x, axis, True),
                        lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True),
                        tensor_only=True, reads=(),
                        code=("{g} - exp({out}) * {g}.sum(axis={axis}, keepdims=True)",),
                        explain=["log_softmax: {this} receives the upstream gradient minus "
-                                "softmax({this}) times the upstream's sum along axis {axis}"])
+                                "softmax({this}) times the upstream's sum {along}"])
 SOFTMAX = register("softmax", lambda x, axis: np.exp(x - _logsumexp(x, axis, True)),
                    lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),
                    tensor_only=True, reads=(),
                    code=("{out} * ({g} - ({g} * {out}).sum(axis={axis}, keepdims=True))",),
                    explain=["softmax: {this} receives out · (upstream − the sum of upstream · "
-                            "out along axis {axis})"])
+                            "out {along})"])
 
 
 def _softmax_cross_entropy(z, labels):
@@ -625,7 +626,7 @@ MIN = register("min", lambda x, axis, keepdims: np.minimum.reduce(x, axis=axis, 
                # max's router serves min unchanged: g goes to the elements equal to the result,
                # tied minima share it evenly
                _max_vjp, gate="min routes", tensor_only=True,
-               explain=["min routes: along axis {axis}, the smallest element of {this} receives "
+               explain=["min routes: {along}, the smallest element of {this} receives "
                         "the upstream gradient, the others 0 (tied minima share it evenly)"])
 
 
@@ -644,7 +645,7 @@ def _var_vjp(g, out, x, axis, keepdims, ddof):
 VAR = register("var", _var, _var_vjp, tensor_only=True, reads_out=False,
                doc="Variance over `axis` with `ddof` (0: numpy's default; 1: unbiased).",
                explain=["var: {this} receives the upstream gradient times 2 ({this} − mean) / (n "
-                        "− ddof) along axis {axis}"])
+                        "− ddof) {along}"])
 ASTYPE = register("astype", lambda x, dtype: x.astype(dtype),
                   lambda g, out, x, dtype: g.astype(x.dtype),
                   tensor_only=True, reads=(), reads_out=False, code=("{g}.astype({x}.dtype)",),
