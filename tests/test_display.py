@@ -15,7 +15,6 @@ from autograd import Scalar, Tensor, draw
 from autograd.draw.display import PNG_DPI, png_size
 
 
-
 def neuron():
     w, x, b = Scalar(-3.0, label="w"), Scalar(2.0, label="x"), Scalar(1.0, label="b")
     a = (w * x + b).tanh()
@@ -89,7 +88,7 @@ def test_the_text_says_which_value_and_its_title_literally():
 
 def test_the_step_table_carries_html_a_png_of_the_table_and_its_text():
     steps = autograd.backward_steps(neuron())
-    data, metadata = formatted(steps)
+    data, _ = formatted(steps)
     assert set(data) == {"text/html", "image/png", "text/plain"}
     assert data["text/html"] == steps.to_html()
     assert data["text/plain"].splitlines()[1:] == steps.to_text().splitlines()

@@ -106,9 +106,8 @@ class BackwardSteps:
                                 f"The backward pass, step by step ({len(self.rows)} steps; "
                                 f"run the cell in Jupyter for the table):\n{self.to_text()}",
                                 include, exclude)
-        if include is None or "text/html" in include:
-            if "text/html" not in set(exclude or ()):
-                data["text/html"] = self.to_html()
+        if (include is None or "text/html" in include) and "text/html" not in (exclude or ()):
+            data["text/html"] = self.to_html()
         return data, metadata
 
 
