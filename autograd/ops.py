@@ -43,11 +43,15 @@ class Op:
 
     Attributes: `name` (the label in diagrams), `gate` (the backpropagation pattern it shows,
     if any), `arity` (number of inputs, None when variadic), `tensor_only`, and
-    - what the rule reads, so that the core can refuse a backward pass through values changed
-      in place since: `reads`, the positions of the inputs whose values the rule uses (None:
-      all; shapes do not count, since an in-place change keeps them), `reads_out`, whether it
-      uses the forward result, and `view`, whether the forward may return a view of its first
-      input's data;
+    - what each input's rule reads, so that the core can refuse a backward pass through
+      values changed in place since, and only those (PyTorch saves the tensors of each needed
+      gradient): `reads`, one entry per input naming the values that input's rule uses, `x`
+      and `y` for inputs 0 and 1 (`input2`, ... after them) and `out` for the forward result,
+      separated by spaces, e.g. `("y", "x")` for mul (x's gradient reads y only) or
+      `("out",)` for exp; one entry for all inputs of an op of any arity; None (the default)
+      when each rule may read every input and the output. Shapes do not count (an in-place
+      change keeps them). `reads_of(i)` gives input i's entry as positions and "out"; and
+      `view`, whether the forward may return a view of its first input's data;
     - for tests and tools: `domain` (where the forward is defined: None, "positive" or
       "nonzero" for every input, or a tuple with one of those per input; `input_domains`
       spells it out), `kink` (None, or a function of the inputs giving their distance from the
@@ -70,7 +74,7 @@ class Op:
     apply = None  # installed by graph.py: applies an op to raw data or graph values
 
     def __init__(self, name, forward, *input_vjps, vjp=None, gate=None, domain=None, arity=1,
-                 tensor_only=False, doc=None, reads=None, reads_out=True, view=False,
+                 tensor_only=False, doc=None, reads=None, view=False,
                  code=None, code_exact=False, twin=None, kink=None, expression_name=""):
         if bool(input_vjps) == (vjp is not None):
             raise TypeError(f"op {name!r}: give one rule per input, or one joint vjp=, not "
@@ -86,8 +90,7 @@ class Op:
         self.domain = _checked_domain(name, domain, self.arity)
         self.gate = gate
         self.tensor_only = tensor_only
-        self.reads = None if reads is None else tuple(reads)
-        self.reads_out = reads_out
+        self.reads = _checked_reads(name, reads, self.arity)
         self.view = view
         self.code = None if code is None else tuple(code)
         self._code_rules = self.input_vjps  # the rules `code` describes (a swapped rule has none)
@@ -102,6 +105,13 @@ class Op:
         if self.input_vjps is None:
             return self.joint_vjp(g, out, *inputs, **params)
         return tuple(rule(g, out, *inputs, **params) for rule in self.input_vjps)
+
+    def reads_of(self, i):
+        """What input i's rule reads: a tuple of input positions and "out" (all of them when
+        the row does not say)."""
+        if self.reads is None:
+            return None
+        return self.reads[0 if self.arity is None else i]
 
     @property
     def input_domains(self):
@@ -125,6 +135,34 @@ def _checked_domain(name, domain, arity):
         raise ValueError(f"op {name!r}: domain must be None, one of {', '.join(DOMAINS)}, or a "
                          f"tuple of those with one entry per input ({arity}), got {domain!r}")
     return domain
+
+
+_READ_NAMES = {"x": 0, "y": 1, "out": "out"}
+
+
+def _checked_reads(name, reads, arity):
+    """`reads` as a tuple with one tuple of input positions and "out" per input (one for all
+    inputs when the arity is not fixed); None stays None."""
+    if reads is None:
+        return None
+    entries = (reads,) if isinstance(reads, str) else tuple(reads)
+    if len(entries) != (arity or 1) or not all(isinstance(e, str) for e in entries):
+        raise ValueError(f"op {name!r}: reads must be None or one string per input ({arity}) "
+                         f"naming what that input's rule reads (x, y, input2, ..., out), got "
+                         f"{reads!r}")
+    parsed = []
+    for entry in entries:
+        read = []
+        for word in entry.split():
+            position = _READ_NAMES.get(word, int(word[5:]) if word[:5] == "input" and
+                                       word[5:].isdigit() else None)
+            if position is None or arity is not None and position != "out" and \
+                    position >= arity:
+                raise ValueError(f"op {name!r}: reads names {word!r}, which is not one of its "
+                                 f"inputs (x, y, input2, ...) or out")
+            read.append(position)
+        parsed.append(tuple(read))
+    return tuple(parsed)
 
 
 def register(name, forward, *input_vjps, **attributes):
@@ -192,20 +230,20 @@ def _arity(forward):
 ADD = register("add", operator.add,
                lambda g, out, x, y: g,     # the add gate distributes g unchanged
                lambda g, out, x, y: g,     # to both inputs
-               gate="add distributes", reads=(), reads_out=False, code=("{g}", "{g}"),
+               gate="add distributes", reads=("", ""), code=("{g}", "{g}"),
                code_exact=True, expression_name=None)
 SUB = register("sub", operator.sub,
                lambda g, out, x, y: g,
                lambda g, out, x, y: -g,
-               reads=(), reads_out=False, code=("{g}", "-{g}"), code_exact=True,
+               reads=("", ""), code=("{g}", "-{g}"), code_exact=True,
                expression_name=None)
 NEG = register("neg", operator.neg,
                lambda g, out, x: -g,
-               reads=(), reads_out=False, code=("-{g}",), code_exact=True, expression_name=None)
+               reads=("",), code=("-{g}",), code_exact=True, expression_name=None)
 IDENTITY = register("identity", operator.pos,
                     lambda g, out, x: g,
                     doc="A new node holding x's value (what `grad` differentiates with respect "
-                        "to).", reads=(), reads_out=False, code=("{g}",), code_exact=True,
+                        "to).", reads=("",), code=("{g}",), code_exact=True,
                     expression_name=None)
 MUL = register("mul", operator.mul,
                # the mul gate swaps its inputs: x gets g * y and y gets g * x (a 0-d array factor
@@ -214,13 +252,16 @@ MUL = register("mul", operator.mul,
                summed_product(g, y),
                lambda g, out, x, y: g * x if y.__class__ is not np.ndarray or y.ndim else
                summed_product(g, x),
-               gate="mul swaps", reads_out=False, code=("{g} * {y}", "{g} * {x}"),
+               gate="mul swaps", reads=("y", "x"), code=("{g} * {y}", "{g} * {x}"),
                code_exact=lambda x, y: np.ndim(x) > 0 and np.ndim(y) > 0, expression_name=None)
 DIV = register("div", divide,
                lambda g, out, x, y: divide(g, y),           # d(x/y)/dx = 1/y
-               lambda g, out, x, y: -divide(g * out, y),    # d(x/y)/dy = -x/y**2 = -out/y
-               domain=(None, "nonzero"), reads=(1,), twin=np.divide, expression_name=None,
-               code=("divide({g}, {y})", "-divide({g} * {out}, {y})"), code_exact=True)
+               # d(x/y)/dy = -x/y**2, from x and y (as PyTorch: a change to the output in place
+               # leaves both gradients computable)
+               lambda g, out, x, y: -g * divide(divide(x, y), y),
+               domain=(None, "nonzero"), reads=("y", "x y"), twin=np.divide,
+               expression_name=None,
+               code=("divide({g}, {y})", "-{g} * divide(divide({x}, {y}), {y})"), code_exact=True)
 
 
 def _pow_vjp(g, out, x, exponent):
@@ -235,7 +276,7 @@ def _pow_vjp(g, out, x, exponent):
 
 
 POW = register("pow", lambda x, exponent: power(x, exponent), _pow_vjp,
-               doc="x ** exponent for a constant exponent.", domain="positive", reads_out=False,
+               doc="x ** exponent for a constant exponent.", domain="positive", reads=("x",),
                twin=lambda x, exponent: np.power(x, exponent), expression_name=None,
                code=("{g} * {exponent} * power({x}, {exponent} - 1)",))
 
@@ -243,22 +284,24 @@ POW = register("pow", lambda x, exponent: power(x, exponent), _pow_vjp,
 
 EXP = register("exp", kernels.exp,
                lambda g, out, x: g * out,
-               reads=(), twin=np.exp, code=("{g} * {out}",), code_exact=True)
+               reads=("out",), twin=np.exp, code=("{g} * {out}",), code_exact=True)
 LOG = register("log", kernels.log,
                lambda g, out, x: divide(g, x),
-               domain="positive", reads_out=False, twin=np.log, code=("divide({g}, {x})",),
+               domain="positive", reads=("x",), twin=np.log, code=("divide({g}, {x})",),
                code_exact=True)
 SQRT = register("sqrt", kernels.sqrt,
                 lambda g, out, x: divide(0.5 * g, out),    # d sqrt(x) = 1 / (2 sqrt(x))
-                domain="positive", reads=(), twin=np.sqrt, code=("divide(0.5 * {g}, {out})",),
+                domain="positive", reads=("out",), twin=np.sqrt,
+                code=("divide(0.5 * {g}, {out})",),
                 code_exact=True)
 SIGMOID = register("sigmoid", kernels.sigmoid,
                    lambda g, out, x: kernels.sigmoid_slope_times(g, out),
-                   reads=(), twin=lambda x: 1.0 / (1.0 + np.exp(-x)),
+                   reads=("out",), twin=lambda x: 1.0 / (1.0 + np.exp(-x)),
                    code=("sigmoid_slope_times({g}, {out})",), code_exact=True)
 TANH = register("tanh", kernels.tanh,
                 lambda g, out, x: kernels.tanh_slope_times(g, out),  # d tanh = 1 - tanh**2
-                reads=(), twin=np.tanh, code=("tanh_slope_times({g}, {out})",), code_exact=True)
+                reads=("out",), twin=np.tanh, code=("tanh_slope_times({g}, {out})",),
+                code_exact=True)
 
 # ---- the max gate: the gradient goes to the larger input; tied maxima share it evenly ----------
 
@@ -281,13 +324,15 @@ def winner_share(x, y):
 MAXIMUM = register("maximum", kernels.maximum,
                    lambda g, out, x, y: g * winner_share(x, y),  # the max gate routes g to the
                    lambda g, out, x, y: g * winner_share(y, x),  # larger; a tie splits it
-                   gate="max routes", reads_out=False, twin=np.maximum, expression_name="max",
+                   gate="max routes", reads=("x y", "x y"), twin=np.maximum, expression_name="max",
                    kink=lambda x, y: np.abs(np.subtract(x, y)),
                    code=("{g} * winner_share({x}, {y})", "{g} * winner_share({y}, {x})"))
 RELU = register("relu", kernels.relu,
-                lambda g, out, x: g * where_positive(x),  # a max gate against 0 (0 at the tie)
-                gate="max routes", reads_out=False, twin=lambda x: np.maximum(x, 0.0),
-                kink=np.abs, code=("{g} * where_positive({x})",))
+                # a max gate against 0 (0 at the tie), switched by the output, as PyTorch's
+                # relu: out > 0 exactly where x > 0 (and nan where x is nan)
+                lambda g, out, x: g * where_positive(out),
+                gate="max routes", reads=("out",), twin=lambda x: np.maximum(x, 0.0),
+                kink=np.abs, code=("{g} * where_positive({out})",))
 
 
 def _max_vjp(g, out, x, axis, keepdims):
@@ -302,7 +347,7 @@ def _max_vjp(g, out, x, axis, keepdims):
 
 
 MAX = register("max", lambda x, axis, keepdims: np.maximum.reduce(x, axis=axis, keepdims=keepdims),
-               _max_vjp, gate="max routes", tensor_only=True)
+               _max_vjp, gate="max routes", tensor_only=True, reads=("x out",))
 
 # ---- shape operations: Tensor only ---------------------------------------------------------------
 
@@ -328,20 +373,20 @@ def _expand(g, shape, axis, keepdims):
 BROADCAST_TO = register("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
                         lambda g, out, x, shape: g,  # a copy gate: the core sums g back
                         tensor_only=True, doc="Broadcast x to `shape` (a copy gate).",
-                        reads=(), reads_out=False, view=True, code=("{g}",))
+                        reads=("",), view=True, code=("{g}",))
 RESHAPE = register("reshape", lambda x, shape: np.reshape(x, shape),
                    lambda g, out, x, shape: g.reshape(x.shape),
-                   tensor_only=True, reads=(), reads_out=False, view=True,
+                   tensor_only=True, reads=("",), view=True,
                    code=("{g}.reshape({x_shape})",))
 TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes),
                      lambda g, out, x, axes: TRANSPOSE(g, axes=tuple(np.argsort(axes))),
-                     tensor_only=True, reads=(), reads_out=False, view=True,
+                     tensor_only=True, reads=("",), view=True,
                      doc="Permute the axes of x.")
 # reductions call the ufuncs' reduce directly: np.sum and friends add microseconds of dispatch
 SUM = register("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keepdims=keepdims),
                # the sum gate is an add with many inputs: each element gets g
                lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims),
-               gate="add distributes", tensor_only=True, reads=(), reads_out=False,
+               gate="add distributes", tensor_only=True, reads=("",),
                code=("expand({g}, {x_shape}, {axis}, {keepdims})",))
 
 
@@ -359,7 +404,7 @@ MEAN = register("mean", _mean,
                 # gets an empty gradient
                 lambda g, out, x, axis, keepdims:
                     _expand(g * (out.size / x.size if x.size else 0.0), x.shape, axis, keepdims),
-                tensor_only=True, reads=(), reads_out=False,
+                tensor_only=True, reads=("",),
                 code=("expand({g} * ({out_size} / {x_size}), {x_shape}, {axis}, {keepdims})",))
 
 
@@ -392,7 +437,7 @@ def _matmul_vjp_y(g, out, x, y):
 
 
 MATMUL = register("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y,
-                  gate="mul swaps", tensor_only=True, reads_out=False,
+                  gate="mul swaps", tensor_only=True, reads=("y", "x"),
                   code=("{g} @ {y}.swapaxes(-1, -2)", "{x}.swapaxes(-1, -2) @ {g}"),
                   code_exact=lambda x, y: np.ndim(x) >= 2 and np.ndim(y) >= 2)
 
@@ -415,11 +460,11 @@ def _scatter_add(g, index, shape):
 
 SCATTER_ADD = register("scatter_add", _scatter_add,
                        lambda g, out, x, index, shape: g[index],
-                       tensor_only=True, reads=(), reads_out=False, code=("{g}[{index}]",))
+                       tensor_only=True, reads=("",), code=("{g}[{index}]",))
 GETITEM = register("getitem", lambda x, index: x[index],
                    # indexing routes g back to the selected elements (adding on repeats)
                    lambda g, out, x, index: SCATTER_ADD(g, index=index, shape=x.shape),
-                   tensor_only=True, reads=(), reads_out=False, view=True,
+                   tensor_only=True, reads=("",), view=True,
                    doc="x[index] for ints, slices and integer arrays.",
                    code=("scatter_add({g}, {index}, {x_shape})",))
 
@@ -439,12 +484,12 @@ CONCATENATE = register(
     "concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
     vjp=lambda g, out, *xs, axis: _split_along(g, [x.shape[axis] for x in xs],
                                                axis % out.ndim),
-    arity=None, tensor_only=True, reads=(), reads_out=False)
+    arity=None, tensor_only=True, reads="")
 STACK = register(
     "stack", lambda *xs, axis: np.stack(xs, axis=axis),
     vjp=lambda g, out, *xs, axis: tuple(
         g[(slice(None),) * (axis % out.ndim) + (i,)] for i in range(len(xs))),
-    arity=None, tensor_only=True, reads=(), reads_out=False)
+    arity=None, tensor_only=True, reads="")
 
 # ---- stable log-sum-exp family --------------------------------------------------------------------
 
@@ -471,14 +516,14 @@ LOGSUMEXP = register("logsumexp", _logsumexp,
                      # d lse / dx = softmax(x) = exp(x - lse)
                      lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims) *
                      exp(x - _expand(out, x.shape, axis, keepdims)),
-                     tensor_only=True)
+                     tensor_only=True, reads=("x out",))
 LOG_SOFTMAX = register("log_softmax", lambda x, axis: x - _logsumexp(x, axis, True),
                        lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True),
-                       tensor_only=True, reads=(),
+                       tensor_only=True, reads=("out",),
                        code=("{g} - exp({out}) * {g}.sum(axis={axis}, keepdims=True)",))
 SOFTMAX = register("softmax", lambda x, axis: np.exp(x - _logsumexp(x, axis, True)),
                    lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),
-                   tensor_only=True, reads=(),
+                   tensor_only=True, reads=("out",),
                    code=("{out} * ({g} - ({g} * {out}).sum(axis={axis}, keepdims=True))",))
 
 
@@ -503,7 +548,7 @@ def _softmax_cross_entropy_vjp(g, out, z, labels):
 
 SOFTMAX_CROSS_ENTROPY = register(
     "softmax_cross_entropy", _softmax_cross_entropy, _softmax_cross_entropy_vjp,
-    tensor_only=True,
+    tensor_only=True, reads=("x out",),
     doc="Per-row cross-entropy of logits (N, C) against integer labels, as one node.")
 
 # ---- more elementwise functions: Scalar and Tensor -------------------------------------------
@@ -512,22 +557,22 @@ SOFTMAX_CROSS_ENTROPY = register(
 ABS = register("abs", kernels.absolute,
                # abs routes g by x's sign: passed on where x > 0, negated where x < 0
                lambda g, out, x: g * kernels.sign(x),
-               reads_out=False, code=("{g} * sign({x})",), twin=np.abs, kink=np.abs,
+               reads=("x",), code=("{g} * sign({x})",), twin=np.abs, kink=np.abs,
                doc="|x|; its gradient at 0 is 0, as in PyTorch.")
 LOG1P = register("log1p", kernels.log1p, lambda g, out, x: divide(g, 1.0 + x),
-                 domain="positive", reads_out=False, code=("divide({g}, 1.0 + {x})",),
+                 domain="positive", reads=("x",), code=("divide({g}, 1.0 + {x})",),
                  twin=np.log1p,
                  doc="log(1 + x), accurate for small x (defined above -1; tested above 0).")
 SOFTPLUS = register("softplus", kernels.softplus,
                     lambda g, out, x: g * kernels.sigmoid(x),  # d softplus = sigmoid
-                    reads_out=False, code=("{g} * sigmoid({x})",),
+                    reads=("x",), code=("{g} * sigmoid({x})",),
                     twin=lambda x: np.logaddexp(0.0, x),
                     doc="log(1 + e^x), a smooth relu, computed stably.")
 MINIMUM = register("minimum", kernels.minimum,
                    # the min gate routes g to the smaller input; a tie splits it evenly
                    lambda g, out, x, y: g * winner_share(y, x),
                    lambda g, out, x, y: g * winner_share(x, y),
-                   gate="min routes", reads_out=False,
+                   gate="min routes", reads=("x y", "x y"),
                    code=("{g} * winner_share({y}, {x})", "{g} * winner_share({x}, {y})"),
                    twin=np.minimum, kink=lambda x, y: np.abs(np.subtract(x, y)),
                    doc="Elementwise min(x, y): the max gate mirrored.")
@@ -535,7 +580,7 @@ CLIP = register("clip", kernels.clip,
                 # clip routes g: passed where lo <= x <= hi, 0 where a bound holds x (the max
                 # and min gates against constants, as relu is; PyTorch's convention)
                 lambda g, out, x, lo, hi: g * kernels.within(x, lo, hi),
-                reads_out=False, code=("{g} * within({x}, {lo}, {hi})",),
+                reads=("x",), code=("{g} * within({x}, {lo}, {hi})",),
                 twin=lambda x, lo, hi: np.clip(x, lo, hi),
                 kink=lambda x, lo, hi: np.minimum(np.inf if lo is None else np.abs(x - lo),
                                                   np.inf if hi is None else np.abs(x - hi)),
@@ -545,7 +590,7 @@ WHERE = register(
     # where routes g by its mask: a gets g where cond holds, b gets it elsewhere
     lambda g, out, a, b, cond: WHERE(g, 0.0, cond=cond),
     lambda g, out, a, b, cond: WHERE(0.0, g, cond=cond),
-    reads=(), reads_out=False, code=("select({cond}, {g}, 0.0)", "select({cond}, 0.0, {g})"),
+    reads=("", ""), code=("select({cond}, {g}, 0.0)", "select({cond}, 0.0, {g})"),
     twin=lambda a, b, cond: np.where(cond, a, b),
     doc="a where the constant mask cond holds, else b (broadcast together).")
 
@@ -554,7 +599,7 @@ WHERE = register(
 MIN = register("min", lambda x, axis, keepdims: np.minimum.reduce(x, axis=axis, keepdims=keepdims),
                # max's router serves min unchanged: g goes to the elements equal to the result,
                # tied minima share it evenly
-               _max_vjp, gate="min routes", tensor_only=True)
+               _max_vjp, gate="min routes", tensor_only=True, reads=("x out",))
 
 
 def _var(x, axis, keepdims, ddof):
@@ -569,9 +614,9 @@ def _var_vjp(g, out, x, axis, keepdims, ddof):
     return _expand(g, x.shape, axis, keepdims) * (centred * divide(2.0, float(count - ddof)))
 
 
-VAR = register("var", _var, _var_vjp, tensor_only=True, reads_out=False,
+VAR = register("var", _var, _var_vjp, tensor_only=True, reads=("x",),
                doc="Variance over `axis` with `ddof` (0: numpy's default; 1: unbiased).")
 ASTYPE = register("astype", lambda x, dtype: x.astype(dtype),
                   lambda g, out, x, dtype: g.astype(x.dtype),
-                  tensor_only=True, reads=(), reads_out=False, code=("{g}.astype({x}.dtype)",),
+                  tensor_only=True, reads=("",), code=("{g}.astype({x}.dtype)",),
                   doc="x cast to a floating-point `dtype`; the gradient is cast back.")
