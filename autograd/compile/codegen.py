@@ -20,7 +20,7 @@ from .. import ops
 from ..graph import unbroadcast
 from ..scalar import Scalar
 from ..tensor import Tensor
-from .names import Namer, comment
+from .names import Namer, comment, value_suggestions
 from .runtime import NAMESPACE
 from .blocks import MIXED, SHARED
 from .trace import ArgRef
@@ -77,11 +77,13 @@ NEW_ARRAY_FUNCTIONS = frozenset({
 class Statement:
     """One line of the program: its text, a comment, the names it reads and defines."""
 
-    __slots__ = ("text", "note", "reads", "defines", "node", "inplace", "fields", "escapes")
+    __slots__ = ("text", "note", "reads", "defines", "node", "inplace", "fields", "escapes",
+                 "rule")
 
     def __init__(self, text, note="", defines=(), node=None):
         self.text, self.note, self.defines, self.node = text, note, tuple(defines), node
         self.reads, self.inplace, self.fields = (), None, None
+        self.rule = None  # (j, k): the line sending node j's rule's gradient to its input k
         self.escapes = False  # what it reads is handed to the caller (a .grad)
 
 
@@ -204,7 +206,7 @@ class _Writer:
                         self.plan.example_keys[leaf.key][0] != 0:
                     name = None  # another example's value: read only inside the loop
             elif leaf.kind == "persistent":
-                name = self.namer(leaf.label or f"p{len(persistent)}", "p")
+                name = self.namer(self.suggested_leaves[i], "p")
                 self.external[name] = (f"P[{len(persistent)}].data",
                                        f"{'parameter' if leaf.requires_grad else 'leaf'} "
                                        f"{comment(leaf.label or '')}".rstrip())
@@ -223,6 +225,7 @@ class _Writer:
     # ---- the program -----------------------------------------------------------------------
     def write(self):
         trace = self.trace
+        self.suggested, self.suggested_leaves = value_suggestions(trace)
         self.leaf_names = self.name_leaves()
         self.node_names = []
         hidden = self.plan.group if self.plan is not None else None
@@ -230,8 +233,7 @@ class _Writer:
             if hidden is not None and hidden[j] > 0:  # another example's node: never written
                 self.node_names.append(None)
                 continue
-            name = self.namer(node.label, f"{node.op.name}{j}") if node.label else \
-                self.namer(f"{FORWARD_NAMES.get(node.op.name, node.op.name)}{j}", "v")
+            name = self.namer(self.suggested[j], "v")
             self.node_names.append(name)
             if node.value_type is not Scalar:
                 self.env[name] = node.data
@@ -649,7 +651,7 @@ class _Writer:
                 self.env[all_name] = values
             for k, ref in targets:
                 expression, value = f"{all_name}[{k}]", values[k] if tensor else None
-                lines.append(self.send(ref, expression, value, "", tensor))
+                lines += self.sent(j, k, self.send(ref, expression, value, "", tensor))
             return lines
         for k, ref in targets:
             template = templates[k] if templates is not None else None
@@ -674,8 +676,15 @@ class _Writer:
                 expression = f"{name}({', '.join(call_args)})"
                 if not tensor and op.code is None:
                     expression = f"to_float({expression})"
-            lines.append(self.send(ref, expression, value, gate, tensor))
+            lines += self.sent(j, k, self.send(ref, expression, value, gate, tensor))
         return lines
+
+    def sent(self, j, k, statement):
+        """The line sending node j's gradient to its input k (and, recording, its record)."""
+        statement.rule = (j, k)
+        if not self.record or not statement.defines:
+            return [statement]
+        return [statement, Statement(f"record('send', ({j}, {k}), {statement.defines[0]})")]
 
     def call_rule(self, rule, j, node):
         """The rule run as the eager core runs it: on g, out and the inputs' raw data."""
@@ -905,12 +914,14 @@ class _Writer:
                              "arrays of this program kept between calls (never a result or "
                              "a .grad)"))
         out.append("    # ---- forward ----")
-        node_lines = {}
+        node_lines, rule_lines = {}, {}
         for i, statement in enumerate(flat):
             if i == n_forward:
                 out.append("    # ---- backward: one line per rule, in reverse order ----")
             if statement.node is not None and i < n_forward:
                 node_lines[statement.node] = len(out) + 1
+            if statement.rule is not None:
+                rule_lines[statement.rule] = len(out) + 1
             out.append(_line(statement.text, statement.note))
             if self.record and statement.node is not None and i < n_forward:
                 out.append(_line(f"record('value', {statement.node}, "
@@ -924,6 +935,7 @@ class _Writer:
         generated = Generated(source, self.ns, self.function_name, self.node_names, grad_names,
                               node_lines)
         generated.persistent = self.persistent
+        generated.rule_lines = rule_lines
         generated.buffers = self.buffers
         return generated
 

@@ -26,13 +26,30 @@ def sigmoid_into(x, out):
     return np.divide(1.0, out, out=out)
 
 
+class DeliveryError(ValueError):
+    """A gradient that cannot be added into what a leaf's `.grad` holds (the program names the
+    leaf and undoes the call's other deliveries)."""
+
+    def __init__(self, message, leaf):
+        super().__init__(message)
+        self.leaf = leaf
+
+
 def deliver(leaf, g):
     """Give leaf its gradient g as backward() does: fitted to the leaf's shape and dtype (a
-    read-only view copied), added to the gradient it holds (leaves accumulate until
-    zero_grad)."""
+    read-only view copied, a 0-d result a 0-d array of the leaf's dtype), added to the
+    gradient it holds (leaves accumulate until zero_grad)."""
     if g.__class__ is not np.ndarray or g.base is not None:  # (shape and dtype fit already)
         g = leaf._fit_grad(g, "compiled step")
-    leaf.grad = g if leaf.grad is None else _add_gradients(leaf, leaf.grad, g)
+    total = leaf.grad
+    if total is None:
+        leaf.grad = g
+    elif g.__class__ is not np.ndarray or np.shape(total) == g.shape:
+        leaf.grad = _add_gradients(leaf, total, g)
+    else:
+        raise DeliveryError(f"it is of shape {g.shape} (the leaf's shape) but the .grad holds "
+                            f"{type(total).__name__} of shape {np.shape(total)}; set .grad to "
+                            f"None (zero_grad) or to an array of shape {g.shape}", leaf)
 
 
 def to_float(g):
