@@ -13,7 +13,8 @@ from .kernels import exp, log, maximum, relu, sigmoid, sqrt, tanh
 from .joining import concatenate, stack
 from .labels import class_labels, softmax_cross_entropy
 from .joining import concatenate as cat  # PyTorch's name
-from .anomaly import AnomalyError
+from .anomaly import AnomalyError  # (anomaly and origin install the core's diagnostic hooks)
+from . import origin  # noqa: F401
 from .errors import IndexShapeError, InPlaceError, ShapeError
 from .factories import arange, ones, ones_like, randn, zeros, zeros_like
 from .selection import where

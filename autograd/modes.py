@@ -10,10 +10,42 @@ it is created.
 
 import functools
 import inspect
+import math
 import threading
 from contextvars import ContextVar
 
-from .anomaly import Watch
+import numpy as np
+
+from .kernels import raw
+
+
+class Watch:
+    """What `detect_anomaly(nan=..., inf=...)` raises on; with both False it only records
+    where each node is created (gradcheck's culprit search uses that)."""
+
+    __slots__ = ("nan", "inf")
+
+    def __init__(self, nan=True, inf=True):
+        for name, flag in (("nan", nan), ("inf", inf)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"detect_anomaly: {name} must be True or False, got "
+                                f"{type(flag).__name__} {flag!r:.40}")
+        self.nan, self.inf = nan, inf
+
+    def finds(self, value):
+        """True when `value` (a float, an array or a graph value) holds what this watch raises
+        on: a nan (with `nan`) or an infinity (with `inf`)."""
+        value = raw(value)
+        if type(value) is float:
+            return (self.nan and math.isnan(value)) or (self.inf and math.isinf(value))
+        if self.nan and self.inf:
+            return not bool(np.isfinite(value).all())
+        if self.nan:
+            return bool(np.isnan(value).any())
+        return self.inf and bool(np.isinf(value).any())
+
+    def __repr__(self):
+        return f"Watch(nan={self.nan}, inf={self.inf})"
 
 
 _KEEP = object()  # in Switches.replace: this switch stays as it is
@@ -26,7 +58,7 @@ class Switches:
 
     def __init__(self, grad_enabled=True, anomaly=None, transform_depth=0, tracing=False):
         self.grad_enabled = grad_enabled        # operations record the graph
-        self.anomaly = anomaly                  # None, or detect_anomaly's anomaly.Watch
+        self.anomaly = anomaly                  # None, or detect_anomaly's Watch
         self.transform_depth = transform_depth  # transforms (grad, hvp) evaluating their f
         self.tracing = tracing                  # autograd.compile traces a step: record every op
 
@@ -134,7 +166,7 @@ def _decorated(mode, function, name):
     return mode(function)
 
 
-class set_grad_enabled(_Mode):  # noqa: N801 (PyTorch's name, a function to its users)
+class set_grad_enabled(_Mode):  # (PyTorch's name: a function to its users)
     """Record the graph or not, as `enabled` says, in the calling thread: as a plain call it
     switches the thread's mode at once (`autograd.set_grad_enabled(False)`); as a context
     manager it switches for the block and then restores the mode from before the call; as a
