@@ -17,6 +17,7 @@ import weakref
 import numpy as np
 
 from .errors import IndexShapeError, InPlaceError, ShapeError
+from .kernels import raw
 from .modes import current, restore, set_switches
 from .ops import Op
 
@@ -219,7 +220,7 @@ def apply_binary(op, x, y):
     except (ValueError, IndexError) as error:
         if isinstance(error, ShapeError):
             raise
-        raise _shape_error(op, error, [getattr(v, "data", v) for v in (x, y)]) from None
+        raise _shape_error(op, error, [raw(v) for v in (x, y)]) from None
 
 
 def _shape_error(op, error, datas):

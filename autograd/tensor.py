@@ -12,6 +12,7 @@ import numpy as np
 from . import ops
 from .errors import ShapeError, brief
 from .graph import Node, apply_binary, apply_unary, new_node, unbroadcast
+from .kernels import raw
 from .value import Value
 
 _NUMERIC = "biuf"  # numpy dtype kinds that are numbers: bool, signed, unsigned, float
@@ -161,7 +162,7 @@ class Tensor(Value):
     def _show(value, prefix="Tensor("):
         """An array as the repr shows it (4 decimals, as PyTorch; long arrays summarised),
         its lines aligned for a field that starts at column len(prefix)."""
-        return np.array2string(np.asarray(getattr(value, "data", value)), precision=4,
+        return np.array2string(np.asarray(raw(value)), precision=4,
                                threshold=20, edgeitems=3, separator=", ", prefix=prefix)
 
     @staticmethod
@@ -271,7 +272,7 @@ class Tensor(Value):
         return self._constant(np.all(self.data, axis=axis, keepdims=bool(keepdims)))
 
     def _logical(self, how, other, symbol):
-        other = np.asarray(other.data if isinstance(other, Tensor) else other)
+        other = np.asarray(raw(other))
         if self.data.dtype.kind != "b" or other.dtype.kind != "b":
             raise TypeError(f"{symbol}: works on boolean Tensors (masks, as comparisons give), "
                             f"got dtypes {self.dtype} and {other.dtype}; for numbers use * or "
@@ -304,12 +305,12 @@ class Tensor(Value):
     # ---- matrix product and reductions --------------------------------------------------------------
     def __matmul__(self, other):
         other = self._operand(other, "@")
-        _check_matmul(self.shape, np.shape(getattr(other, "data", other)))
+        _check_matmul(self.shape, np.shape(raw(other)))
         return apply_binary(ops.MATMUL, self, other)
 
     def __rmatmul__(self, other):
         other = self._operand(other, "@")
-        _check_matmul(np.shape(getattr(other, "data", other)), self.shape)
+        _check_matmul(np.shape(raw(other)), self.shape)
         return apply_binary(ops.MATMUL, other, self)
 
     def sum(self, axis=None, keepdims=False):

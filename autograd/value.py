@@ -13,6 +13,7 @@ from . import ops
 from .errors import InPlaceError, ShapeError, brief
 from .graph import (Node, apply_binary, apply_unary, backward, bump_version, new_node,
                     share_versions)
+from .kernels import raw
 from .modes import current
 
 
@@ -170,7 +171,7 @@ class Value(Node):
                 f"graph is recorded: it requires a gradient, so the update would become part of "
                 f"the graph; write it under `with autograd.no_grad():` (as an optimiser step), "
                 f"or change `.data` directly")
-        self._store(op, other.data if isinstance(other, Node) else other, symbol)
+        self._store(op, raw(other), symbol)
         bump_version(self)
         return self
 
