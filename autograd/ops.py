@@ -64,14 +64,33 @@ class Op:
       disagree with the eager engine. It finds out by running both on the traced values,
       unless the row says that its templates are its rules written out: `code_exact`, True
       (for every input) or a function of the inputs' raw data saying where (a test holds every
-      row to it).
+      row to it). `code_fallback`: second templates, tried where the first do not give what the
+      rule gives (the mul gate's summed product for a 0-d factor);
+    - how compiled code and numpy reach the forward (the row is their only source):
+      `ufunc`, the numpy ufunc computing the forward on arrays (`np.exp`): `np.exp(t)` records
+      the op (interop), an augmented assignment applies it in place, and compiled code writes
+      it into a buffer; `into`, how compiled code writes the forward on arrays into a buffer
+      `{buf}` (a template over the same fields as `code`, the same bits as `forward`; by
+      default the ufunc's call with `out=`); `fresh`, whether the forward's array result is
+      always a new array (by default: when the row has an `into` form and no `view`), so that
+      compiled code may reuse its buffer; `kernel`, the name compiled code calls the forward
+      by (by default the op's name); `code_forward`, the forward as a template where it is an
+      operator (`"{x} + {y}"`; a pair gives the form for floats, then for arrays); and
+      `zero_safe`, whether the local gradients are finite wherever the values they read are
+      (so an example whose gradient is zero contributes exact zeros).
+
+    An op is `elementwise` when Scalars have it too (not `tensor_only`, a fixed arity): such a
+    row must give compile a buffer form and numpy its ufunc, where numpy has one (a test holds
+    every row to it).
     """
 
     apply = None  # installed by graph.py: applies an op to raw data or graph values
 
     def __init__(self, name, forward, *input_vjps, vjp=None, gate=None, domain=None, arity=1,
                  tensor_only=False, doc=None, reads=None, reads_out=True, view=False,
-                 code=None, code_exact=False, twin=None, kink=None, expression_name=""):
+                 code=None, code_exact=False, twin=None, kink=None, expression_name="",
+                 code_fallback=None, ufunc=None, into=None, fresh=None, kernel=None,
+                 code_forward=None, zero_safe=False):
         if bool(input_vjps) == (vjp is not None):
             raise TypeError(f"op {name!r}: give one rule per input, or one joint vjp=, not "
                             f"{'both' if input_vjps else 'neither'}")
@@ -95,7 +114,19 @@ class Op:
         self.twin = twin
         self.kink = kink
         self.expression_name = name if expression_name == "" else expression_name
+        self.code_fallback = None if code_fallback is None else tuple(code_fallback)
+        self.ufunc = ufunc
+        self.into = into if into is not None or ufunc is None else _ufunc_into(ufunc, self.arity)
+        self.fresh = (self.into is not None and not view) if fresh is None else fresh
+        self.kernel = kernel or name
+        self.code_forward = code_forward
+        self.zero_safe = zero_safe
         self.__doc__ = doc or getattr(forward, "__doc__", None)
+
+    @property
+    def elementwise(self):
+        """Whether the op works elementwise on Scalars and Tensors alike."""
+        return not self.tensor_only and self.arity is not None
 
     def vjp(self, g, out, *inputs, **params):
         """Every input's gradient, as a tuple: the per-input rules in turn, or the joint rule."""
@@ -116,6 +147,15 @@ class Op:
 
     def __repr__(self):
         return f"Op({self.name!r})"
+
+
+def _ufunc_into(ufunc, arity):
+    """The `into` template of a row computed by a numpy ufunc of its inputs alone; None when
+    the ufunc takes something else too (give `into` then)."""
+    if ufunc.nin != arity or arity not in (1, 2):
+        return None
+    inputs = ", ".join(["{x}", "{y}"][:arity])
+    return f"np.{ufunc.__name__}({inputs}, out={{buf}})"
 
 
 def _checked_domain(name, domain, arity):
@@ -193,20 +233,24 @@ ADD = register("add", operator.add,
                lambda g, out, x, y: g,     # the add gate distributes g unchanged
                lambda g, out, x, y: g,     # to both inputs
                gate="add distributes", reads=(), reads_out=False, code=("{g}", "{g}"),
-               code_exact=True, expression_name=None)
+               code_exact=True, expression_name=None,
+               ufunc=np.add, code_forward="{x} + {y}", zero_safe=True)
 SUB = register("sub", operator.sub,
                lambda g, out, x, y: g,
                lambda g, out, x, y: -g,
                reads=(), reads_out=False, code=("{g}", "-{g}"), code_exact=True,
-               expression_name=None)
+               expression_name=None,
+               ufunc=np.subtract, code_forward="{x} - {y}", zero_safe=True)
 NEG = register("neg", operator.neg,
                lambda g, out, x: -g,
-               reads=(), reads_out=False, code=("-{g}",), code_exact=True, expression_name=None)
+               reads=(), reads_out=False, code=("-{g}",), code_exact=True, expression_name=None,
+               ufunc=np.negative, code_forward="-{x}", zero_safe=True)
 IDENTITY = register("identity", operator.pos,
                     lambda g, out, x: g,
                     doc="A new node holding x's value (what `grad` differentiates with respect "
                         "to).", reads=(), reads_out=False, code=("{g}",), code_exact=True,
-                    expression_name=None)
+                    expression_name=None,
+                    into="np.positive({x}, out={buf})")  # (np.positive(t) is t, as in PyTorch)
 MUL = register("mul", operator.mul,
                # the mul gate swaps its inputs: x gets g * y and y gets g * x (a 0-d array factor
                # of an array gets that product summed at once: `summed_product`)
@@ -215,12 +259,15 @@ MUL = register("mul", operator.mul,
                lambda g, out, x, y: g * x if y.__class__ is not np.ndarray or y.ndim else
                summed_product(g, x),
                gate="mul swaps", reads_out=False, code=("{g} * {y}", "{g} * {x}"),
-               code_exact=lambda x, y: np.ndim(x) > 0 and np.ndim(y) > 0, expression_name=None)
+               code_exact=lambda x, y: np.ndim(x) > 0 and np.ndim(y) > 0, expression_name=None,
+               code_fallback=("summed_product({g}, {y})", "summed_product({g}, {x})"),
+               ufunc=np.multiply, code_forward="{x} * {y}", zero_safe=True)
 DIV = register("div", divide,
                lambda g, out, x, y: divide(g, y),           # d(x/y)/dx = 1/y
                lambda g, out, x, y: -divide(g * out, y),    # d(x/y)/dy = -x/y**2 = -out/y
                domain=(None, "nonzero"), reads=(1,), twin=np.divide, expression_name=None,
-               code=("divide({g}, {y})", "-divide({g} * {out}, {y})"), code_exact=True)
+               code=("divide({g}, {y})", "-divide({g} * {out}, {y})"), code_exact=True,
+               ufunc=np.divide, code_forward=("divide({x}, {y})", "{x} / {y}"))
 
 
 def _pow_vjp(g, out, x, exponent):
@@ -237,28 +284,33 @@ def _pow_vjp(g, out, x, exponent):
 POW = register("pow", lambda x, exponent: power(x, exponent), _pow_vjp,
                doc="x ** exponent for a constant exponent.", domain="positive", reads_out=False,
                twin=lambda x, exponent: np.power(x, exponent), expression_name=None,
-               code=("{g} * {exponent} * power({x}, {exponent} - 1)",))
+               code=("{g} * {exponent} * power({x}, {exponent} - 1)",),
+               ufunc=np.power, into="np.power({x}, {exponent}, out={buf})", kernel="power",
+               code_forward="power({x}, {exponent})")
 
 # ---- elementwise functions: the local gradient from the output where that is simplest ----------
 
 EXP = register("exp", kernels.exp,
                lambda g, out, x: g * out,
-               reads=(), twin=np.exp, code=("{g} * {out}",), code_exact=True)
+               reads=(), twin=np.exp, code=("{g} * {out}",), code_exact=True,
+               ufunc=np.exp, zero_safe=True)
 LOG = register("log", kernels.log,
                lambda g, out, x: divide(g, x),
                domain="positive", reads_out=False, twin=np.log, code=("divide({g}, {x})",),
-               code_exact=True)
+               code_exact=True, ufunc=np.log)
 SQRT = register("sqrt", kernels.sqrt,
                 lambda g, out, x: divide(0.5 * g, out),    # d sqrt(x) = 1 / (2 sqrt(x))
                 domain="positive", reads=(), twin=np.sqrt, code=("divide(0.5 * {g}, {out})",),
-                code_exact=True)
+                code_exact=True, ufunc=np.sqrt)
 SIGMOID = register("sigmoid", kernels.sigmoid,
                    lambda g, out, x: kernels.sigmoid_slope_times(g, out),
                    reads=(), twin=lambda x: 1.0 / (1.0 + np.exp(-x)),
-                   code=("sigmoid_slope_times({g}, {out})",), code_exact=True)
+                   code=("sigmoid_slope_times({g}, {out})",), code_exact=True,
+                   into="sigmoid_into({x}, {buf})", zero_safe=True)
 TANH = register("tanh", kernels.tanh,
                 lambda g, out, x: kernels.tanh_slope_times(g, out),  # d tanh = 1 - tanh**2
-                reads=(), twin=np.tanh, code=("tanh_slope_times({g}, {out})",), code_exact=True)
+                reads=(), twin=np.tanh, code=("tanh_slope_times({g}, {out})",), code_exact=True,
+                ufunc=np.tanh, zero_safe=True)
 
 # ---- the max gate: the gradient goes to the larger input; tied maxima share it evenly ----------
 
@@ -283,11 +335,13 @@ MAXIMUM = register("maximum", kernels.maximum,
                    lambda g, out, x, y: g * winner_share(y, x),  # larger; a tie splits it
                    gate="max routes", reads_out=False, twin=np.maximum, expression_name="max",
                    kink=lambda x, y: np.abs(np.subtract(x, y)),
-                   code=("{g} * winner_share({x}, {y})", "{g} * winner_share({y}, {x})"))
+                   code=("{g} * winner_share({x}, {y})", "{g} * winner_share({y}, {x})"),
+                   ufunc=np.maximum, zero_safe=True)
 RELU = register("relu", kernels.relu,
                 lambda g, out, x: g * where_positive(x),  # a max gate against 0 (0 at the tie)
                 gate="max routes", reads_out=False, twin=lambda x: np.maximum(x, 0.0),
-                kink=np.abs, code=("{g} * where_positive({x})",))
+                kink=np.abs, code=("{g} * where_positive({x})",),
+                into="np.maximum({x}, 0, out={buf})", zero_safe=True)
 
 
 def _max_vjp(g, out, x, axis, keepdims):
@@ -302,7 +356,7 @@ def _max_vjp(g, out, x, axis, keepdims):
 
 
 MAX = register("max", lambda x, axis, keepdims: np.maximum.reduce(x, axis=axis, keepdims=keepdims),
-               _max_vjp, gate="max routes", tensor_only=True)
+               _max_vjp, gate="max routes", tensor_only=True, fresh=True, kernel="reduce_max")
 
 # ---- shape operations: Tensor only ---------------------------------------------------------------
 
@@ -342,7 +396,8 @@ SUM = register("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keep
                # the sum gate is an add with many inputs: each element gets g
                lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims),
                gate="add distributes", tensor_only=True, reads=(), reads_out=False,
-               code=("expand({g}, {x_shape}, {axis}, {keepdims})",))
+               code=("expand({g}, {x_shape}, {axis}, {keepdims})",), fresh=True,
+               kernel="reduce_sum")
 
 
 def _mean(x, axis, keepdims):
@@ -360,7 +415,8 @@ MEAN = register("mean", _mean,
                 lambda g, out, x, axis, keepdims:
                     _expand(g * (out.size / x.size if x.size else 0.0), x.shape, axis, keepdims),
                 tensor_only=True, reads=(), reads_out=False,
-                code=("expand({g} * ({out_size} / {x_size}), {x_shape}, {axis}, {keepdims})",))
+                code=("expand({g} * ({out_size} / {x_size}), {x_shape}, {axis}, {keepdims})",),
+                fresh=True)
 
 
 def _swap_last(a):
@@ -394,7 +450,8 @@ def _matmul_vjp_y(g, out, x, y):
 MATMUL = register("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y,
                   gate="mul swaps", tensor_only=True, reads_out=False,
                   code=("{g} @ {y}.swapaxes(-1, -2)", "{x}.swapaxes(-1, -2) @ {g}"),
-                  code_exact=lambda x, y: np.ndim(x) >= 2 and np.ndim(y) >= 2)
+                  code_exact=lambda x, y: np.ndim(x) >= 2 and np.ndim(y) >= 2,
+                  ufunc=np.matmul, code_forward="{x} @ {y}")
 
 
 def _is_basic_index(index):
@@ -415,7 +472,8 @@ def _scatter_add(g, index, shape):
 
 SCATTER_ADD = register("scatter_add", _scatter_add,
                        lambda g, out, x, index, shape: g[index],
-                       tensor_only=True, reads=(), reads_out=False, code=("{g}[{index}]",))
+                       tensor_only=True, reads=(), reads_out=False, code=("{g}[{index}]",),
+                       fresh=True)
 GETITEM = register("getitem", lambda x, index: x[index],
                    # indexing routes g back to the selected elements (adding on repeats)
                    lambda g, out, x, index: SCATTER_ADD(g, index=index, shape=x.shape),
@@ -439,12 +497,12 @@ CONCATENATE = register(
     "concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
     vjp=lambda g, out, *xs, axis: _split_along(g, [x.shape[axis] for x in xs],
                                                axis % out.ndim),
-    arity=None, tensor_only=True, reads=(), reads_out=False)
+    arity=None, tensor_only=True, reads=(), reads_out=False, fresh=True)
 STACK = register(
     "stack", lambda *xs, axis: np.stack(xs, axis=axis),
     vjp=lambda g, out, *xs, axis: tuple(
         g[(slice(None),) * (axis % out.ndim) + (i,)] for i in range(len(xs))),
-    arity=None, tensor_only=True, reads=(), reads_out=False)
+    arity=None, tensor_only=True, reads=(), reads_out=False, fresh=True)
 
 # ---- stable log-sum-exp family --------------------------------------------------------------------
 
@@ -471,14 +529,14 @@ LOGSUMEXP = register("logsumexp", _logsumexp,
                      # d lse / dx = softmax(x) = exp(x - lse)
                      lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims) *
                      exp(x - _expand(out, x.shape, axis, keepdims)),
-                     tensor_only=True)
+                     tensor_only=True, fresh=True)
 LOG_SOFTMAX = register("log_softmax", lambda x, axis: x - _logsumexp(x, axis, True),
                        lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True),
-                       tensor_only=True, reads=(),
+                       tensor_only=True, reads=(), fresh=True,
                        code=("{g} - exp({out}) * {g}.sum(axis={axis}, keepdims=True)",))
 SOFTMAX = register("softmax", lambda x, axis: np.exp(x - _logsumexp(x, axis, True)),
                    lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),
-                   tensor_only=True, reads=(),
+                   tensor_only=True, reads=(), fresh=True,
                    code=("{out} * ({g} - ({g} * {out}).sum(axis={axis}, keepdims=True))",))
 
 
@@ -503,7 +561,7 @@ def _softmax_cross_entropy_vjp(g, out, z, labels):
 
 SOFTMAX_CROSS_ENTROPY = register(
     "softmax_cross_entropy", _softmax_cross_entropy, _softmax_cross_entropy_vjp,
-    tensor_only=True,
+    tensor_only=True, fresh=True,
     doc="Per-row cross-entropy of logits (N, C) against integer labels, as one node.")
 
 # ---- more elementwise functions: Scalar and Tensor -------------------------------------------
@@ -513,15 +571,17 @@ ABS = register("abs", kernels.absolute,
                # abs routes g by x's sign: passed on where x > 0, negated where x < 0
                lambda g, out, x: g * kernels.sign(x),
                reads_out=False, code=("{g} * sign({x})",), twin=np.abs, kink=np.abs,
+               ufunc=np.absolute,
                doc="|x|; its gradient at 0 is 0, as in PyTorch.")
 LOG1P = register("log1p", kernels.log1p, lambda g, out, x: divide(g, 1.0 + x),
                  domain="positive", reads_out=False, code=("divide({g}, 1.0 + {x})",),
-                 twin=np.log1p,
+                 twin=np.log1p, ufunc=np.log1p,
                  doc="log(1 + x), accurate for small x (defined above -1; tested above 0).")
 SOFTPLUS = register("softplus", kernels.softplus,
                     lambda g, out, x: g * kernels.sigmoid(x),  # d softplus = sigmoid
                     reads_out=False, code=("{g} * sigmoid({x})",),
                     twin=lambda x: np.logaddexp(0.0, x),
+                    into="np.logaddexp(0.0, {x}, out={buf})",
                     doc="log(1 + e^x), a smooth relu, computed stably.")
 MINIMUM = register("minimum", kernels.minimum,
                    # the min gate routes g to the smaller input; a tie splits it evenly
@@ -529,7 +589,7 @@ MINIMUM = register("minimum", kernels.minimum,
                    lambda g, out, x, y: g * winner_share(x, y),
                    gate="min routes", reads_out=False,
                    code=("{g} * winner_share({y}, {x})", "{g} * winner_share({x}, {y})"),
-                   twin=np.minimum, kink=lambda x, y: np.abs(np.subtract(x, y)),
+                   twin=np.minimum, kink=lambda x, y: np.abs(np.subtract(x, y)), ufunc=np.minimum,
                    doc="Elementwise min(x, y): the max gate mirrored.")
 CLIP = register("clip", kernels.clip,
                 # clip routes g: passed where lo <= x <= hi, 0 where a bound holds x (the max
@@ -537,6 +597,7 @@ CLIP = register("clip", kernels.clip,
                 lambda g, out, x, lo, hi: g * kernels.within(x, lo, hi),
                 reads_out=False, code=("{g} * within({x}, {lo}, {hi})",),
                 twin=lambda x, lo, hi: np.clip(x, lo, hi),
+                into="np.clip({x}, {lo}, {hi}, out={buf})",
                 kink=lambda x, lo, hi: np.minimum(np.inf if lo is None else np.abs(x - lo),
                                                   np.inf if hi is None else np.abs(x - hi)),
                 doc="x limited to [lo, hi] (constant bounds; None: unbounded on that side).")
@@ -546,7 +607,7 @@ WHERE = register(
     lambda g, out, a, b, cond: WHERE(g, 0.0, cond=cond),
     lambda g, out, a, b, cond: WHERE(0.0, g, cond=cond),
     reads=(), reads_out=False, code=("select({cond}, {g}, 0.0)", "select({cond}, 0.0, {g})"),
-    twin=lambda a, b, cond: np.where(cond, a, b),
+    twin=lambda a, b, cond: np.where(cond, a, b), into="select_into({cond}, {x}, {y}, {buf})",
     doc="a where the constant mask cond holds, else b (broadcast together).")
 
 # ---- more reductions and casts: Tensor only ----------------------------------------------------
@@ -554,7 +615,7 @@ WHERE = register(
 MIN = register("min", lambda x, axis, keepdims: np.minimum.reduce(x, axis=axis, keepdims=keepdims),
                # max's router serves min unchanged: g goes to the elements equal to the result,
                # tied minima share it evenly
-               _max_vjp, gate="min routes", tensor_only=True)
+               _max_vjp, gate="min routes", tensor_only=True, fresh=True)
 
 
 def _var(x, axis, keepdims, ddof):
@@ -569,9 +630,13 @@ def _var_vjp(g, out, x, axis, keepdims, ddof):
     return _expand(g, x.shape, axis, keepdims) * (centred * divide(2.0, float(count - ddof)))
 
 
-VAR = register("var", _var, _var_vjp, tensor_only=True, reads_out=False,
+VAR = register("var", _var, _var_vjp, tensor_only=True, reads_out=False, fresh=True,
                doc="Variance over `axis` with `ddof` (0: numpy's default; 1: unbiased).")
 ASTYPE = register("astype", lambda x, dtype: x.astype(dtype),
                   lambda g, out, x, dtype: g.astype(x.dtype),
                   tensor_only=True, reads=(), reads_out=False, code=("{g}.astype({x}.dtype)",),
+                  fresh=True,
                   doc="x cast to a floating-point `dtype`; the gradient is cast back.")
+
+BUILT_IN = frozenset(OPS)
+"""The names of the rows above (a user's primitive's result is fitted as the core fits it)."""
