@@ -25,43 +25,8 @@ from .runtime import NAMESPACE
 from .blocks import MIXED, SHARED
 from .trace import ArgRef
 
-FORWARD = {"add": "{x} + {y}", "sub": "{x} - {y}", "mul": "{x} * {y}", "neg": "-{x}",
-           "pow": "power({x}, {exponent})"}
-"""Forward ops written as operators (each op's forward is exactly this)."""
-FORWARD_SCALAR = dict(FORWARD, div="divide({x}, {y})")
-FORWARD_TENSOR = dict(FORWARD, div="{x} / {y}", matmul="{x} @ {y}")
-
-INPLACE = {
-    "add": "np.add({x}, {y}, out={buf})", "sub": "np.subtract({x}, {y}, out={buf})",
-    "mul": "np.multiply({x}, {y}, out={buf})", "div": "np.divide({x}, {y}, out={buf})",
-    "neg": "np.negative({x}, out={buf})", "exp": "np.exp({x}, out={buf})",
-    "log": "np.log({x}, out={buf})", "tanh": "np.tanh({x}, out={buf})",
-    "relu": "np.maximum({x}, 0, out={buf})", "maximum": "np.maximum({x}, {y}, out={buf})",
-    "pow": "np.power({x}, {exponent}, out={buf})", "sigmoid": "sigmoid_into({x}, {buf})",
-}
-"""Elementwise ops on arrays written into a dead input's buffer (the same ufuncs as eager)."""
-
-FRESH = frozenset(INPLACE) | {"matmul", "sum", "mean", "max", "logsumexp", "softmax",
-                              "log_softmax", "softmax_cross_entropy", "concatenate", "stack",
-                              "scatter_add"}
-"""Built-in ops whose array output is a new buffer (never a view of an input)."""
-VIEWS = frozenset({"reshape", "transpose", "broadcast_to", "getitem"})
-"""Built-in ops whose output may be a view of their first input."""
-
-ALTERNATIVES = {"mul": ("summed_product({g}, {y})", "summed_product({g}, {x})")}
-"""Second templates, tried when the first does not give the rule's value: the mul gate's
-gradient for a 0-d factor of a big array is one dot product, as its rule computes it."""
-
-FORWARD_NAMES = {"sum": "reduce_sum", "max": "reduce_max", "pow": "power"}
-"""Names for forward functions that would shadow Python builtins."""
-
 _SCALAR_FACTS = {"x_shape": "()", "y_shape": "()", "out_shape": "()", "x_size": "1",
                  "y_size": "1", "out_size": "1"}
-ZERO_SAFE = frozenset({"add", "sub", "neg", "mul", "relu", "maximum", "tanh", "sigmoid", "exp"})
-"""Ops whose local gradients are finite when the values they read are: an example whose
-incoming gradients are all zero (an inactive hinge) contributes exact zeros through them."""
-BUILTIN_OPS = frozenset(op.name for op in vars(ops).values() if isinstance(op, ops.Op))
-"""The ops of autograd/ops.py (a user's primitive's result is fitted as the core fits it)."""
 _BINARY = re.compile(r"^(\w+) ([*+/-]) (\w+)$")
 _NAME = re.compile(r"^\w+$")
 _UFUNCS = {"*": "np.multiply", "+": "np.add", "-": "np.subtract", "/": "np.divide"}
@@ -233,7 +198,7 @@ class _Writer:
                 self.node_names.append(None)
                 continue
             name = self.namer(node.label, f"{node.op.name}{j}") if node.label else \
-                self.namer(f"{FORWARD_NAMES.get(node.op.name, node.op.name)}{j}", "v")
+                self.namer(f"{node.op.kernel}{j}", "v")
             self.node_names.append(name)
             if node.value_type is not Scalar:
                 self.env[name] = node.data
@@ -258,11 +223,13 @@ class _Writer:
         names = self.input_names(node)
         out = self.node_names[j]
         fields = self.fields(node, names, out)
-        table = FORWARD_SCALAR if node.value_type is Scalar else FORWARD_TENSOR
-        if op.name in table:
-            expression = table[op.name].format(**fields)
+        written = op.code_forward
+        if isinstance(written, tuple):  # (for floats, for arrays)
+            written = written[0] if node.value_type is Scalar else written[1]
+        if written is not None:
+            expression = written.format(**fields)
         else:
-            function = self.bind(op.forward, FORWARD_NAMES.get(op.name, op.name))
+            function = self.bind(op.forward, op.kernel)
             params = node.params or {}
             arguments = names + [f"{k}={self.constant(v)}" for k, v in params.items()]
             expression = f"{function}({', '.join(arguments)})"
@@ -270,11 +237,11 @@ class _Writer:
         if op.name == "softmax_cross_entropy" and isinstance(node.params["labels"], ArgRef):
             lines += self.label_check(node)
         note = f"{comment(node.label)}" if node.label and node.label != out else ""
-        inplace = INPLACE.get(op.name) if node.value_type is not Scalar else None
+        inplace = op.into if node.value_type is not Scalar else None
         if node.value_type is not Scalar and np.ndim(node.data) == 0:
             # the core keeps a 0-d result as a 0-d array, not the numpy scalar numpy gives
             expression, inplace = f"as_data({expression})", None
-        elif node.value_type is Scalar and op.name not in BUILTIN_OPS:
+        elif node.value_type is Scalar and op.name not in ops.BUILT_IN:
             expression = f"to_float({expression})"  # a primitive's result, fitted as the core does
         statement = Statement(f"{out} = {expression}", note, (out,), node=j)
         statement.inplace = inplace
@@ -522,7 +489,7 @@ class _Writer:
         contributions would be zeros), when every op of the block allows it."""
         nodes, needs = self.trace.nodes, self.needs
         in_block = set(rep)
-        safe = all(nodes[j].op.name in ZERO_SAFE for j in rep)
+        safe = all(nodes[j].op.zero_safe for j in rep)
         lines, checked = [], False
         live = {ref for ref, parts in self.contributions.items() if parts}  # the outputs
         for j in inner_order:
@@ -642,7 +609,7 @@ class _Writer:
         call_args = [fields["g"], out] + names + \
             [f"{k}={self.constant(v)}" for k, v in params.items()]
         if op.input_vjps is None:  # one rule for all inputs: call it once
-            rule = self.bind(op.joint_vjp, f"{FORWARD_NAMES.get(op.name, op.name)}_rule")
+            rule = self.bind(op.joint_vjp, f"{op.kernel}_rule")
             all_name = self.namer(f"grads_{out}", "grads")
             lines.append(Statement(f"{all_name} = {rule}({', '.join(call_args)})", gate,
                                    (all_name,)))
@@ -666,13 +633,13 @@ class _Writer:
                 value = self.call_rule(rule, j, node)
                 if expression is not None and not self.same(expression, value):
                     expression = None
-                    if op.name in ALTERNATIVES and templates is not None:
-                        expression = ALTERNATIVES[op.name][k].format(**fields)
+                    if op.code_fallback is not None and templates is not None:
+                        expression = op.code_fallback[k].format(**fields)
                         if not self.same(expression, value):
                             expression = None
             if expression is None:
                 suffix = f"_{k}" if op.arity != 1 else ""
-                name = self.bind(rule, f"{FORWARD_NAMES.get(op.name, op.name)}_rule{suffix}")
+                name = self.bind(rule, f"{op.kernel}_rule{suffix}")
                 expression = f"{name}({', '.join(call_args)})"
                 if not tensor and op.code is None:
                     expression = f"to_float({expression})"
@@ -809,12 +776,14 @@ class _Writer:
                     continue
                 node, out = self.trace.nodes[j], self.node_names[j]
                 inputs = [self.reference(ref) for ref in node.inputs if ref[0] == "node"]
-                fresh = node.op.name in FRESH and out in self.arrays and \
-                    node.data.base is None and node.data.ndim  # (0-d: numpy scalars at run time)
-                if not fresh:
+                if not (node.op.fresh and out in self.arrays and node.data.base is None):
                     joins(out, inputs)  # a view, or a primitive that may return an input
                     continue
-                for buffer in inputs if statement.inplace is not None else ():
+                if not node.data.ndim:  # a new 0-d array (as_data): nothing to write into
+                    new_buffer(out)
+                    continue
+                # (only an elementwise op reads each element before it writes it)
+                for buffer in inputs if statement.inplace and node.op.elementwise else ():
                     if dying(buffer, i, node.data.shape, node.data.dtype):
                         statement.text = f"{out} = " + statement.inplace.format(
                             **dict(statement.fields, buf=buffer))
@@ -822,8 +791,7 @@ class _Writer:
                         break
                 else:
                     new_buffer(out)
-                    template = statement.inplace or \
-                        ("np.matmul({x}, {y}, out={buf})" if node.op.name == "matmul" else None)
+                    template = statement.inplace
                     if template is not None:
                         fields = statement.fields
                         fresh_ops.append((i, out, lambda slot, template=template, fields=fields:
