@@ -51,7 +51,7 @@ class Node:
     `_version` is 0 until the value is changed in place through the engine, then the stamp of
     its latest change; `_epoch` is the stamp that was current when the node was recorded.
     `_base` is left unset unless the node is a leaf made by `detach()` or by a view op that was
-    not recorded: then it refers weakly to the value whose data it shares (see `_viewed`).
+    not recorded: then it refers to the value whose data it shares (see `share_versions`).
     `_origin` is left unset (no cost) unless the node records where it was created (under
     `detect_anomaly()`) or what it is the derivative of (a gradient of a `create_graph` pass):
     see `autograd.origin`.
@@ -129,22 +129,30 @@ def _sharing_chain(node):
 
 
 def _check_unchanged(node):
-    """Raise InPlaceError when a value `node`'s rule reads was changed in place after `node`
-    was recorded (the rule would compute the gradient at the new value: silently wrong)."""
+    """Raise InPlaceError when a value that the rule of a needed gradient of `node` reads was
+    changed in place after `node` was recorded (the rule would compute the gradient at the new
+    value: silently wrong). Only the rules of the inputs that need a gradient count, each with
+    what its row says it reads (`Op.reads`), as PyTorch saves tensors per needed gradient: a
+    matmul whose weight needs a gradient reads the other factor, never the weight itself."""
     op = node.op
-    read = [(i, p) for i, p in enumerate(node.parents)
-            if isinstance(p, Node) and (op.reads is None or i in op.reads)]
-    if op.reads_out:
-        read.append(("out", node))
-    for position, value in read:
-        if any(v._version > node._epoch for v in _sharing_chain(value)):
-            what = "its output" if position == "out" else f"its input {position}"
-            name = f" {value.label!r}" if value.label else ""
-            raise InPlaceError(
-                f"backward: '{op.name}' needs {what}{name} (shape {_shape(value)}) as it was "
-                f"when the op ran, but it has been changed in place since (an augmented "
-                f"assignment under no_grad, or an optimiser step); recompute the forward pass "
-                f"after changing it, or change a copy")
+    parents = node.parents
+    value_type = node.__class__
+    for i, parent in enumerate(parents):
+        if parent.__class__ is not value_type or not parent.requires_grad:
+            continue  # a constant, or a value that needs no gradient: its rule does not run
+        read = op.reads_of(i)
+        for position in (tuple(range(len(parents))) + ("out",)) if read is None else read:
+            value = node if position == "out" else parents[position]
+            if isinstance(value, Node) and \
+                    any(v._version > node._epoch for v in _sharing_chain(value)):
+                what = "its output" if position == "out" else f"its input {position}"
+                name = f" {value.label!r}" if value.label else ""
+                raise InPlaceError(
+                    f"backward: '{op.name}' needs {what}{name} (shape {_shape(value)}) as it "
+                    f"was when the op ran, to compute the gradient of its input {i}, but it has "
+                    f"been changed in place since (an augmented assignment under no_grad, or an "
+                    f"optimiser step); recompute the forward pass after changing it, or change "
+                    f"a copy")
 
 
 def _shape(value):
@@ -234,7 +242,7 @@ def _record(value_type, data, op, first, second, params, requires_grad):
         else:  # a leaf; one that views its input's data remembers whose (for versions)
             if op.view and first.__class__ is value_type and \
                     np.may_share_memory(data, first.data):
-                node._base = weakref.ref(first)
+                share_versions(node, first)
             op, first, second, params, requires_grad = None, _NONE, _NONE, None, False
     node.op = op
     node._first = first
@@ -300,12 +308,18 @@ def rule_gradients(node, g, create_graph=False):
     return [g if need else None for g, need in zip(grads, needs)]
 
 
+def share_versions(leaf, base):
+    """Let `leaf`, a value made without recording that shares `base`'s data (a view op under
+    no_grad, or `detach()`), see `base`'s in-place changes. A leaf base is held (a change to it
+    counts even when it is dropped afterwards, as a PyTorch view holds its base); a computed
+    base is referred to weakly, so that the view does not keep its graph alive."""
+    leaf._base = base if base.op is None else weakref.ref(base)
+
+
 def _viewed(leaf):
-    """The value whose data `leaf` views, when it was made without recording by a view op or
-    by `detach()` (its `_base` slot, set only then, refers to that value weakly), so that an
-    in-place change of either is seen; None otherwise."""
+    """The value whose data `leaf` shares (see `share_versions`), or None."""
     base = getattr(leaf, "_base", None)
-    return None if base is None else base()
+    return base() if base.__class__ is weakref.ref else base
 
 
 def _add_gradients(node, total, g):

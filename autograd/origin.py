@@ -116,8 +116,8 @@ def name_derivatives(root, inputs, grads):
     for `.backward(create_graph=True)`, whose gradients are the leaves' `.grad`. A leaf that
     already held a gradient accumulates: its new `.grad` (an add node) is named as the sum.
     """
-    from .draw.walk import all_values, names_of
     from .graph import Node
+    from .naming import all_values, names_of
 
     values = all_values(root)
     names = names_of(values)

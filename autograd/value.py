@@ -9,11 +9,11 @@ fitted to a value (`_fit_grad`); everything else is defined once, here.
 import math
 import numbers
 import operator
-import weakref
 
 from . import ops
 from .errors import InPlaceError, ShapeError, brief
-from .graph import Node, apply_binary, apply_unary, backward, bump_version, new_node
+from .graph import (Node, apply_binary, apply_unary, backward, bump_version, new_node,
+                    share_versions)
 from .modes import current
 
 
@@ -292,7 +292,7 @@ class Value(Node):
         """A new leaf with the same data (not a copy, as in PyTorch) that records nothing and
         needs no gradient; an in-place change of either is seen by graphs using the other."""
         leaf = new_node(type(self), self.data)
-        leaf._base = weakref.ref(self)  # (see graph._viewed)
+        share_versions(leaf, self)
         return leaf
 
     def requires_grad_(self, requires_grad=True):

@@ -20,7 +20,7 @@ from .. import ops
 from ..graph import unbroadcast
 from ..scalar import Scalar
 from ..tensor import Tensor
-from .names import Namer, comment
+from .names import Namer, comment, value_suggestions
 from .runtime import NAMESPACE
 from .blocks import MIXED, SHARED
 from .trace import ArgRef
@@ -171,7 +171,7 @@ class _Writer:
                         self.plan.example_keys[leaf.key][0] != 0:
                     name = None  # another example's value: read only inside the loop
             elif leaf.kind == "persistent":
-                name = self.namer(leaf.label or f"p{len(persistent)}", "p")
+                name = self.namer(self.suggested_leaves[i], "p")
                 self.external[name] = (f"P[{len(persistent)}].data",
                                        f"{'parameter' if leaf.requires_grad else 'leaf'} "
                                        f"{comment(leaf.label or '')}".rstrip())
@@ -190,6 +190,7 @@ class _Writer:
     # ---- the program -----------------------------------------------------------------------
     def write(self):
         trace = self.trace
+        self.suggested, self.suggested_leaves = value_suggestions(trace)
         self.leaf_names = self.name_leaves()
         self.node_names = []
         hidden = self.plan.group if self.plan is not None else None
@@ -197,8 +198,7 @@ class _Writer:
             if hidden is not None and hidden[j] > 0:  # another example's node: never written
                 self.node_names.append(None)
                 continue
-            name = self.namer(node.label, f"{node.op.name}{j}") if node.label else \
-                self.namer(f"{node.op.kernel}{j}", "v")
+            name = self.namer(self.suggested[j], "v")
             self.node_names.append(name)
             if node.value_type is not Scalar:
                 self.env[name] = node.data
