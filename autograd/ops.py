@@ -27,6 +27,10 @@ from .kernels import divide, exp, power, summed_product, where_positive
 OPS = {}
 """Every registered primitive by name: the built-ins below and the user's (see `primitive`)."""
 
+UFUNCS = {}
+"""The elementwise rows by their numpy ufunc (one that takes exactly the row's inputs): what
+`np.<ufunc>(t)` records (kept by `register`, from the rows' `ufunc`)."""
+
 DOMAINS = ("positive", "nonzero")
 """Where an op may restrict an input (`Op.domain`); None: any real number."""
 
@@ -218,6 +222,8 @@ def register(name, forward, *input_vjps, **attributes):
     if not callable(forward):
         raise TypeError(f"register {name!r}: forward must be callable")
     op = OPS[name] = Op(name, forward, *input_vjps, **attributes)
+    if op.ufunc is not None and op.elementwise and op.ufunc.nin == op.arity:
+        UFUNCS.setdefault(op.ufunc, op)
     return op
 
 
