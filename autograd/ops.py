@@ -77,7 +77,7 @@ class Op:
     - how compiled code and numpy reach the forward (the row is their only source):
       `ufunc`, the numpy ufunc computing the forward on arrays (`np.exp`): `np.exp(t)` records
       the op (interop), an augmented assignment applies it in place, and compiled code writes
-      it into a buffer; `into`, how compiled code writes the forward on arrays into a buffer
+      it into a buffer (a tuple names numpy's other spellings too: `np.fabs` for abs); `into`, how compiled code writes the forward on arrays into a buffer
       `{buf}` (a template over the same fields as `code`, giving the same bits as `forward`;
       by default the ufunc's call with `out=`); `fresh`, whether the forward's array result
       is always a new array (by default: when the row has an `into` form and no `view`), so
@@ -128,7 +128,9 @@ class Op:
         self.explain = None if explain is None else tuple(explain)
         self.elementwise = not tensor_only if elementwise is None else bool(elementwise)
         self.code_fallback = None if code_fallback is None else tuple(code_fallback)
-        self.ufunc = ufunc
+        self.ufuncs = ufunc if isinstance(ufunc, tuple) else (ufunc,) if ufunc else ()
+        self.ufunc = self.ufuncs[0] if self.ufuncs else None
+        ufunc = self.ufunc
         self.into = into if into is not None or ufunc is None else _ufunc_into(ufunc, self.arity)
         self.fresh = (self.into is not None and not view) if fresh is None else fresh
         self.kernel = kernel or name
@@ -222,8 +224,9 @@ def register(name, forward, *input_vjps, **attributes):
     if not callable(forward):
         raise TypeError(f"register {name!r}: forward must be callable")
     op = OPS[name] = Op(name, forward, *input_vjps, **attributes)
-    if op.ufunc is not None and op.elementwise and op.ufunc.nin == op.arity:
-        UFUNCS.setdefault(op.ufunc, op)
+    for ufunc in op.ufuncs if op.elementwise else ():
+        if ufunc.nin == op.arity:
+            UFUNCS.setdefault(ufunc, op)
     return op
 
 
@@ -686,7 +689,7 @@ ABS = register("abs", kernels.absolute,
                doc="|x|; its gradient at 0 is 0, as in PyTorch.",
                explain=["abs routes by sign: {this} receives the upstream gradient where {this} "
                         "> 0, minus it where {this} < 0, 0 at 0"],
-               ufunc=np.absolute)
+               ufunc=(np.absolute, np.fabs))
 LOG1P = register("log1p", kernels.log1p, lambda g, out, x: divide(g, 1.0 + x),
                  domain="positive", reads=("x",), code=("divide({g}, 1.0 + {x})",),
                  twin=np.log1p,
