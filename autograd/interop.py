@@ -24,10 +24,10 @@ from .value import Value
 
 # The ufuncs of the op rows (np.exp, np.maximum, ...) are read off the rows: `ops.UFUNCS`.
 
-METHODS = {np.positive: "__pos__", np.square: "square", np.logical_not: "__invert__",
-           np.invert: "__invert__"}
+METHODS = {np.positive: "__pos__", np.conjugate: "__pos__", np.square: "square",
+           np.logical_not: "__invert__", np.invert: "__invert__"}
 """One-input ufuncs with no row of their own, and the method that answers them (np.positive(t)
-is t, as in PyTorch; np.square(t) is t ** 2)."""
+and np.conj(t) are t, as in PyTorch for real values; np.square(t) is t ** 2)."""
 
 BINARY = {np.add: ("__add__", "__radd__"), np.subtract: ("__sub__", "__rsub__"),
           np.multiply: ("__mul__", "__rmul__"), np.true_divide: ("__truediv__", "__rtruediv__"),
