@@ -610,6 +610,8 @@ export function mount(root, G, host, kept) {
     input.value = n.data.values.map((v) => String(v)).join(", ");
     input.setAttribute("autocomplete", "off");
     input.setAttribute("aria-label", "new value of " + n.name);
+    let closed = false;  // removing a focused field blurs it: close once
+    const close = () => { if (!closed) { closed = true; input.remove(); } };
     input.style.left = (box.left - area.left + $("graph").scrollLeft) + "px";
     input.style.top = (box.top - area.top + $("graph").scrollTop - 3) + "px";
     input.addEventListener("keydown", (event) => {
@@ -617,14 +619,15 @@ export function mount(root, G, host, kept) {
         event.preventDefault();
         status("recomputing\u2026", "busy");
         host.send({kind: "edit", node: n.id, text: input.value});
-        input.remove();
+        close();
       } else if (event.key === "Escape") {
         event.preventDefault();
-        input.remove();
+        close();
       }
     });
-    input.addEventListener("blur", () => input.remove());
-    $("graph").querySelectorAll("input.edit").forEach((other) => other.remove());
+    input.addEventListener("blur", close);
+    if (state.editing) state.editing();  // one field at a time
+    state.editing = close;
     $("graph").appendChild(input);
     input.focus();
     input.select();

@@ -216,7 +216,9 @@ def _widget_view(explorer):
         widget = explorer.widget
     except ImportError:
         return None
-    return {key: value for key, value in widget._repr_mimebundle_().items()
+    shown = widget._repr_mimebundle_()
+    data = shown[0] if isinstance(shown, tuple) else shown  # ipywidgets 8: (data, metadata)
+    return {key: value for key, value in data.items()
             if key == "application/vnd.jupyter.widget-view+json"}
 
 
