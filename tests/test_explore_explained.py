@@ -167,7 +167,7 @@ def test_a_wide_graph_fits_and_keeps_its_inputs_names_in_view(browser, tmp_path)
     out.label = "out"
     page = Page(browser, out, tmp_path / "page.html")
     scale = float(page.js("document.getElementById('graph').dataset.scale"))
-    assert 0.5 <= scale < 1
+    assert 0.7 <= scale < 1
     area = page.js("(() => { const r = document.getElementById('graph')"
                    ".getBoundingClientRect(); return [r.left, r.right]; })()")
     boxes = page.js("Array.from(document.querySelectorAll('g.node')).filter(g => "

@@ -5,6 +5,7 @@ works in the widget, and nothing asks beyond 127.0.0.1 or logs an error."""
 
 import json
 import math
+import re
 
 import pytest
 
@@ -145,3 +146,36 @@ def test_exercise_mode_in_the_widget(lab_page, notebook):
     assert widget.js("return root.querySelector('#feedback').className") == "right"
     assert widget.js("return root.dataset.step") == "2"
     lab_page.assert_clean()
+
+
+def test_a_notebook_opened_without_running_shows_the_explorer_as_a_picture(
+        jupyterlab, lab_page):
+    import nbclient
+    import nbformat
+    from nbconvert import HTMLExporter
+    path = write_notebook(jupyterlab.root / "ran.ipynb", [NEURON.format(options="")])
+    notebook = nbformat.read(path, as_version=4)
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(jupyterlab.root)}}).execute()
+    nbformat.write(notebook, path)  # executed, not signed: JupyterLab does not trust it
+    (output,) = notebook.cells[0].outputs
+    assert {"image/png", "text/plain", "application/vnd.jupyter.widget-view+json"} <= \
+        set(output["data"]) and "text/html" not in output["data"]
+    assert "run the cell" in output["data"]["text/plain"]
+
+    lab_page.open_notebook("ran.ipynb")
+    picture = lab_page.output(0).locator("img")
+    picture.wait_for(timeout=30_000)
+    assert picture.get_attribute("src").startswith("data:image/png;base64,")
+    assert picture.evaluate("(img) => img.complete && img.naturalWidth > 100")
+    assert lab_page.output(0).locator(".gg-explorer").count() == 0
+    lab_page.assert_clean()
+
+    # nbconvert: with the widgets' state saved (nbclient's default) it embeds the widget, whose
+    # saved state is the whole graph; without it, the picture
+    exported, _ = HTMLExporter().from_notebook_node(notebook)
+    assert "application/vnd.jupyter.widget-view+json" in exported and '"rootName": "a"' in \
+        exported.replace("\\u0022", '"')
+    del notebook.metadata["widgets"]
+    exported, _ = HTMLExporter().from_notebook_node(notebook)
+    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', exported)) == 1
