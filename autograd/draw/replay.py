@@ -9,12 +9,6 @@ import numpy as np
 from ..graph import Node, toposort
 from ..kernels import raw
 from ..modes import enable_grad
-from .walk import all_values
-
-
-def leaves_of(root):
-    """The leaves `root` depends on (graph values made by the user), inputs first."""
-    return [node for node in reversed(all_values(root)) if node.op is None]
 
 
 def replay(root, values=None, labels=None, seed=None):
