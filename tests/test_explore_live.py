@@ -78,8 +78,8 @@ def test_edits_and_steps_of_gradient_descent_recompute_the_same_graph():
     b3 = Tensor(b2.data - 0.5 * b2.grad, requires_grad=True)
     loss3 = softmax_cross_entropy(X @ W3 + b3, np.array([1, 0])).mean()
     assert explorer.root.data == pytest.approx(loss3.data, rel=1e-12)
-    assert explorer.history == pytest.approx([float(v) for v in (original[2], loss2.data, loss3.data)],
-                                             rel=1e-12)
+    assert explorer.history == pytest.approx(
+        [float(v) for v in (original[2], loss2.data, loss3.data)], rel=1e-12)
     X_now = [n for n in explorer.graph()["nodes"] if n["name"] == "X"][0]
     assert X_now["data"]["values"] == X.data.ravel().tolist()  # X needs no gradient: not moved
     assert explorer.graph()["lr"] == 0.5
