@@ -72,7 +72,6 @@ ax.legend(); ax.grid(alpha=0.3); plt.show()
 # %%
 temperature, distress = nn.data.load_challenger()
 centred = (temperature - 70.0) / 10.0
-print(f"{len(temperature)} flights, {distress.sum()} with distress")
 
 def nll(beta):
     return nn.binary_cross_entropy_with_logits(beta[0] + beta[1] * Tensor(centred),
@@ -82,7 +81,8 @@ beta, gd_norms = np.zeros(2), []
 while (norm := np.abs(grad(nll)(beta)).max()) > 1e-6:
     gd_norms.append(norm)
     beta = beta - 0.05 * grad(nll)(beta)
-print(f"gradient descent: {len(gd_norms)} steps, beta = {beta}")
+print(f"{len(temperature)} flights, {distress.sum()} with distress; "
+      f"gradient descent: {len(gd_norms)} steps, beta = {beta}")
 
 # %% [markdown]
 # Back in °F: $\beta_1 t' = \beta_1 (t - 70)/10$, so the slope per °F is $\beta_1/10$ and the

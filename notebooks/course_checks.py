@@ -388,3 +388,53 @@ def check_05(ns, outputs):
     assert np.allclose(ns["logits"].grad, ns["a"] - ns["one_hot"])
     batch, labels = ns["batch"], ns["labels"]
     assert np.allclose(batch.grad, batch.softmax().data - np.eye(4)[labels])
+
+
+def check_06(ns, outputs):
+    """Notebook 6: the moons both ways, parameter counts, accuracies, the comparison of output
+    layers and costs (eta 0.5 and 3, five seeds), the factor of 10, the confusion matrix."""
+    # the moons: Scalars and Tensors compute the same losses; the boundary separates the data
+    assert np.allclose(ns["scalar_losses"], ns["tensor_losses"], rtol=1e-12)
+    assert ns["scalar_losses"][-1] < 0.25 * ns["scalar_losses"][0]
+    assert ns["accuracies"]["Scalar"] == ns["accuracies"]["Tensor"] >= 0.9
+    assert np.allclose(ns["scalar_scores"], ns["tensor_scores"], rtol=1e-9, atol=1e-12)
+    assert ns["X_train"].shape == (1348, 64) and ns["X_test"].shape == (449, 64)
+    count, nn_mlp = ns["count"], ns["nn"].MLP
+    assert count(ns["softmax_model"]) == 650 and count(nn_mlp([784, 10])) == 7850
+    assert (count(ns["mlp30"]), count(ns["mlp100"])) == (2260, 7510)
+    history30 = ns["history30"]
+    assert history30["val_accuracy"][-1] >= 0.95
+    runs, reach = ns["runs"], ns["reach"]
+    ce, bce, quad = (runs[k] for k in ("softmax + log-likelihood", "sigmoid + cross-entropy",
+                                       "sigmoid + quadratic"))
+    assert quad[0] < 0.2 < 0.5 < ce[0] and reach["softmax + log-likelihood"] <= 2 < 5 < \
+        reach["sigmoid + quadratic"]
+    assert min(ce[-1], quad[-1]) >= 0.95 and abs(ce[-1] - quad[-1]) < 0.01  # seed 0
+    # the lecture's pairing: sigmoid outputs with binary cross-entropy
+    assert round(bce[0], 3) == 0.633 and round(bce[-1], 3) == 0.964 and bce[0] > 0.5
+    # the quadratic cost at eta = 3 catches up
+    assert ns["first_90"] == 3 and round(ns["fast"][-1], 3) == 0.969
+    # five seeds: the end gap is small but not zero
+    gaps = ns["gaps"]
+    assert len(gaps) == 5 and all(-1.0 < g < 3.0 for g in gaps) and 0.5 < np.mean(gaps) < 2.0
+    assert math.isclose(ns["sizes"][0] / ns["sizes"][1], 10)
+    assert ns["mean_of_outputs"]["val_accuracy"][-1] < 0.6 < 0.95 <= quad[-1]
+    assert ns["weights"].shape == (64, 30)
+    confusion = ns["confusion"]
+    assert confusion.sum() == len(ns["y_test"])
+    assert math.isclose(confusion.trace() / len(ns["y_test"]), history30["val_accuracy"][-1])
+    assert np.array_equal(ns["read_back"], ns["tiny"])
+
+
+def check_07(ns, outputs):
+    """Notebook 7 (optional): a compiled step gives the eager gradients and trains to the same
+    weights; the tiny step's backward half shows the gates."""
+    half = ns["step"].source[ns["step"].source.index("    # ---- backward"):]
+    assert "mul gate: swaps" in half or "matmul" in half
+    assert ns["largest"] < 1e-12
+    net, eager = ns["net"], ns["eager"]
+    assert all(np.allclose(p.grad, q.grad, rtol=1e-12) for p, q in
+               zip(net.parameters(), eager.parameters()))
+    assert all(np.allclose(a, b, rtol=1e-9, atol=1e-12) for a, b in zip(*ns["finals"]))
+    tiny = ns["tiny"]
+    assert tiny.layers[0].bias.grad.shape == (3,) and np.isfinite(ns["tiny_loss"].item())
