@@ -41,13 +41,13 @@ np.set_printoptions(precision=4, suppress=True)
 # hidden layers of 8 ReLU neurons gives each point a score $s$; the class is the sign of $s$.
 # As in micrograd's demo, the loss is the mean hinge loss $\max(0, 1 - y s)$ (zero once a point
 # is on the right side with a margin) plus a small penalty $10^{-4}\sum w^2$ on the weights, and
-# each of the 40 steps moves every parameter by $-\eta\,\partial L/\partial w$ on the whole data
+# each of the 60 steps moves every parameter by $-\eta\,\partial L/\partial w$ on the whole data
 # set, with $\eta$ falling from 1 to 0.1. First with Scalars, neuron by neuron:
 
 # %%
 X_moons, y_moons = nn.data.make_moons(100, noise=0.1, seed=1)
 signs = 2.0 * y_moons - 1.0                            # the labels as -1 and +1
-STEPS = 40
+STEPS = 60
 
 def hinge_loss(scores, params):
     """Mean hinge loss of the scores against `signs`, plus 1e-4 times the squared weights."""
@@ -96,7 +96,7 @@ print(f"Tensors: loss {tensor_losses[0]:.4f} -> {tensor_losses[-1]:.4f} in {tens
 # The decision boundary of each: the score's sign over a grid of points, with the data on top.
 
 # %%
-g0, g1 = np.meshgrid(np.linspace(-1.6, 2.6, 41), np.linspace(-1.2, 1.7, 31))
+g0, g1 = np.meshgrid(np.linspace(-1.6, 2.6, 61), np.linspace(-1.2, 1.7, 46))
 grid = np.column_stack([g0.ravel(), g1.ravel()])
 with autograd.no_grad():
     scalar_scores = np.array([scalar_net([Scalar(a), Scalar(b)])[0].data for a, b in grid])
