@@ -69,13 +69,20 @@ class Op:
       unless the row says that its templates are its rules written out: `code_exact`, True
       (for every input) or a function of the inputs' raw data saying where (a test holds every
       row to it).
+    - for pictures and tables: `explain`, what the rule does to the gradient in words, one
+      short text per input (one text for all inputs of a variadic op), naming `{this}` (the
+      input receiving it), `{other}`, `{x}`, `{y}`, the op's parameters and `{along}` (its
+      `axis` in words: "along axis 1", "over all axes"); and `elementwise`,
+      whether each output element depends only on the same element of each input (so that a
+      local gradient per element exists; by default the ops that also take Scalars).
     """
 
     apply = None  # installed by graph.py: applies an op to raw data or graph values
 
     def __init__(self, name, forward, *input_vjps, vjp=None, gate=None, domain=None, arity=1,
                  tensor_only=False, doc=None, reads=None, view=False,
-                 code=None, code_exact=False, twin=None, kink=None, expression_name=""):
+                 code=None, code_exact=False, twin=None, kink=None, expression_name="",
+                 explain=None, elementwise=None):
         if bool(input_vjps) == (vjp is not None):
             raise TypeError(f"op {name!r}: give one rule per input, or one joint vjp=, not "
                             f"{'both' if input_vjps else 'neither'}")
@@ -98,6 +105,8 @@ class Op:
         self.twin = twin
         self.kink = kink
         self.expression_name = name if expression_name == "" else expression_name
+        self.explain = None if explain is None else tuple(explain)
+        self.elementwise = not tensor_only if elementwise is None else bool(elementwise)
         self.__doc__ = doc or getattr(forward, "__doc__", None)
 
     def vjp(self, g, out, *inputs, **params):
@@ -231,20 +240,25 @@ ADD = register("add", operator.add,
                lambda g, out, x, y: g,     # the add gate distributes g unchanged
                lambda g, out, x, y: g,     # to both inputs
                gate="add distributes", reads=("", ""), code=("{g}", "{g}"),
-               code_exact=True, expression_name=None)
+               code_exact=True, expression_name=None,
+               explain=["add distributes: {this} receives the upstream gradient"] * 2)
 SUB = register("sub", operator.sub,
                lambda g, out, x, y: g,
                lambda g, out, x, y: -g,
                reads=("", ""), code=("{g}", "-{g}"), code_exact=True,
-               expression_name=None)
+               expression_name=None,
+               explain=["sub: {this} receives the upstream gradient",
+                        "sub: {this} receives minus the upstream gradient"])
 NEG = register("neg", operator.neg,
                lambda g, out, x: -g,
-               reads=("",), code=("-{g}",), code_exact=True, expression_name=None)
+               reads=("",), code=("-{g}",), code_exact=True, expression_name=None,
+               explain=["neg: {this} receives minus the upstream gradient"])
 IDENTITY = register("identity", operator.pos,
                     lambda g, out, x: g,
                     doc="A new node holding x's value (what `grad` differentiates with respect "
                         "to).", reads=("",), code=("{g}",), code_exact=True,
-                    expression_name=None)
+                    expression_name=None,
+                    explain=["identity: {this} receives the upstream gradient"])
 MUL = register("mul", operator.mul,
                # the mul gate swaps its inputs: x gets g * y and y gets g * x (a 0-d array factor
                # of an array gets that product summed at once: `summed_product`)
@@ -253,7 +267,9 @@ MUL = register("mul", operator.mul,
                lambda g, out, x, y: g * x if y.__class__ is not np.ndarray or y.ndim else
                summed_product(g, x),
                gate="mul swaps", reads=("y", "x"), code=("{g} * {y}", "{g} * {x}"),
-               code_exact=lambda x, y: np.ndim(x) > 0 and np.ndim(y) > 0, expression_name=None)
+               code_exact=lambda x, y: np.ndim(x) > 0 and np.ndim(y) > 0, expression_name=None,
+               explain=["mul swaps: {this} receives the upstream gradient times the other input, "
+                        "{other}"] * 2)
 DIV = register("div", divide,
                lambda g, out, x, y: divide(g, y),           # d(x/y)/dx = 1/y
                # d(x/y)/dy = -x/y**2, from x and y (as PyTorch: a change to the output in place
@@ -261,7 +277,9 @@ DIV = register("div", divide,
                lambda g, out, x, y: -g * divide(divide(x, y), y),
                domain=(None, "nonzero"), reads=("y", "x y"), twin=np.divide,
                expression_name=None,
-               code=("divide({g}, {y})", "-{g} * divide(divide({x}, {y}), {y})"), code_exact=True)
+               code=("divide({g}, {y})", "-{g} * divide(divide({x}, {y}), {y})"), code_exact=True,
+               explain=["div: {x} receives the upstream gradient divided by {y}",
+                        "div: {y} receives minus the upstream gradient times {x} / {y}²"])
 
 
 def _pow_vjp(g, out, x, exponent):
@@ -278,30 +296,38 @@ def _pow_vjp(g, out, x, exponent):
 POW = register("pow", lambda x, exponent: power(x, exponent), _pow_vjp,
                doc="x ** exponent for a constant exponent.", domain="positive", reads=("x",),
                twin=lambda x, exponent: np.power(x, exponent), expression_name=None,
-               code=("{g} * {exponent} * power({x}, {exponent} - 1)",))
+               code=("{g} * {exponent} * power({x}, {exponent} - 1)",),
+               explain=["pow: {this} receives the upstream gradient times c · {this}^(c − 1), c "
+                        "= {exponent}"])
 
 # ---- elementwise functions: the local gradient from the output where that is simplest ----------
 
 EXP = register("exp", kernels.exp,
                lambda g, out, x: g * out,
-               reads=("out",), twin=np.exp, code=("{g} * {out}",), code_exact=True)
+               reads=("out",), twin=np.exp, code=("{g} * {out}",), code_exact=True,
+               explain=["exp: the local gradient is the output itself, e^{this}"])
 LOG = register("log", kernels.log,
                lambda g, out, x: divide(g, x),
                domain="positive", reads=("x",), twin=np.log, code=("divide({g}, {x})",),
-               code_exact=True)
+               code_exact=True,
+               explain=["log: the local gradient is 1 / {this}"])
 SQRT = register("sqrt", kernels.sqrt,
                 lambda g, out, x: divide(0.5 * g, out),    # d sqrt(x) = 1 / (2 sqrt(x))
                 domain="positive", reads=("out",), twin=np.sqrt,
                 code=("divide(0.5 * {g}, {out})",),
-                code_exact=True)
+                code_exact=True,
+                explain=["sqrt: the local gradient is 1 / (2 √{this}), one over twice the output"])
 SIGMOID = register("sigmoid", kernels.sigmoid,
                    lambda g, out, x: kernels.sigmoid_slope_times(g, out),
                    reads=("out",), twin=lambda x: 1.0 / (1.0 + np.exp(-x)),
-                   code=("sigmoid_slope_times({g}, {out})",), code_exact=True)
+                   code=("sigmoid_slope_times({g}, {out})",), code_exact=True,
+                   explain=["sigmoid: the local gradient is out · (1 − out), σ({this})(1 − "
+                            "σ({this}))"])
 TANH = register("tanh", kernels.tanh,
                 lambda g, out, x: kernels.tanh_slope_times(g, out),  # d tanh = 1 - tanh**2
                 reads=("out",), twin=np.tanh, code=("tanh_slope_times({g}, {out})",),
-                code_exact=True)
+                code_exact=True,
+                explain=["tanh: the local gradient is 1 − out²"])
 
 # ---- the max gate: the gradient goes to the larger input; tied maxima share it evenly ----------
 
@@ -326,13 +352,16 @@ MAXIMUM = register("maximum", kernels.maximum,
                    lambda g, out, x, y: g * winner_share(y, x),  # larger; a tie splits it
                    gate="max routes", reads=("x y", "x y"), twin=np.maximum, expression_name="max",
                    kink=lambda x, y: np.abs(np.subtract(x, y)),
-                   code=("{g} * winner_share({x}, {y})", "{g} * winner_share({y}, {x})"))
+                   code=("{g} * winner_share({x}, {y})", "{g} * winner_share({y}, {x})"),
+                   explain=["max routes: {this} receives the upstream gradient where it is the "
+                            "larger input, else 0 (a tie splits it evenly)"] * 2)
 RELU = register("relu", kernels.relu,
                 # a max gate against 0 (0 at the tie), switched by the output, as PyTorch's
                 # relu: out > 0 exactly where x > 0 (and nan where x is nan)
                 lambda g, out, x: g * where_positive(out),
                 gate="max routes", reads=("out",), twin=lambda x: np.maximum(x, 0.0),
-                kink=np.abs, code=("{g} * where_positive({out})",))
+                kink=np.abs, code=("{g} * where_positive({out})",),
+                explain=["relu routes: the upstream gradient passes where {this} > 0, else 0"])
 
 
 def _max_vjp(g, out, x, axis, keepdims):
@@ -347,7 +376,9 @@ def _max_vjp(g, out, x, axis, keepdims):
 
 
 MAX = register("max", lambda x, axis, keepdims: np.maximum.reduce(x, axis=axis, keepdims=keepdims),
-               _max_vjp, gate="max routes", tensor_only=True, reads=("x out",))
+               _max_vjp, gate="max routes", tensor_only=True, reads=("x out",),
+               explain=["max routes: {along}, the largest element of {this} receives "
+                        "the upstream gradient, the others 0 (tied maxima share it evenly)"])
 
 # ---- shape operations: Tensor only ---------------------------------------------------------------
 
@@ -373,21 +404,29 @@ def _expand(g, shape, axis, keepdims):
 BROADCAST_TO = register("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
                         lambda g, out, x, shape: g,  # a copy gate: the core sums g back
                         tensor_only=True, doc="Broadcast x to `shape` (a copy gate).",
-                        reads=("",), view=True, code=("{g}",))
+                        reads=("",), view=True, code=("{g}",),
+                        explain=["broadcast_to copies {this} to shape {shape}: {this} receives "
+                                 "the upstream gradient summed over the copies"])
 RESHAPE = register("reshape", lambda x, shape: np.reshape(x, shape),
                    lambda g, out, x, shape: g.reshape(x.shape),
                    tensor_only=True, reads=("",), view=True,
-                   code=("{g}.reshape({x_shape})",))
+                   code=("{g}.reshape({x_shape})",),
+                   explain=["reshape: {this} receives the upstream gradient reshaped back to its "
+                            "own shape (the same numbers in the same order)"])
 TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes),
                      lambda g, out, x, axes: TRANSPOSE(g, axes=tuple(np.argsort(axes))),
                      tensor_only=True, reads=("",), view=True,
-                     doc="Permute the axes of x.")
+                     doc="Permute the axes of x.",
+                     explain=["transpose: {this} receives the upstream gradient with its axes "
+                              "put back (the inverse of the permutation {axes})"])
 # reductions call the ufuncs' reduce directly: np.sum and friends add microseconds of dispatch
 SUM = register("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keepdims=keepdims),
                # the sum gate is an add with many inputs: each element gets g
                lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims),
                gate="add distributes", tensor_only=True, reads=("",),
-               code=("expand({g}, {x_shape}, {axis}, {keepdims})",))
+               code=("expand({g}, {x_shape}, {axis}, {keepdims})",),
+               explain=["sum distributes: every element of {this} summed {along} "
+                        "receives the upstream gradient (copied back to its shape)"])
 
 
 def _mean(x, axis, keepdims):
@@ -405,7 +444,10 @@ MEAN = register("mean", _mean,
                 lambda g, out, x, axis, keepdims:
                     _expand(g * (out.size / x.size if x.size else 0.0), x.shape, axis, keepdims),
                 tensor_only=True, reads=("",),
-                code=("expand({g} * ({out_size} / {x_size}), {x_shape}, {axis}, {keepdims})",))
+                code=("expand({g} * ({out_size} / {x_size}), {x_shape}, {axis}, {keepdims})",),
+                explain=["mean: every element of {this} averaged {along} receives the "
+                         "upstream gradient divided by the number of elements averaged (copied "
+                         "back to its shape)"])
 
 
 def _swap_last(a):
@@ -439,7 +481,9 @@ def _matmul_vjp_y(g, out, x, y):
 MATMUL = register("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y,
                   gate="mul swaps", tensor_only=True, reads=("y", "x"),
                   code=("{g} @ {y}.swapaxes(-1, -2)", "{x}.swapaxes(-1, -2) @ {g}"),
-                  code_exact=lambda x, y: np.ndim(x) >= 2 and np.ndim(y) >= 2)
+                  code_exact=lambda x, y: np.ndim(x) >= 2 and np.ndim(y) >= 2,
+                  explain=["matmul swaps: {x} receives upstream @ {y}ᵀ",
+                           "matmul swaps: {y} receives {x}ᵀ @ upstream"])
 
 
 def _is_basic_index(index):
@@ -460,13 +504,18 @@ def _scatter_add(g, index, shape):
 
 SCATTER_ADD = register("scatter_add", _scatter_add,
                        lambda g, out, x, index, shape: g[index],
-                       tensor_only=True, reads=("",), code=("{g}[{index}]",))
+                       tensor_only=True, reads=("",), code=("{g}[{index}]",),
+                       explain=["scatter_add: {this} receives the upstream gradient at the "
+                                "positions [{index}]"])
 GETITEM = register("getitem", lambda x, index: x[index],
                    # indexing routes g back to the selected elements (adding on repeats)
                    lambda g, out, x, index: SCATTER_ADD(g, index=index, shape=x.shape),
                    tensor_only=True, reads=("",), view=True,
                    doc="x[index] for ints, slices and integer arrays.",
-                   code=("scatter_add({g}, {index}, {x_shape})",))
+                   code=("scatter_add({g}, {index}, {x_shape})",),
+                   explain=["indexing routes: the elements of {this} selected by [{index}] "
+                            "receive the upstream gradient (added up where one is selected "
+                            "twice), the others 0"])
 
 
 def _split_along(g, sizes, axis):
@@ -484,12 +533,15 @@ CONCATENATE = register(
     "concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
     vjp=lambda g, out, *xs, axis: _split_along(g, [x.shape[axis] for x in xs],
                                                axis % out.ndim),
-    arity=None, tensor_only=True, reads="")
+    arity=None, tensor_only=True, reads="",
+    explain=["concatenate: {this} receives its own slice of the upstream gradient along axis "
+             "{axis}"])
 STACK = register(
     "stack", lambda *xs, axis: np.stack(xs, axis=axis),
     vjp=lambda g, out, *xs, axis: tuple(
         g[(slice(None),) * (axis % out.ndim) + (i,)] for i in range(len(xs))),
-    arity=None, tensor_only=True, reads="")
+    arity=None, tensor_only=True, reads="",
+    explain=["stack: {this} receives its own slice of the upstream gradient along axis {axis}"])
 
 # ---- stable log-sum-exp family --------------------------------------------------------------------
 
@@ -516,15 +568,21 @@ LOGSUMEXP = register("logsumexp", _logsumexp,
                      # d lse / dx = softmax(x) = exp(x - lse)
                      lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims) *
                      exp(x - _expand(out, x.shape, axis, keepdims)),
-                     tensor_only=True, reads=("x out",))
+                     tensor_only=True, reads=("x out",),
+                     explain=["logsumexp: {this} receives the upstream gradient times "
+                              "softmax({this}) {along}"])
 LOG_SOFTMAX = register("log_softmax", lambda x, axis: x - _logsumexp(x, axis, True),
                        lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True),
                        tensor_only=True, reads=("out",),
-                       code=("{g} - exp({out}) * {g}.sum(axis={axis}, keepdims=True)",))
+                       code=("{g} - exp({out}) * {g}.sum(axis={axis}, keepdims=True)",),
+                       explain=["log_softmax: {this} receives the upstream gradient minus "
+                                "softmax({this}) times the upstream's sum {along}"])
 SOFTMAX = register("softmax", lambda x, axis: np.exp(x - _logsumexp(x, axis, True)),
                    lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),
                    tensor_only=True, reads=("out",),
-                   code=("{out} * ({g} - ({g} * {out}).sum(axis={axis}, keepdims=True))",))
+                   code=("{out} * ({g} - ({g} * {out}).sum(axis={axis}, keepdims=True))",),
+                   explain=["softmax: {this} receives out · (upstream − the sum of upstream · "
+                            "out {along})"])
 
 
 def _softmax_cross_entropy(z, labels):
@@ -549,7 +607,9 @@ def _softmax_cross_entropy_vjp(g, out, z, labels):
 SOFTMAX_CROSS_ENTROPY = register(
     "softmax_cross_entropy", _softmax_cross_entropy, _softmax_cross_entropy_vjp,
     tensor_only=True, reads=("x out",),
-    doc="Per-row cross-entropy of logits (N, C) against integer labels, as one node.")
+    doc="Per-row cross-entropy of logits (N, C) against integer labels, as one node.",
+    explain=["softmax cross-entropy: {this} receives softmax({this}) − onehot(labels), each row "
+             "times its upstream gradient"])
 
 # ---- more elementwise functions: Scalar and Tensor -------------------------------------------
 # (the surface a numpy or PyTorch user types: abs, log1p, softplus, minimum, clip, where)
@@ -558,16 +618,20 @@ ABS = register("abs", kernels.absolute,
                # abs routes g by x's sign: passed on where x > 0, negated where x < 0
                lambda g, out, x: g * kernels.sign(x),
                reads=("x",), code=("{g} * sign({x})",), twin=np.abs, kink=np.abs,
-               doc="|x|; its gradient at 0 is 0, as in PyTorch.")
+               doc="|x|; its gradient at 0 is 0, as in PyTorch.",
+               explain=["abs routes by sign: {this} receives the upstream gradient where {this} "
+                        "> 0, minus it where {this} < 0, 0 at 0"])
 LOG1P = register("log1p", kernels.log1p, lambda g, out, x: divide(g, 1.0 + x),
                  domain="positive", reads=("x",), code=("divide({g}, 1.0 + {x})",),
                  twin=np.log1p,
-                 doc="log(1 + x), accurate for small x (defined above -1; tested above 0).")
+                 doc="log(1 + x), accurate for small x (defined above -1; tested above 0).",
+                 explain=["log1p: the local gradient is 1 / (1 + {this})"])
 SOFTPLUS = register("softplus", kernels.softplus,
                     lambda g, out, x: g * kernels.sigmoid(x),  # d softplus = sigmoid
                     reads=("x",), code=("{g} * sigmoid({x})",),
                     twin=lambda x: np.logaddexp(0.0, x),
-                    doc="log(1 + e^x), a smooth relu, computed stably.")
+                    doc="log(1 + e^x), a smooth relu, computed stably.",
+                    explain=["softplus: the local gradient is sigmoid({this})"])
 MINIMUM = register("minimum", kernels.minimum,
                    # the min gate routes g to the smaller input; a tie splits it evenly
                    lambda g, out, x, y: g * winner_share(y, x),
@@ -575,7 +639,9 @@ MINIMUM = register("minimum", kernels.minimum,
                    gate="min routes", reads=("x y", "x y"),
                    code=("{g} * winner_share({y}, {x})", "{g} * winner_share({x}, {y})"),
                    twin=np.minimum, kink=lambda x, y: np.abs(np.subtract(x, y)),
-                   doc="Elementwise min(x, y): the max gate mirrored.")
+                   doc="Elementwise min(x, y): the max gate mirrored.",
+                   explain=["min routes: {this} receives the upstream gradient where it is the "
+                            "smaller input, else 0 (a tie splits it evenly)"] * 2)
 CLIP = register("clip", kernels.clip,
                 # clip routes g: passed where lo <= x <= hi, 0 where a bound holds x (the max
                 # and min gates against constants, as relu is; PyTorch's convention)
@@ -584,7 +650,9 @@ CLIP = register("clip", kernels.clip,
                 twin=lambda x, lo, hi: np.clip(x, lo, hi),
                 kink=lambda x, lo, hi: np.minimum(np.inf if lo is None else np.abs(x - lo),
                                                   np.inf if hi is None else np.abs(x - hi)),
-                doc="x limited to [lo, hi] (constant bounds; None: unbounded on that side).")
+                doc="x limited to [lo, hi] (constant bounds; None: unbounded on that side).",
+                explain=["clip routes: the upstream gradient passes where {lo} ≤ {this} ≤ {hi}, "
+                         "else 0"])
 WHERE = register(
     "where", lambda a, b, cond: kernels.select(cond, a, b),
     # where routes g by its mask: a gets g where cond holds, b gets it elsewhere
@@ -592,14 +660,19 @@ WHERE = register(
     lambda g, out, a, b, cond: WHERE(0.0, g, cond=cond),
     reads=("", ""), code=("select({cond}, {g}, 0.0)", "select({cond}, 0.0, {g})"),
     twin=lambda a, b, cond: np.where(cond, a, b),
-    doc="a where the constant mask cond holds, else b (broadcast together).")
+    doc="a where the constant mask cond holds, else b (broadcast together).",
+    explain=["where routes: {this} receives the upstream gradient where the mask holds, else 0",
+             "where routes: {this} receives the upstream gradient where the mask does not hold, "
+             "else 0"])
 
 # ---- more reductions and casts: Tensor only ----------------------------------------------------
 
 MIN = register("min", lambda x, axis, keepdims: np.minimum.reduce(x, axis=axis, keepdims=keepdims),
                # max's router serves min unchanged: g goes to the elements equal to the result,
                # tied minima share it evenly
-               _max_vjp, gate="min routes", tensor_only=True, reads=("x out",))
+               _max_vjp, gate="min routes", tensor_only=True, reads=("x out",),
+               explain=["min routes: {along}, the smallest element of {this} receives "
+                        "the upstream gradient, the others 0 (tied minima share it evenly)"])
 
 
 def _var(x, axis, keepdims, ddof):
@@ -615,8 +688,13 @@ def _var_vjp(g, out, x, axis, keepdims, ddof):
 
 
 VAR = register("var", _var, _var_vjp, tensor_only=True, reads=("x",),
-               doc="Variance over `axis` with `ddof` (0: numpy's default; 1: unbiased).")
+               doc="Variance over `axis` with `ddof` (0: numpy's default; 1: unbiased).",
+               explain=["var: {this} receives the upstream gradient times 2 ({this} − mean) / (n "
+                        "− ddof) {along}"])
 ASTYPE = register("astype", lambda x, dtype: x.astype(dtype),
                   lambda g, out, x, dtype: g.astype(x.dtype),
                   tensor_only=True, reads=("",), code=("{g}.astype({x}.dtype)",),
-                  doc="x cast to a floating-point `dtype`; the gradient is cast back.")
+                  doc="x cast to a floating-point `dtype`; the gradient is cast back.",
+                  explain=["astype: {this} receives the upstream gradient cast back to its own "
+                           "dtype"],
+                  elementwise=True)

@@ -468,9 +468,9 @@ def test_a_long_chain_draws_without_recursion_and_big_graphs_are_summarised():
 
 def test_jupyter_shows_the_svg_inline():
     f, _ = fxyz()
-    bundle = draw(f)._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml"] and "<svg" in bundle["image/svg+xml"]
-    assert repr(draw(f)).startswith("<autograd.draw.Diagram object")
+    bundle, _ = draw(f)._repr_mimebundle_()
+    assert "<svg" in bundle["image/svg+xml"] and bundle["image/png"].startswith(b"\x89PNG")
+    assert repr(draw(f)).startswith("<autograd.draw.Diagram: diagram of f")
 
 
 def test_highlight_title_and_options():

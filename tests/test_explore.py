@@ -49,7 +49,7 @@ def test_the_steps_are_backwards_walk_with_its_numbers():
     assert mul["sent"][0]["arithmetic"] == "1 \u00d7 -4 = -4"
     assert [(s["name"], s["grad"]["values"]) for s in add["sent"]] == [("x", [-4.0]),
                                                                         ("y", [-4.0])]
-    assert add["sent"][0]["rule"] == "add distributes: x receives the upstream gradient unchanged"
+    assert add["sent"][0]["rule"] == "add distributes: x receives the upstream gradient"
     assert {i["name"]: i["grad"]["values"] for i in graph["inputs"]} == {
         "x": [-4.0], "y": [-4.0], "z": [3.0]}
 

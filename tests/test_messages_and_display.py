@@ -118,7 +118,7 @@ def test_backward_step_diagrams_display_as_pictures_in_jupyter():
     a, b = Scalar(2.0, label="a"), Scalar(3.0, label="b")
     diagrams = autograd.backward_steps(a * b + a).diagrams()
     assert len(diagrams) == 3 and isinstance(diagrams, list)
-    shown = diagrams._repr_html_()
-    assert shown.count("<svg") == 3 and "at 0x" not in shown
+    shown = diagrams._repr_mimebundle_()[0]["image/svg+xml"]
+    assert shown.count("<svg") == 4 and "at 0x" not in shown  # three inside one
     assert "step 1: add1 (add)" in shown
-    assert repr(diagrams).startswith("<3 diagrams: shown as pictures in Jupyter")
+    assert repr(diagrams).startswith("<3 diagrams of the backward pass")

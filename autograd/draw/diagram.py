@@ -12,6 +12,7 @@ import re
 from ..graph import Node, toposort
 from ..naming import written_order
 from ..origin import derivative_of
+from .display import PNG_DPI, bundle
 from .walk import (all_values, consumers, edge_gradients, has_nonfinite, local_gradients,
                    names_of, parameter_consumers, parameter_names, summary, upstream_of)
 
@@ -68,6 +69,22 @@ def new_diagram(**attributes):
 
             def _repr_image_svg_xml(self):
                 return self.pipe(format="svg", encoding="utf-8")
+
+            def _repr_image_png(self):
+                """The diagram as PNG bytes drawn by Graphviz at `display.PNG_DPI`."""
+                crisp = self.copy()
+                crisp.graph_attr["dpi"] = str(PNG_DPI)
+                return crisp.pipe(format="png")
+
+            def _repr_mimebundle_(self, include=None, exclude=None, **_):
+                return bundle(self._repr_image_svg_xml(), [self._repr_image_png()],
+                              self.__repr__(), include, exclude)
+
+            def __repr__(self):
+                about = getattr(self, "about", "a computation graph")
+                return (f"<autograd.draw.Diagram: {about}; a picture, shown when the cell "
+                        f"runs in Jupyter (run it if you see this line); "
+                        f".render('name', format='png') writes a file>")
 
         Diagram.__module__, Diagram.__qualname__ = "autograd.draw", "Diagram"
         _diagram_class = Diagram
@@ -250,6 +267,7 @@ def draw(root, model=None, *, rankdir="LR", show_gradients=True, edge_values=Fal
         title = f"{derivative_of(root)}: the backward pass as a graph"
     gradients = edge_values or (show_gradients and any(v.grad is not None for v in shown))
     dot.attr(label=_legend(title, gradients), labelloc="t")
+    dot.about = _about(root, names, len(values), title)
 
     def endpoint(node, kind):
         if compact and kind == "o":
@@ -325,6 +343,13 @@ def draw(root, model=None, *, rankdir="LR", show_gradients=True, edge_values=Fal
     if hidden:
         _summarise_hidden(dot, hidden, shown, endpoint)
     return dot
+
+
+def _about(root, names, count, title):
+    """What a diagram shows, in words (its text/plain line)."""
+    kind = "Scalar" if isinstance(root.data, float) else f"Tensor {root.data.shape}"
+    head = f"{title!r}: " if title else ""
+    return f"{head}diagram of {names[id(root)]} ({kind}) and the {count - 1} values it depends on"
 
 
 def _wire_label(content):

@@ -20,8 +20,8 @@ import numpy as np
 
 from ..graph import Node
 from ..kernels import raw
-from .walk import (all_values, consumers, edge_gradients, local_gradients, names_of,
-                   reverse_order, summary)
+from .explain import explain_step
+from .walk import all_values, consumers, names_of, reverse_order, summary
 
 MAX_VALUES = 200     # a bigger graph is not readable one step at a time
 TYPED_SIZE = 6       # in exercise mode, gradients with at most this many numbers are typed
@@ -30,35 +30,6 @@ _WIRE_TEXT = 18      # longer summaries are shown as the array's shape on a wire
 _CHAR, _WIRE_CHAR, _LINE, _PAD = 7.2, 6.6, 17, 10
 _COLUMN_GAP, _ROW_GAP = 80, 22
 
-# what each gate does, in words: said when an answer is checked or revealed ({this}: the input
-# that receives the gradient, {other}: the other input, {x} and {y}: the first and second)
-_RULES = {
-    "add": ["add distributes: {this} receives the upstream gradient unchanged"] * 2,
-    "sub": ["sub: {this} receives the upstream gradient unchanged",
-            "sub: {this} receives minus the upstream gradient"],
-    "neg": ["neg: {this} receives minus the upstream gradient"],
-    "mul": ["mul swaps: {this} receives the upstream gradient times the other input, "
-            "{other}"] * 2,
-    "div": ["div: {x} receives the upstream gradient divided by {y}",
-            "div: {y} receives minus the upstream gradient times {x} / {y}\u00b2"],
-    "pow": ["pow: {this} receives the upstream gradient times c \u00b7 {this}^(c \u2212 1), "
-            "c = {exponent}"],
-    "exp": ["exp: the local gradient is the output itself, e^{this}"],
-    "log": ["log: the local gradient is 1 / {this}"],
-    "sigmoid": ["sigmoid: the local gradient is out \u00b7 (1 \u2212 out), "
-                "\u03c3({this})(1 \u2212 \u03c3({this}))"],
-    "tanh": ["tanh: the local gradient is 1 \u2212 out\u00b2"],
-    "relu": ["relu routes: the upstream gradient passes where {this} > 0, else 0"],
-    "maximum": ["max routes: {this} receives the upstream gradient where it is the larger "
-                "input, else 0 (a tie splits it evenly)"] * 2,
-    "matmul": ["matmul swaps: {x} receives upstream @ {y}\u1d40",
-               "matmul swaps: {y} receives {x}\u1d40 @ upstream"],
-    "sum": ["sum distributes: every element of {this} receives the upstream gradient"],
-    "mean": ["mean: every element of {this} receives the upstream gradient divided by the "
-             "number of elements averaged"],
-}
-_GENERAL_RULE = ("{op}: {this} receives the upstream gradient times the local gradient (the "
-                 "op's rule in autograd.ops)")
 _FAN_OUT_NOTE = "sum of {n} gradients"  # the longest note the page writes under a gradient
 _FAN_OUT_RULE = ("fan-out adds: {x} is used {k} times, so its gradient is the sum of the {k} "
                  "gradients sent to it")
@@ -193,35 +164,34 @@ def graph_data(root, values, model=None):
 
 
 def _step(node, names, index, wire_of, uses):
-    """One step of the backward pass: `node`'s rule applied to its upstream gradient (the
-    gradients themselves under "grads", for the running sums)."""
-    parents = node.parents
-    words = {"x": _name(parents[0], names), "y": _name(parents[-1], names),
-             "op": node.op.name, **{key: summary(value) if isinstance(value, (float, int))
-                                    else str(value) for key, value in
-                                    (node.params or {}).items()}}
-    rules = _RULES.get(node.op.name, [])
+    """One step of the backward pass: `node`'s rule applied to its upstream gradient, each
+    input's part explained (`explain_step`; the gradients themselves under "grads", for the
+    running sums)."""
+    scalar = isinstance(node.data, float)
     sent, grads = [], []
-    for slot, (parent, g, local) in enumerate(zip(parents, edge_gradients(node),
-                                                  local_gradients(node))):
-        if g is None:
-            continue
-        other = parents[1 - slot] if len(parents) == 2 else parent
-        rule = (rules[slot] if slot < len(rules) else _GENERAL_RULE).format(**{
-            **words, "this": _name(parent, names), "other": _name(other, names)})
-        scalar = isinstance(node.data, float)
-        arithmetic = (f"{summary(node.grad)} \u00d7 {summary(local)} = {summary(g)}" if scalar
-                      else summary(g))
-        product = (f"upstream \u00d7 local gradient = {arithmetic}" if scalar else
-                   f"the rule gives {arithmetic}")
-        sent.append({"wire": wire_of[(index[id(node)], slot)], "to": index[id(parent)],
-                     "name": names[id(parent)], "local": number(local), "grad": number(g),
-                     "rule": rule, "product": product, "arithmetic": arithmetic,
+    for part in explain_step(node, names):
+        parent, g = part["parent"], part["grad"]
+        if scalar:
+            arithmetic = f"{summary(node.grad)} \u00d7 {summary(part['local'])} = {summary(g)}"
+            product = f"upstream \u00d7 local gradient = {arithmetic}"
+        else:
+            arithmetic = summary(g)
+            product = f"{part['formula']} = {arithmetic}"
+        sent.append({"wire": wire_of[(index[id(node)], part["slot"])], "to": index[id(parent)],
+                     "name": names[id(parent)],
+                     "local": number(part["local"]) if part["elementwise"] else None,
+                     "grad": number(g), "rule": part["rule"], "product": product,
+                     "arithmetic": arithmetic, "formula": part["formula"],
+                     "shapes": part["shapes"],
+                     "details": [{"label": label, "value": number(value) if not
+                                  isinstance(value, str) else {"text": value, "rows": [value]}}
+                                 for label, value in part["details"]],
                      "wireText": number(g, short=True)["text"],
                      "typed": _typed(g)})
         grads.append(g)
     fan_in = uses.get(id(node), 0)
     return {"node": index[id(node)], "name": names[id(node)], "op": node.op.name,
+            "elementwise": scalar or node.op.elementwise,
             "upstream": number(node.grad), "fanIn": fan_in, "typedUpstream": _typed(node.grad),
             "upstreamRule": _FAN_OUT_RULE.format(x=names[id(node)], k=fan_in) if fan_in > 1
             else "", "sent": sent, "grads": grads}
@@ -232,10 +202,6 @@ def _sum_text(parts, total):
     if len(parts) < 2:
         return ""
     return " + ".join(summary(g) for g in parts) + f" = {summary(total)}"
-
-
-def _name(value, names):
-    return names[id(value)] if isinstance(value, Node) else summary(value)
 
 
 def _typed(value):
