@@ -288,11 +288,14 @@ def rules(*templates, params=()):
     compiled here into the function the eager engine runs, and compiled steps write the same
     template out as their line, so the two cannot disagree (as Tangent's templates are their
     rules' only copy). A template names `{g}`, `{out}`, the inputs `{x}` and `{y}`, the op's
-    `params` and the functions of `TEMPLATE_FUNCTIONS`; the row's `code` is then these
-    templates, exact for every input."""
+    `params`, the static facts `{x_shape}`, `{x_size}` and `{out_size}` (literals in compiled
+    code, `x.shape` and so on here) and the functions of `TEMPLATE_FUNCTIONS`; the row's
+    `code` is then these templates, exact for every input."""
     inputs = ["x", "y"][:len(templates)]
     signature = ", ".join(["g", "out", *inputs, *params])
-    names = dict(g="g", out="out", x="x", y="y", **{p: p for p in params})
+    names = dict(g="g", out="out", x="x", y="y", x_shape="x.shape", x_size="x.size",
+                 y_shape="y.shape", y_size="y.size", out_shape="out.shape",
+                 out_size="out.size", **{p: p for p in params})
     compiled = []
     for template in templates:
         body = template.format(**names)
@@ -474,15 +477,14 @@ def _expand(g, shape, axis, keepdims):
 
 
 BROADCAST_TO = register("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
-                        lambda g, out, x, shape: g,  # a copy gate: the core sums g back
+                        *rules("{g}", params=("shape",)),  # a copy gate: the core sums g back
                         tensor_only=True, doc="Broadcast x to `shape` (a copy gate).",
-                        reads=("",), view=True, code=("{g}",),
+                        reads=("",), view=True,
                         explain=["broadcast_to copies {this} to shape {shape}: {this} receives "
                                  "the upstream gradient summed over the copies"])
 RESHAPE = register("reshape", lambda x, shape: np.reshape(x, shape),
-                   lambda g, out, x, shape: g.reshape(x.shape),
+                   *rules("{g}.reshape({x_shape})", params=("shape",)),
                    tensor_only=True, reads=("",), view=True,
-                   code=("{g}.reshape({x_shape})",),
                    explain=["reshape: {this} receives the upstream gradient reshaped back to its "
                             "own shape (the same numbers in the same order)"])
 TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes),
@@ -494,9 +496,8 @@ TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes),
 # reductions call the ufuncs' reduce directly: np.sum and friends add microseconds of dispatch
 SUM = register("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keepdims=keepdims),
                # the sum gate is an add with many inputs: each element gets g
-               lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims),
+               *rules("expand({g}, {x_shape}, {axis}, {keepdims})", params=("axis", "keepdims")),
                gate="add distributes", tensor_only=True, reads=("",),
-               code=("expand({g}, {x_shape}, {axis}, {keepdims})",),
                explain=["sum distributes: every element of {this} summed {along} "
                         "receives the upstream gradient (copied back to its shape)"],
                fresh=True, kernel="reduce_sum")
@@ -578,8 +579,8 @@ def _scatter_add(g, index, shape):
 
 
 SCATTER_ADD = register("scatter_add", _scatter_add,
-                       lambda g, out, x, index, shape: g[index],
-                       tensor_only=True, reads=("",), code=("{g}[{index}]",),
+                       *rules("{g}[{index}]", params=("index", "shape")),
+                       tensor_only=True, reads=("",),
                        explain=["scatter_add: {this} receives the upstream gradient at the "
                                 "positions [{index}]"],
                        fresh=True)
@@ -651,16 +652,16 @@ LOGSUMEXP = register("logsumexp", _logsumexp,
                               "softmax({this}) {along}"],
                      fresh=True)
 LOG_SOFTMAX = register("log_softmax", lambda x, axis: x - _logsumexp(x, axis, True),
-                       lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True),
+                       *rules("{g} - exp({out}) * {g}.sum(axis={axis}, keepdims=True)",
+                              params=("axis",)),
                        tensor_only=True, reads=("out",),
-                       code=("{g} - exp({out}) * {g}.sum(axis={axis}, keepdims=True)",),
                        explain=["log_softmax: {this} receives the upstream gradient minus "
                                 "softmax({this}) times the upstream's sum {along}"],
                        fresh=True)
 SOFTMAX = register("softmax", lambda x, axis: np.exp(x - _logsumexp(x, axis, True)),
-                   lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),
+                   *rules("{out} * ({g} - ({g} * {out}).sum(axis={axis}, keepdims=True))",
+                          params=("axis",)),
                    tensor_only=True, reads=("out",),
-                   code=("{out} * ({g} - ({g} * {out}).sum(axis={axis}, keepdims=True))",),
                    explain=["softmax: {this} receives out · (upstream − the sum of upstream · "
                             "out {along})"],
                    fresh=True)
@@ -780,8 +781,8 @@ VAR = register("var", _var, _var_vjp, tensor_only=True, reads=("x",),
                         "− ddof) {along}"],
                fresh=True)
 ASTYPE = register("astype", lambda x, dtype: x.astype(dtype),
-                  lambda g, out, x, dtype: g.astype(x.dtype),
-                  tensor_only=True, reads=("",), code=("{g}.astype({x}.dtype)",),
+                  *rules("{g}.astype({x}.dtype)", params=("dtype",)),
+                  tensor_only=True, reads=("",),
                   doc="x cast to a floating-point `dtype`; the gradient is cast back.",
                   explain=["astype: {this} receives the upstream gradient cast back to its own "
                            "dtype"],
