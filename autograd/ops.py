@@ -373,6 +373,53 @@ POW = register("pow", lambda x, exponent: power(x, exponent), _pow_vjp,
                ufunc=np.power, into="np.power({x}, {exponent}, out={buf})", kernel="power",
                code_forward="power({x}, {exponent})")
 
+
+def _power_base_vjp(g, out, x, y):
+    # d x**y / dx = y x**(y-1); 0 where y = 0 and x is 0 or nan (PyTorch's value: 0 * inf and
+    # 0 * nan would give nan); elsewhere at y = 0 the formula gives 0 itself and stays
+    # differentiable in y (the second derivative there is 1/x)
+    return WHERE(g * y * power(x, y - 1.0), 0.0, cond=_power_base_defined(x, y))
+
+
+def _power_exponent_vjp(g, out, x, y):
+    # d x**y / dy = x**y log x, the output times log x; 0 where x = 0 and y >= 0 (PyTorch's
+    # value: the limit from above, where log 0 = -inf would give 0 * -inf); nan below 0
+    return g * WHERE(out * kernels.log(x), 0.0, cond=_not_zero_base(x, y))
+
+
+def _power_base_defined(x, y):
+    """Where y x**(y-1) is the derivative as written: y != 0, or 0 < |x| (nan is not)."""
+    x, y = kernels.raw(x), kernels.raw(y)
+    if type(x) is float and type(y) is float:
+        return y != 0.0 or abs(x) > 0.0
+    return np.not_equal(y, 0.0) | np.greater(np.abs(x), 0.0)
+
+
+def _nonzero(y):
+    """y != 0, as a constant mask of y's raw kind (a bool for a float)."""
+    y = kernels.raw(y)
+    return y != 0.0 if type(y) is float else np.not_equal(y, 0.0)
+
+
+def _not_zero_base(x, y):
+    """Not (x == 0 and y >= 0): where the exponent's gradient is out * log x."""
+    x, y = kernels.raw(x), kernels.raw(y)
+    if type(x) is float and type(y) is float:
+        return not (x == 0.0 and y >= 0.0)
+    return ~(np.equal(x, 0.0) & np.greater_equal(y, 0.0))
+
+
+POWER = register("power", power, _power_base_vjp, _power_exponent_vjp,
+                 doc="x ** y with a graph-valued (or array) exponent: gradients to both, "
+                     "exp(y log x)'s, with PyTorch's values at x = 0.",
+                 # (the base's rule does not read the output, but PyTorch keeps it for either
+                 # gradient and refuses a change to it: so do we)
+                 domain=("positive", None), reads=("x y out", "x y out"), twin=np.power,
+                 expression_name=None,
+                 explain=["power: {x} receives the upstream gradient times {y} · {x}^({y} − 1)",
+                          "power: {y} receives the upstream gradient times out · ln {x}"],
+                 ufunc=np.power)
+
 # ---- elementwise functions: the local gradient from the output where that is simplest ----------
 
 EXP = register("exp", kernels.exp,
@@ -584,7 +631,18 @@ SCATTER_ADD = register("scatter_add", _scatter_add,
                        explain=["scatter_add: {this} receives the upstream gradient at the "
                                 "positions [{index}]"],
                        fresh=True)
-GETITEM = register("getitem", lambda x, index: x[index],
+
+
+def _getitem(x, index):
+    """x[index]; where numpy would give a scalar copy (an int per axis), a 0-d view, as
+    PyTorch's b[0] is (a later in-place change to x shows through it)."""
+    out = x[index]
+    if out.__class__ is np.ndarray or not isinstance(x, np.ndarray):
+        return out
+    return x[(*index, Ellipsis) if isinstance(index, tuple) else (index, Ellipsis)]
+
+
+GETITEM = register("getitem", _getitem,
                    # indexing routes g back to the selected elements (adding on repeats)
                    lambda g, out, x, index: SCATTER_ADD(g, index=index, shape=x.shape),
                    tensor_only=True, reads=("",), view=True,
@@ -779,6 +837,26 @@ VAR = register("var", _var, _var_vjp, tensor_only=True, reads=("x",),
                doc="Variance over `axis` with `ddof` (0: numpy's default; 1: unbiased).",
                explain=["var: {this} receives the upstream gradient times 2 ({this} − mean) / (n "
                         "− ddof) {along}"],
+               fresh=True)
+
+
+def _std(x, axis, keepdims, ddof):
+    """The standard deviation over `axis` with `ddof` (numpy's definition)."""
+    return np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
+
+
+def _std_vjp(g, out, x, axis, keepdims, ddof):
+    # d std = d var / (2 std): var's rule on g / (2 out), which is 0 where out = 0 (PyTorch's
+    # value at zero spread: a constant row, an axis of size 1; never 0 * inf = nan)
+    spread = _nonzero(out)
+    return _var_vjp(WHERE(divide(g, 2.0 * WHERE(out, 1.0, cond=spread)), 0.0, cond=spread),
+                    out, x, axis, keepdims, ddof)
+
+
+STD = register("std", _std, _std_vjp, tensor_only=True, reads=("x out",),
+               doc="Standard deviation over `axis` with `ddof`; its gradient is 0 where it is 0.",
+               explain=["std: {this} receives the upstream gradient times ({this} − mean) / "
+                        "((n − ddof) std) {along}, 0 where std is 0"],
                fresh=True)
 ASTYPE = register("astype", lambda x, dtype: x.astype(dtype),
                   *rules("{g}.astype({x}.dtype)", params=("dtype",)),
