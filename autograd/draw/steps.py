@@ -5,6 +5,7 @@ a last row for the inputs, which receive and store their gradients."""
 import html
 
 from ..graph import Node
+from .display import bundle, stack_svgs
 from .explain import explain_step
 from .walk import all_values, names_of, reverse_order, summary
 
@@ -86,16 +87,42 @@ class BackwardSteps:
     def _repr_html_(self):
         return self.to_html()
 
+    def picture(self):
+        """The table drawn by Graphviz (a diagram whose one node is the table): the PNG of
+        the display bundle, for front ends that show no HTML."""
+        from .diagram import new_diagram, text
+        rows = "".join("<TR>" + "".join(f'<TD ALIGN="LEFT">{text(cell) or " "}</TD>'
+                                         for cell in line) + "</TR>"
+                       for line in [list(COLUMNS)] + self.lines())
+        picture = new_diagram(graph_attr={"pad": "0.05"},
+                              node_attr={"fontname": "Helvetica", "fontsize": "11"})
+        picture.node("table", shape="plaintext", label=f'<<TABLE BORDER="0" CELLBORDER="1" '
+                     f'CELLSPACING="0" CELLPADDING="3">{rows}</TABLE>>')
+        picture.about = f"the table of the {len(self.rows)} steps of a backward pass"
+        return picture
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        data, metadata = bundle(None, [self.picture()._repr_image_png()],
+                                f"The backward pass, step by step ({len(self.rows)} steps; "
+                                f"run the cell in Jupyter for the table):\n{self.to_text()}",
+                                include, exclude)
+        if (include is None or "text/html" in include) and "text/html" not in (exclude or ()):
+            data["text/html"] = self.to_html()
+        return data, metadata
+
 
 class Diagrams(list):
     """A list of diagrams (graphviz Digraphs) that Jupyter displays as the pictures themselves,
-    one under the other (each needs Graphviz's `dot`, as a single diagram's display does)."""
+    one under the other (each needs Graphviz's `dot`, as a single diagram's display does): one
+    SVG, one PNG (with Pillow, which stacks them) and a line of text."""
 
-    def _repr_html_(self):
-        return "".join(f"<div>{diagram._repr_image_svg_xml()}</div>" for diagram in self)
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        return bundle(stack_svgs([d._repr_image_svg_xml() for d in self]),
+                      [d._repr_image_png() for d in self], repr(self), include, exclude)
 
     def __repr__(self):
-        return (f"<{len(self)} diagrams: shown as pictures in Jupyter; save one with "
+        return (f"<{len(self)} diagrams of the backward pass, one per step: pictures, shown "
+                f"when the cell runs in Jupyter (run it if you see this line); save one with "
                 f".render('name', format='svg')>")
 
 
