@@ -742,19 +742,29 @@ export function mount(root, G, host, kept) {
 function render({model, el}) {
   el.setAttribute("data-lm-suppress-shortcuts", "true");  // JupyterLab's keys stay out
   el.tabIndex = 0;
-  const host = {send: (message) => model.send(message), keys: el};
+  // a view restored from a saved notebook has no kernel behind it: say so if none answers
+  let waiting = null;
+  const host = {keys: el, send: (message) => {
+    clearTimeout(waiting);
+    waiting = setTimeout(() => view.error("The kernel did not answer: run the cell again to " +
+                                          "change the values."), 8000);
+    try { model.send(message); } catch (error) { /* the timeout says it */ }
+  }};
   let view = mount(el, model.get("graph"), host);
   const redraw = () => {
+    clearTimeout(waiting);
     const kept = view.keep();
     view.destroy();
     view = mount(el, model.get("graph"), host, kept);
   };
   const answer = (message) => {
+    clearTimeout(waiting);
     if (message && message.kind === "error") view.error(message.text);
   };
   model.on("change:graph", redraw);
   model.on("msg:custom", answer);
   return () => {
+    clearTimeout(waiting);
     model.off("change:graph", redraw);
     model.off("msg:custom", answer);
     view.destroy();
