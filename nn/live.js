@@ -100,7 +100,9 @@ function drawBoundary(box, boundary, points) {
     class: "gg-boundary" }, box);
   const x = v => S * (v - x0) / (x1 - x0);
   const y = v => S * (1 - (v - y0) / (y1 - y0));
-  const rows = boundary.classes, n = rows.length, m = rows[0].length;
+  // one string of base-36 digits per row of cells, from low y to high y
+  const rows = boundary.classes.map(r => Array.from(r, c => parseInt(c, 36))),
+    n = rows.length, m = rows[0].length;
   const cw = S / m, ch = S / n;
   const regions = svg("g", { opacity: 0.45 }, chart);
   rows.forEach((row, i) => {
@@ -118,7 +120,7 @@ function drawBoundary(box, boundary, points) {
   points.x.forEach((px, k) => svg("circle", { cx: x(px).toFixed(1), cy: y(points.y[k]).toFixed(1),
     r: 2.6, fill: PALETTE[points.label[k] % PALETTE.length], stroke: "#222",
     "stroke-width": 0.5 }, dots));
-  box.dataset.classes = rows.map(r => r.join("")).join("/");
+  box.dataset.classes = boundary.classes.join("/");
 }
 
 // a small histogram with its summary numbers under it
