@@ -10,8 +10,11 @@ Workloads: two moons (1,000 points, a 2-16-16-1 relu MLP, batch 32, 300 epochs: 
 micrograd's demo draws them, and the digits of notebook 06 (64-30-10 sigmoid, batch 10, 30
 epochs: about 5 s).
 
-Prints, per workload, the median and the range of each, the overhead of the medians, and the
-one-off cost after training (the PNG of the last state, drawn when the cell has run)."""
+Prints, per workload, wall-clock and CPU seconds (the kernel's threads and its finished
+children: the `dot` that draws the graph) with their median and range, the overhead of the
+medians, of the minima and run by run, and the one-off cost after training (the PNG of the
+last state, drawn when the cell has run). On a shared machine the CPU figures are the steadier:
+other processes' load stretches wall time, not the kernel's CPU time."""
 
 import argparse
 import json
@@ -24,7 +27,7 @@ from jupyter_client.manager import start_new_kernel
 ROOT = Path(__file__).resolve().parent.parent
 
 SETUP = """
-import json, sys, time
+import json, resource, sys, threading, time
 sys.path.insert(0, {root!r})
 import numpy as np
 import nn
@@ -40,10 +43,19 @@ def run(name, live, epochs):
     X, y, sizes, loss, lr, batch = workload(name)
     model = nn.MLP(sizes, activation="relu" if name == "moons" else "sigmoid", rng=0)
     optimizer = nn.SGD(model.parameters(), lr=lr, momentum=0.9 if name == "moons" else 0.0)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     history = nn.fit(model, loss, optimizer, (X, y), epochs=epochs, batch_size=batch,
                      quiet=True, live=live)
-    return time.perf_counter() - start, history["loss"][-1]
+    if live:  # the graph's `dot` child, started in a thread, must be counted whole
+        for thread in threading.enumerate():
+            if thread.name == "LiveView graph":
+                thread.join()
+    return time.perf_counter() - start, cpu_seconds() - cpu, history["loss"][-1]
+
+def cpu_seconds():
+    # CPU time of the kernel (every thread) and of its finished children (dot)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 """
 
 PICTURE = """
@@ -76,9 +88,8 @@ def execute(client, code):
 
 
 def measure(client, name, live, epochs):
-    seconds, loss = json.loads(execute(client, f"print(json.dumps(run({name!r}, {live}, "
-                                                  f"{epochs})))"))
-    return seconds, loss
+    """(wall seconds, CPU seconds, final loss) of one run in the kernel."""
+    return json.loads(execute(client, f"print(json.dumps(run({name!r}, {live}, {epochs})))"))
 
 
 def main():
@@ -96,22 +107,28 @@ def main():
             epochs = max(1, round(epochs * args.scale))
             measure(client, name, False, 2)  # warm-up: imports, first graph, first widget
             measure(client, name, True, 2)
-            times = {False: [], True: []}
+            times = {(live, kind): [] for live in (False, True) for kind in ("wall", "cpu")}
             losses = set()
             for _ in range(args.runs):
                 for live in (False, True):
-                    seconds, loss = measure(client, name, live, epochs)
-                    times[live].append(seconds)
+                    wall, cpu, loss = measure(client, name, live, epochs)
+                    times[live, "wall"].append(wall)
+                    times[live, "cpu"].append(cpu)
                     losses.add(loss)
-            plain, live = (statistics.median(times[k]) for k in (False, True))
             print(f"{name}: {epochs} epochs, {args.runs} runs each; same final loss in "
                   f"every run: {len(losses) == 1}")
-            for key, label in ((False, "plain"), (True, "live ")):
-                print(f"  {label} median {statistics.median(times[key]):.3f} s "
-                      f"(min {min(times[key]):.3f}, max {max(times[key]):.3f})")
-            pairs = sorted(t / p for p, t in zip(times[False], times[True]))
-            print(f"  overhead of the medians {100 * (live / plain - 1):+.1f}%; "
-                  f"run by run {100 * (pairs[0] - 1):+.1f}% .. {100 * (pairs[-1] - 1):+.1f}%")
+            for kind in ("wall", "cpu"):
+                for live, label in ((False, "plain"), (True, "live ")):
+                    values = times[live, kind]
+                    print(f"  {kind:4} {label} median {statistics.median(values):.3f} s "
+                          f"(min {min(values):.3f}, max {max(values):.3f})")
+                plain, live = times[False, kind], times[True, kind]
+                pairs = sorted(b / a for a, b in zip(plain, live))
+                print(f"  {kind:4} overhead: of the medians "
+                      f"{100 * (statistics.median(live) / statistics.median(plain) - 1):+.1f}%, "
+                      f"of the minima {100 * (min(live) / min(plain) - 1):+.1f}%, run by run "
+                      f"{100 * (pairs[0] - 1):+.1f}% .. {100 * (pairs[-1] - 1):+.1f}% "
+                      f"(median {100 * (statistics.median(pairs) - 1):+.1f}%)")
         picture = json.loads(execute(client, PICTURE))
         print(f"after training, once per cell: the PNG of the last state takes "
               f"{statistics.median(picture):.3f} s (min {min(picture):.3f}, "

@@ -211,6 +211,7 @@ class LiveView:
         return self._graph_picture("svg")
 
     def _graph_diagram(self):
+        """The model's graph as a diagram (DOT text: no Graphviz run yet), made once."""
         if self._graph is None and self.X is not None:
             from autograd.draw import draw
             self._graph = draw(self.model(Tensor(self.X[:2])), model=self.model,
@@ -380,8 +381,10 @@ class LiveView:
         """A PNG of the last state (matplotlib): curves, boundary, the model's graph and the
         histograms of every parameter and gradient."""
         from .live_picture import picture
-        return picture(self.title, self.curves, self.boundary(), self.setup()["points"],
-                       self.layers(), self._graph_picture("png"))
+        self._graph_diagram()
+        return picture(self.title, self.curves, self.boundary(),
+                       self.setup(graph=False)["points"], self.layers(),
+                       self._graph_picture("png"))
 
     def save(self, path):
         """Write `to_png()` to `path` (whole or not at all)."""
