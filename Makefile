@@ -14,7 +14,7 @@ APT_GET = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 VENV_PYTHON = $(VENV)/bin/python
 export CHROMIUM  # the browser tests read it
 
-.PHONY: venv install system-tools test-tools run test test-torch notebooks bench
+.PHONY: venv install system-tools test-tools run test test-torch test-frameworks notebooks bench
 
 venv: $(VENV_PYTHON)  ## the virtual environment alone
 
@@ -44,11 +44,15 @@ run: install  ## train an MLP on the bundled digits: progress bar, accuracy, los
 	$(VENV_PYTHON) -m nn --force
 
 test: install test-tools  ## the whole test suite, notebooks included
-	$(VENV_PYTHON) -m pytest tests --nbmake notebooks -p no:cacheprovider -m "not torch"
+	$(VENV_PYTHON) -m pytest tests --nbmake notebooks -p no:cacheprovider -m "not torch and not jax"
 
 test-torch: install  ## the tests that use PyTorch as an extra oracle (the CPU wheel, 2.13.0)
 	$(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(VENV_PYTHON) -m pytest tests -p no:cacheprovider -m torch
+
+test-frameworks: install  ## check_gradients on PyTorch and JAX code (torch==2.13.0 CPU, jax CPU)
+	$(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check torch==2.13.0 jax jaxlib
+	$(VENV_PYTHON) -m pytest tests -p no:cacheprovider -m "torch or jax"
 
 notebooks: install  ## JupyterLab on the course notebooks
 	$(VENV_PYTHON) -m jupyter lab notebooks

@@ -16,8 +16,8 @@ import weakref
 
 import numpy as np
 
-from . import anomaly, origin
 from .errors import IndexShapeError, InPlaceError, ShapeError
+from .kernels import raw
 from .modes import current, restore, set_switches
 from .ops import Op
 
@@ -33,6 +33,21 @@ class _Marker:
 
     def __reduce__(self):
         return self.name  # copies of a marker are the marker itself
+
+
+# ---- the diagnostics' hooks -------------------------------------------------------------------
+# The core imports no diagnostic: `autograd.anomaly` and `autograd.origin` install these when
+# they load (as graph.py installs `Op.apply`), and the core calls them only when a switch says
+# so (detect_anomaly's watch, a pass that records its graph).
+
+on_output = None
+"""`on_output(watch, node)`: a node was recorded under `detect_anomaly()` (autograd.anomaly)."""
+on_gradient = None
+"""`on_gradient(watch, node, parent, g)`: node's rule sent g to parent under `detect_anomaly()`
+(autograd.anomaly)."""
+on_graph_gradients = None
+"""`on_graph_gradients(root, inputs, grads)`: a pass that recorded its graph is done; inputs and
+grads are None for `.backward(create_graph=True)` (autograd.origin names the derivatives)."""
 
 
 _NONE = _Marker("_NONE")   # in _second: the node has at most one input
@@ -51,7 +66,7 @@ class Node:
     `_version` is 0 until the value is changed in place through the engine, then the stamp of
     its latest change; `_epoch` is the stamp that was current when the node was recorded.
     `_base` is left unset unless the node is a leaf made by `detach()` or by a view op that was
-    not recorded: then it refers weakly to the value whose data it shares (see `_viewed`).
+    not recorded: then it refers to the value whose data it shares (see `share_versions`).
     `_origin` is left unset (no cost) unless the node records where it was created (under
     `detect_anomaly()`) or what it is the derivative of (a gradient of a `create_graph` pass):
     see `autograd.origin`.
@@ -129,22 +144,30 @@ def _sharing_chain(node):
 
 
 def _check_unchanged(node):
-    """Raise InPlaceError when a value `node`'s rule reads was changed in place after `node`
-    was recorded (the rule would compute the gradient at the new value: silently wrong)."""
+    """Raise InPlaceError when a value that the rule of a needed gradient of `node` reads was
+    changed in place after `node` was recorded (the rule would compute the gradient at the new
+    value: silently wrong). Only the rules of the inputs that need a gradient count, each with
+    what its row says it reads (`Op.reads`), as PyTorch saves tensors per needed gradient: a
+    matmul whose weight needs a gradient reads the other factor, never the weight itself."""
     op = node.op
-    read = [(i, p) for i, p in enumerate(node.parents)
-            if isinstance(p, Node) and (op.reads is None or i in op.reads)]
-    if op.reads_out:
-        read.append(("out", node))
-    for position, value in read:
-        if any(v._version > node._epoch for v in _sharing_chain(value)):
-            what = "its output" if position == "out" else f"its input {position}"
-            name = f" {value.label!r}" if value.label else ""
-            raise InPlaceError(
-                f"backward: '{op.name}' needs {what}{name} (shape {_shape(value)}) as it was "
-                f"when the op ran, but it has been changed in place since (an augmented "
-                f"assignment under no_grad, or an optimiser step); recompute the forward pass "
-                f"after changing it, or change a copy")
+    parents = node.parents
+    value_type = node.__class__
+    for i, parent in enumerate(parents):
+        if parent.__class__ is not value_type or not parent.requires_grad:
+            continue  # a constant, or a value that needs no gradient: its rule does not run
+        read = op.reads_of(i)
+        for position in (tuple(range(len(parents))) + ("out",)) if read is None else read:
+            value = node if position == "out" else parents[position]
+            if isinstance(value, Node) and \
+                    any(v._version > node._epoch for v in _sharing_chain(value)):
+                what = "its output" if position == "out" else f"its input {position}"
+                name = f" {value.label!r}" if value.label else ""
+                raise InPlaceError(
+                    f"backward: '{op.name}' needs {what}{name} (shape {_shape(value)}) as it "
+                    f"was when the op ran, to compute the gradient of its input {i}, but it has "
+                    f"been changed in place since (an augmented assignment under no_grad, or an "
+                    f"optimiser step); recompute the forward pass after changing it, or change "
+                    f"a copy")
 
 
 def _shape(value):
@@ -197,7 +220,7 @@ def apply_binary(op, x, y):
     except (ValueError, IndexError) as error:
         if isinstance(error, ShapeError):
             raise
-        raise _shape_error(op, error, [getattr(v, "data", v) for v in (x, y)]) from None
+        raise _shape_error(op, error, [raw(v) for v in (x, y)]) from None
 
 
 def _shape_error(op, error, datas):
@@ -234,7 +257,7 @@ def _record(value_type, data, op, first, second, params, requires_grad):
         else:  # a leaf; one that views its input's data remembers whose (for versions)
             if op.view and first.__class__ is value_type and \
                     np.may_share_memory(data, first.data):
-                node._base = weakref.ref(first)
+                share_versions(node, first)
             op, first, second, params, requires_grad = None, _NONE, _NONE, None, False
     node.op = op
     node._first = first
@@ -242,7 +265,7 @@ def _record(value_type, data, op, first, second, params, requires_grad):
     node.params = params
     node.requires_grad = requires_grad
     if op is not None and switches.anomaly is not None:
-        anomaly.check_output(switches.anomaly, node)  # records the site, raises on nan
+        on_output(switches.anomaly, node)  # records the site, raises on nan
     return node
 
 
@@ -300,12 +323,18 @@ def rule_gradients(node, g, create_graph=False):
     return [g if need else None for g, need in zip(grads, needs)]
 
 
+def share_versions(leaf, base):
+    """Let `leaf`, a value made without recording that shares `base`'s data (a view op under
+    no_grad, or `detach()`), see `base`'s in-place changes. A leaf base is held (a change to it
+    counts even when it is dropped afterwards, as a PyTorch view holds its base); a computed
+    base is referred to weakly, so that the view does not keep its graph alive."""
+    leaf._base = base if base.op is None else weakref.ref(base)
+
+
 def _viewed(leaf):
-    """The value whose data `leaf` views, when it was made without recording by a view op or
-    by `detach()` (its `_base` slot, set only then, refers to that value weakly), so that an
-    in-place change of either is seen; None otherwise."""
+    """The value whose data `leaf` shares (see `share_versions`), or None."""
     base = getattr(leaf, "_base", None)
-    return None if base is None else base()
+    return base() if base.__class__ is weakref.ref else base
 
 
 def _add_gradients(node, total, g):
@@ -355,7 +384,7 @@ def backward(root, seed, create_graph=False, inputs=None):
         for leaf, _ in leaves:
             leaf._pending = 0
     if create_graph:  # the gradients are graph values: say what each is the derivative of
-        origin.name_derivatives(root, None, None)
+        on_graph_gradients(root, None, None)
     return None
 
 
@@ -435,7 +464,7 @@ def _run_rules(root, create_graph, watch):
             if parent_g.__class__ is not grad_class:  # fit shape and dtype; never an alias
                 parent_g = parent._fit_grad(parent_g, node.op.name, g)
             if watch is not None:
-                anomaly.check_gradient(watch, node, parent, parent_g)
+                on_gradient(watch, node, parent, parent_g)
             # the fan-out (copy) gate: gradients coming back from several consumers add up
             total = parent.grad
             parent.grad = parent_g if total is None else _add_gradients(parent, total, parent_g)
@@ -494,7 +523,7 @@ def gradients(root, seed, inputs, create_graph=False):
                     continue  # a leaf that was not asked for
                 parent_g = parent._fit_grad(parent_g, node.op.name, g)
                 if watch is not None:
-                    anomaly.check_gradient(watch, node, parent, parent_g)
+                    on_gradient(watch, node, parent, parent_g)
                 total = outgrads.get(id(parent))
                 outgrads[id(parent)] = parent_g if total is None else \
                     _add_gradients(parent, total, parent_g)
@@ -502,7 +531,7 @@ def gradients(root, seed, inputs, create_graph=False):
         restore(token)
     grads = [outgrads.get(id(x)) for x in inputs]
     if create_graph:  # the gradients are graph values: say what each is the derivative of
-        origin.name_derivatives(root, inputs, grads)
+        on_graph_gradients(root, inputs, grads)
     return grads
 
 

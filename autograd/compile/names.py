@@ -10,6 +10,8 @@ import inspect
 import keyword
 import re
 
+from ..naming import numbered
+
 _NOT_WORD = re.compile(r"[^A-Za-z0-9_]+")
 RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
 
@@ -61,3 +63,13 @@ def argument_names(f, args):
             else:
                 names.append(name)
     return names
+
+
+def value_suggestions(trace):
+    """A suggested name for each node and each leaf of a trace (listed in written order): the
+    names `autograd.draw`, the step table and the explorer give the same values (their label,
+    else `mul1`, `add2`, ... and `x1`, `x2`, ... from `autograd.naming`)."""
+    inputs = [[key for kind, key in node.inputs if kind == "node"] for node in trace.nodes]
+    nodes = numbered([(node.label, node.op.name) for node in trace.nodes], inputs)
+    leaves = numbered([(leaf.label, "x") for leaf in trace.leaves])
+    return nodes, leaves

@@ -6,8 +6,8 @@ import html
 
 from ..graph import Node
 from .display import bundle, stack_svgs
-from .walk import (all_values, edge_gradients, local_gradients, names_of, reverse_order,
-                   summary)
+from .explain import explain_step
+from .walk import all_values, names_of, reverse_order, summary
 
 COLUMNS = ("step", "node", "op", "upstream", "local", "downstream")
 
@@ -132,9 +132,12 @@ def backward_steps(root, model=None):
     (anything with `named_parameters()`), unlabelled values are named as `draw` names them.
 
     Local gradients come from each op's own rule applied to a gradient of ones: for a Scalar,
-    d(out)/d(input); for a Tensor, d sum(out)/d(input), the derivative of the sum of the
-    outputs (for an elementwise op, the elementwise derivative). Downstream gradients come
-    from the rule applied to the upstream gradient.
+    d(out)/d(input); for an elementwise Tensor op, the derivative of each output element by
+    the same element of the input, with the axes its gradient is summed over when the input
+    was broadcast (a bias receives the upstream summed over the batch rows). Other Tensor ops
+    have no elementwise local gradient: the column says what the rule computes (`upstream @
+    Wᵀ`) and what it does to the gradient's shape. Downstream gradients come from the rule
+    applied to the upstream gradient.
     """
     if not isinstance(root, Node):
         raise TypeError(f"backward_steps: expected a Scalar or Tensor, got "
@@ -145,20 +148,18 @@ def backward_steps(root, model=None):
     received = {}  # id(leaf) -> (leaf, the gradient it received in this pass)
     rows = []
     for step, node in enumerate(reverse_order(root), start=1):
-        downstream = edge_gradients(node)
-        local = local_gradients(node)
+        parts = explain_step(node, names)
         here = names[id(node)]
         rows.append({
             "step": step, "values": [node], "node": here, "op": node.op.name,
             "upstream": summary(node.grad),
-            "local": [_local_text(here, names[id(p)], v, node) for p, v in
-                      zip(node.parents, local) if v is not None],
-            "downstream": [f"{names[id(p)]} <- {summary(g)}" for p, g in
-                           zip(node.parents, downstream) if g is not None],
-            "sent": [(p, g) for p, g in zip(node.parents, downstream) if g is not None],
+            "local": [_local_text(here, part, names, node) for part in parts],
+            "downstream": [f"{names[id(part['parent'])]} <- {summary(part['grad'])}"
+                           for part in parts],
+            "sent": [(part["parent"], part["grad"]) for part in parts],
         })
-        for parent, g in zip(node.parents, downstream):
-            if g is not None and parent.op is None:
+        for parent, g in ((part["parent"], part["grad"]) for part in parts):
+            if parent.op is None:
                 leaf, total = received.get(id(parent), (parent, None))
                 received[id(parent)] = (leaf, g if total is None else total + g)
     if root.op is None and root.requires_grad:
@@ -182,7 +183,17 @@ def _item(texts, i):
     return texts[i] if i < len(texts) else ("-" if i == 0 else "")
 
 
-def _local_text(out_name, in_name, value, node):
+def _local_text(out_name, part, names, node):
+    """The local column of one input: its local gradient (elementwise for a Tensor, with the
+    axes summed where it was broadcast), or for other ops what the rule computes."""
+    in_name = names[id(part["parent"])]
     if isinstance(node.data, float):
-        return f"d{out_name}/d{in_name} = {summary(value)}"
-    return f"d sum({out_name})/d{in_name} = {summary(value)}"
+        return f"d{out_name}/d{in_name} = {summary(part['local'])}"
+    if part["elementwise"]:
+        text = f"d{out_name}/d{in_name} elementwise = {summary(part['local'])}"
+        if part["summed"]:
+            axes = ", ".join(map(str, part["summed"]))
+            text += f"; upstream \u00d7 local summed over axis {axes} (broadcast)"
+        return text
+    reshaped = part["reshaped"]
+    return part["formula"] + (f"; shape {reshaped[0]} -> {reshaped[1]}" if reshaped else "")

@@ -39,11 +39,15 @@ class Culprit:
     node) and `problem` (a text, when the rule raised instead of returning)."""
 
     def __init__(self, node, name, input_index=None, element=None, rule=None, numeric=None,
-                 problem=None):
-        self.node, self.op, self.name = node, node.op.name, name
-        self.input_shapes = tuple(np.shape(_raw(p, node)) for p in node.parents)
+                 problem=None, *, op=None, input_shapes=None, site=None):
+        # (`op`, `input_shapes` and `site` are given for a node of another framework's graph,
+        # `autograd.testing.frameworks`; a gategrad node has them itself)
+        self.node, self.name = node, name
+        self.op = op if op is not None else node.op.name
+        self.input_shapes = input_shapes if input_shapes is not None else \
+            tuple(np.shape(_raw(p, node)) for p in node.parents)
         self.input, self.element, self.rule, self.numeric = input_index, element, rule, numeric
-        self.site = site_of(node)
+        self.site = site if op is not None else site_of(node)
         self.problem = problem
         self.near_kink = False  # inputs within 10 eps of a kink of its op (`Op.kink`)
 
@@ -214,7 +218,6 @@ def _compare(node, index, inputs, rule, eps, atol, rtol, rounding, directional, 
     """(element or None, rule value, numeric value) where the rule for input `index` misses
     central differences of <g, op> by more than the tolerance (the worst element), or None."""
     g = node.grad
-    x = np.array(inputs[index], dtype=np.float64)
     scalar = isinstance(inputs[index], float)
 
     def value(moved):
@@ -222,8 +225,25 @@ def _compare(node, index, inputs, rule, eps, atol, rtol, rounding, directional, 
         args[index] = float(moved) if scalar else moved
         return float(np.sum(g * np.asarray(_forward(node, args), dtype=np.float64)))
 
-    def difference(direction):
-        return (value(x + eps * direction) - value(x - eps * direction)) / (2 * eps)
+    return compare_rule(value, inputs[index], rule, eps, atol, rtol, rounding, directional, rng)
+
+
+def compare_rule(value, x, rule, eps, atol, rtol, rounding, directional, rng, at_kink=None):
+    """(element or None, rule value, numeric value) where `rule` (the gradient of the number
+    `value(x)` that a node's vjp gives for input x) misses central differences of `value` by
+    more than the tolerance (the worst element), or None. `at_kink(move, rule value)`, when
+    given, excuses an element or direction where the op has a kink (`kinks.at_kink`; `move(t)`
+    is the value a step t along it).
+    Shared by gategrad's own culprit search and that of other frameworks' graphs."""
+    x = np.array(x, dtype=np.float64)
+
+    def difference(direction, element=None):
+        ahead, behind = x + eps * direction, x - eps * direction
+        # (the step one element actually moves: x + eps - x is not eps when |x| is large)
+        step = eps if element is None else float(ahead[element] - behind[element]) / 2
+        if step == 0:  # eps is below the input's resolution: nothing to judge by
+            return np.nan
+        return (value(ahead) - value(behind)) / (2 * step)
 
     if directional:
         direction = rng.normal(size=x.shape)
@@ -235,14 +255,23 @@ def _compare(node, index, inputs, rule, eps, atol, rtol, rounding, directional, 
         for element in np.ndindex(x.shape):
             direction = np.zeros(x.shape)
             direction[element] = 1.0
-            numeric[element] = difference(direction)
+            numeric[element] = difference(direction, element)
     if not np.all(np.isfinite(numeric)):
         return None  # the op is not defined within eps of its input: it cannot be judged here
     excess = np.abs(analytic - numeric) - (atol / 100 + rtol / 10 * np.abs(numeric) + rounding)
     excess = np.where(np.isnan(excess), np.inf, excess)  # a nan rule is wrong
-    if not np.any(excess > 0):
-        return None
-    worst = np.unravel_index(int(np.argmax(excess)), excess.shape)
-    worst = tuple(int(i) for i in worst)
-    element = None if directional else worst
-    return element, float(analytic[worst]), float(numeric[worst])
+    while np.any(excess > 0):
+        worst = np.unravel_index(int(np.argmax(excess)), excess.shape)
+        worst = tuple(int(i) for i in worst)
+        if at_kink is not None and np.isfinite(analytic[worst]):
+            if directional:
+                unit = direction
+            else:
+                unit = np.zeros(x.shape)
+                unit[worst] = 1.0
+            if at_kink(lambda t, unit=unit: value(x + t * unit), float(analytic[worst])):
+                excess[worst] = -np.inf
+                continue
+        element = None if directional else worst
+        return element, float(analytic[worst]), float(numeric[worst])
+    return None

@@ -1,0 +1,53 @@
+"""When a disagreement between a gradient and central differences is the step's fault, not
+the gradient's: kinks and steep curvature.
+
+Central differences across a kink give the mean of the two one-sided slopes, which no
+framework's gradient gives (PyTorch's relu at 0 gives 0, max at a tie splits, abs gives 0), so
+a check would call a right gradient wrong there; and where f bends sharply within the step,
+central differences have not converged. A disagreement found with step eps is excused when
+- central differences with a step ten times smaller agree with the gradient (the step was too
+  large: steep curvature, or a kink within eps but not within eps/10), or
+- the function has a kink at the point: the one-sided slopes over eps/10 differ by more than the
+  tolerance and by at least 0.3 times as much as over eps (a kink's gap does not shrink with
+  the step; curvature's shrinks tenfold), and the gradient lies between them (a one-sided
+  derivative or a mix of the two, as every framework's rule at a kink gives).
+A wrong rule at a smooth point is still caught: there central differences converge to the true
+derivative and the one-sided slopes agree, so neither condition holds.
+"""
+
+import numpy as np
+
+SHRINK = 10
+"""How much smaller the second step is."""
+
+
+def one_sided(move, eps):
+    """The slopes of `move(t)` (the function's value a step t along a direction) to the left
+    and to the right of t = 0, over one step `eps`."""
+    here = move(0.0)
+    return (here - move(-eps)) / eps, (move(eps) - here) / eps
+
+
+def at_kink(move, eps, analytic, tolerance, between=True):
+    """True when `analytic` (a gradient along a direction) disagrees with central differences
+    over `eps` only because of the step (see the module's text). `tolerance(slope, step)` is
+    the allowed error of a difference quotient of that size over that step.
+
+    `between=False` drops the condition that the gradient lies between the one-sided slopes,
+    for a random direction at a point whose every element has passed the check on its own
+    already: a direction that crosses several kinks at once has one-sided slopes that no
+    single choice of subgradients need lie between."""
+    small = eps / SHRINK
+    with np.errstate(all="ignore"):
+        central = (move(small) - move(-small)) / (2 * small)
+        if np.isfinite(central) and abs(analytic - central) <= tolerance(central, small):
+            return True
+        wide = one_sided(move, eps)
+        left, right = one_sided(move, small)
+    if not all(np.isfinite(v) for v in (*wide, left, right)):
+        return False
+    slack = 2 * tolerance(max(abs(left), abs(right)), small)
+    gap, wide_gap = abs(left - right), abs(wide[0] - wide[1])
+    if gap <= slack or gap < 0.3 * wide_gap:
+        return False
+    return not between or min(left, right) - slack <= analytic <= max(left, right) + slack
