@@ -13,15 +13,15 @@ from playwright.sync_api import sync_playwright
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent / "tests"))
-from jupyterlab_harness import JupyterLab, LabPage, launch_browser, write_notebook  # noqa: E402
+from jupyterlab_harness import JupyterLab, LabPage, launch_browser, write_notebook
 
 CELLS = [
-    "import nn\n"
-    "X, y = nn.data.make_moons(200, noise=0.1, seed=0)\n"
-    "model = nn.MLP([2, 16, 16, 1], activation='relu', rng=0)\n"
-    "optimizer = nn.SGD(model.parameters(), lr=0.05, momentum=0.9)",
-    "history = nn.fit(model, nn.binary_cross_entropy_with_logits, optimizer, (X, y),\n"
-    "                 epochs=100, batch_size=8, quiet=True, live=True)",
+    ("import nn\n"
+     "X, y = nn.data.make_moons(200, noise=0.1, seed=0)\n"
+     "model = nn.MLP([2, 16, 16, 1], activation='relu', rng=0)\n"
+     "optimizer = nn.SGD(model.parameters(), lr=0.05, momentum=0.9)"),
+    ("history = nn.fit(model, nn.binary_cross_entropy_with_logits, optimizer, (X, y),\n"
+     "                 epochs=100, batch_size=8, quiet=True, live=True)"),
 ]
 
 
