@@ -25,7 +25,7 @@ from autograd.files import write_atomically
 
 from .training import _threshold, predicted_classes
 
-MIN_INTERVAL = 0.5  # seconds: the view redraws at most this often...
+MIN_INTERVAL = 1.0  # seconds: the view redraws at most this often...
 BUDGET = 0.01       # ...and never spends more than this share of the wall time redrawing (the
                     # kernel's IOPub thread then sends the message beside the training: 1%, not 5%)
 GRID = 48            # boundary grid: cells per side
@@ -299,14 +299,17 @@ class LiveView:
     def update(self, epoch=None, loss=None, accuracy=None, val_loss=None, val_accuracy=None):
         """Record a point of the curves (when any number is given; `epoch` defaults to the
         next one) and redraw the view if the throttle allows. Returns True if it redrew."""
-        numbers = {"loss": loss, "accuracy": accuracy, "val_loss": val_loss,
-                   "val_accuracy": val_accuracy}
-        if epoch is not None or any(v is not None for v in numbers.values()):
+        # the loop calls this after every step: without numbers, only a look at the clock
+        if not (epoch is None and loss is None and accuracy is None and val_loss is None
+                and val_accuracy is None):
+            numbers = {name: None if value is None else _number(value, name) for name, value in
+                       (("loss", loss), ("accuracy", accuracy), ("val_loss", val_loss),
+                        ("val_accuracy", val_accuracy))}
             epochs = self.curves["epoch"]
             epochs.append(_number(epoch, "epoch") if epoch is not None else
                           (epochs[-1] + 1 if epochs else 1))
-            for name, value in numbers.items():
-                self.curves[name].append(None if value is None else _number(value, name))
+            for name, value in numbers.items():  # all checked first: a bad one records nothing
+                self.curves[name].append(value)
         if self.mode == "text" or self._clock() < self._next:
             return False
         self._redraw()

@@ -280,6 +280,16 @@ def test_outside_jupyter_live_training_says_so_once_and_trains(tmp_path):
     assert list(tmp_path.iterdir()) == []  # no file written unasked
 
 
+def test_a_bad_number_records_nothing():
+    model, X, y = moons_model()
+    view = widget_view(model, X, y)
+    view.update(epoch=1, loss=0.5)
+    with pytest.raises(TypeError, match="accuracy must be a number"):
+        view.update(epoch=2, loss=0.4, accuracy=[0.9])
+    assert view.curves["epoch"] == [1] and view.curves["loss"] == [0.5]
+    assert all(len(values) == 1 for values in view.curves.values())
+
+
 def test_a_view_in_text_mode_does_no_drawing_work():
     model, X, y = moons_model()
     view = nn.LiveView(model, data=(X, y), mode="text")
