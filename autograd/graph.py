@@ -16,8 +16,8 @@ import weakref
 
 import numpy as np
 
-from . import anomaly, origin
 from .errors import IndexShapeError, InPlaceError, ShapeError
+from .kernels import raw
 from .modes import current, restore, set_switches
 from .ops import Op
 
@@ -33,6 +33,21 @@ class _Marker:
 
     def __reduce__(self):
         return self.name  # copies of a marker are the marker itself
+
+
+# ---- the diagnostics' hooks -------------------------------------------------------------------
+# The core imports no diagnostic: `autograd.anomaly` and `autograd.origin` install these when
+# they load (as graph.py installs `Op.apply`), and the core calls them only when a switch says
+# so (detect_anomaly's watch, a pass that records its graph).
+
+on_output = None
+"""`on_output(watch, node)`: a node was recorded under `detect_anomaly()` (autograd.anomaly)."""
+on_gradient = None
+"""`on_gradient(watch, node, parent, g)`: node's rule sent g to parent under `detect_anomaly()`
+(autograd.anomaly)."""
+on_graph_gradients = None
+"""`on_graph_gradients(root, inputs, grads)`: a pass that recorded its graph is done; inputs and
+grads are None for `.backward(create_graph=True)` (autograd.origin names the derivatives)."""
 
 
 _NONE = _Marker("_NONE")   # in _second: the node has at most one input
@@ -205,7 +220,7 @@ def apply_binary(op, x, y):
     except (ValueError, IndexError) as error:
         if isinstance(error, ShapeError):
             raise
-        raise _shape_error(op, error, [getattr(v, "data", v) for v in (x, y)]) from None
+        raise _shape_error(op, error, [raw(v) for v in (x, y)]) from None
 
 
 def _shape_error(op, error, datas):
@@ -250,7 +265,7 @@ def _record(value_type, data, op, first, second, params, requires_grad):
     node.params = params
     node.requires_grad = requires_grad
     if op is not None and switches.anomaly is not None:
-        anomaly.check_output(switches.anomaly, node)  # records the site, raises on nan
+        on_output(switches.anomaly, node)  # records the site, raises on nan
     return node
 
 
@@ -369,7 +384,7 @@ def backward(root, seed, create_graph=False, inputs=None):
         for leaf, _ in leaves:
             leaf._pending = 0
     if create_graph:  # the gradients are graph values: say what each is the derivative of
-        origin.name_derivatives(root, None, None)
+        on_graph_gradients(root, None, None)
     return None
 
 
@@ -449,7 +464,7 @@ def _run_rules(root, create_graph, watch):
             if parent_g.__class__ is not grad_class:  # fit shape and dtype; never an alias
                 parent_g = parent._fit_grad(parent_g, node.op.name, g)
             if watch is not None:
-                anomaly.check_gradient(watch, node, parent, parent_g)
+                on_gradient(watch, node, parent, parent_g)
             # the fan-out (copy) gate: gradients coming back from several consumers add up
             total = parent.grad
             parent.grad = parent_g if total is None else _add_gradients(parent, total, parent_g)
@@ -508,7 +523,7 @@ def gradients(root, seed, inputs, create_graph=False):
                     continue  # a leaf that was not asked for
                 parent_g = parent._fit_grad(parent_g, node.op.name, g)
                 if watch is not None:
-                    anomaly.check_gradient(watch, node, parent, parent_g)
+                    on_gradient(watch, node, parent, parent_g)
                 total = outgrads.get(id(parent))
                 outgrads[id(parent)] = parent_g if total is None else \
                     _add_gradients(parent, total, parent_g)
@@ -516,7 +531,7 @@ def gradients(root, seed, inputs, create_graph=False):
         restore(token)
     grads = [outgrads.get(id(x)) for x in inputs]
     if create_graph:  # the gradients are graph values: say what each is the derivative of
-        origin.name_derivatives(root, inputs, grads)
+        on_graph_gradients(root, inputs, grads)
     return grads
 
 

@@ -7,13 +7,18 @@ records sites and checks nothing, which is how gradcheck's culprit search re-run
 derivative is named by a backward pass that records its own graph. Read both through
 `site_of(node)` and `derivative_of(node)`.
 
-This module imports nothing of the graph core at load time (the core imports it).
+The core imports no diagnostic: the backward passes call `name_derivatives` through the hook
+this module installs in `autograd.graph` when it loads.
 """
 
 import os
 import sys
 import sysconfig
 import traceback
+
+from . import graph
+from .graph import Node
+from .naming import all_values, names_of
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _LIBRARIES = tuple({os.path.abspath(sysconfig.get_paths()[key]) + os.sep
@@ -116,9 +121,6 @@ def name_derivatives(root, inputs, grads):
     for `.backward(create_graph=True)`, whose gradients are the leaves' `.grad`. A leaf that
     already held a gradient accumulates: its new `.grad` (an add node) is named as the sum.
     """
-    from .graph import Node
-    from .naming import all_values, names_of
-
     values = all_values(root)
     names = names_of(values)
     top = derivative_of(root)
@@ -142,3 +144,6 @@ def name_derivatives(root, inputs, grads):
             origin.derivative = text
         elif text not in origin.derivative.split(" = "):
             origin.derivative = f"{origin.derivative} = {text}"  # one value, two derivatives
+
+
+graph.on_graph_gradients = name_derivatives  # the core's hook

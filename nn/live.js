@@ -43,8 +43,11 @@ function label(parent, x, y, text, anchor = "start", size = 10) {
   return t;
 }
 
-function format(value) {
-  return value === null || value === undefined ? "nan" : Number(value).toPrecision(4);
+function format(value, digits = 4) {
+  if (value === null || value === undefined) return "nan";
+  const size = Math.abs(value);
+  return size !== 0 && (size < 1e-3 || size >= 1e5) ? Number(value).toExponential(digits - 2)
+    : Number(value).toPrecision(digits);
 }
 
 // a line chart of the named curves against the epochs
@@ -68,8 +71,8 @@ function drawCurves(box, curves, names, title) {
   const y = v => T + (H - T - B) * (1 - (v - lo) / (hi - lo));
   svg("rect", { x: L, y: T, width: W - L - R, height: H - T - B, fill: "none",
     stroke: "#bbb" }, chart);
-  label(chart, L - 3, T + 8, format(hi), "end", 9);
-  label(chart, L - 3, H - B, format(lo), "end", 9);
+  label(chart, L - 3, T + 8, format(hi, 3), "end", 9);
+  label(chart, L - 3, H - B, format(lo, 3), "end", 9);
   label(chart, L, H - 8, String(e0), "start", 9);
   label(chart, W - R, H - 8, `epoch ${epochs[epochs.length - 1]}`, "end", 9);
   names.forEach((name, k) => {

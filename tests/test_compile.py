@@ -477,7 +477,7 @@ def test_backward_code_of_a_recorded_graph_without_compiling():
         autograd.backward_code(Tensor([1.0]))
 
 
-def test_the_readme_example_prints_the_backward_pass_it_shows():
+def test_the_readme_example_prints_the_backward_pass_it_shows(tmp_path):
     import re
     import subprocess
     import sys
@@ -488,7 +488,7 @@ def test_the_readme_example_prints_the_backward_pass_it_shows():
     block = next(body for language, body in blocks if language == "python")
     shown = next(body for language, body in blocks if language == "")
     done = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True,
-                          timeout=120, check=True)
+                          timeout=120, check=True, cwd=tmp_path)
     for line in shown.splitlines():
         if line.strip() and line.strip() != "...":
             assert line in done.stdout, line

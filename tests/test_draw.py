@@ -508,7 +508,7 @@ def test_without_dot_the_source_remains_and_rendering_says_how_to_install(monkey
     assert not list(tmp_path.glob("g.svg"))
 
 
-def test_autograd_imports_without_graphviz_and_draw_names_the_extra():
+def test_autograd_imports_without_graphviz_and_draw_names_the_extra(tmp_path):
     script = (
         "import sys; sys.modules['graphviz'] = None\n"
         "import autograd\n"
@@ -520,7 +520,7 @@ def test_autograd_imports_without_graphviz_and_draw_names_the_extra():
         "except ImportError as error:\n"
         "    print('ImportError:', error)\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            check=True)
+                            check=True, cwd=tmp_path)
     assert "['x1 <- 3']" in result.stdout
     assert 'ImportError: drawing graphs needs the graphviz Python package: pip install ' \
            '"gategrad[viz]"' in result.stdout

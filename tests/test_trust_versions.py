@@ -130,6 +130,7 @@ OPS = {
     "mul": (lambda a, b: a * b, lambda t, a, b: a * b),
     "div": (lambda a, b: a / b, lambda t, a, b: a / b),
     "pow": (lambda a, b: a ** 3.0, lambda t, a, b: a ** 3.0),
+    "power": (lambda a, b: a ** b, lambda t, a, b: a ** b),
     "matmul": (lambda a, b: a @ b.T, lambda t, a, b: a @ b.T),
     "exp": (lambda a, b: a.exp(), lambda t, a, b: a.exp()),
     "log": (lambda a, b: a.log(), lambda t, a, b: a.log()),

@@ -6,7 +6,7 @@
 // Every text goes in with textContent, so labels are shown, never run.
 const NS = "http://www.w3.org/2000/svg";
 const LINE = 17, PAD = 10, MARGIN = 30, CHAR = 7.2;
-const MIN_SCALE = 0.55;  // a wide graph shrinks to fit, down to this; then it scrolls
+const MIN_SCALE = 0.7;  // a wide graph shrinks to fit, down to this (still readable); then it scrolls
 
 const CONTROLS = [
   ["first", "\u00ab Start", "back to the forward pass (Home)"],
@@ -264,7 +264,7 @@ export function mount(root, G, host, kept) {
                      Number(values[values.length - 1]).toPrecision(6) : "", "current");
     now.id = "current";
     box.appendChild(now);
-    const W = 240, H = 150, L = 44, B = 20;
+    const W = 240, H = 150, L = 54, B = 20;
     const plot = el("svg", {width: W, height: H, viewBox: "0 0 " + W + " " + H,
                             class: "plot", role: "img",
                             "aria-label": "the history of " + G.rootName}, box);
@@ -610,6 +610,8 @@ export function mount(root, G, host, kept) {
     input.value = n.data.values.map((v) => String(v)).join(", ");
     input.setAttribute("autocomplete", "off");
     input.setAttribute("aria-label", "new value of " + n.name);
+    let closed = false;  // removing a focused field blurs it: close once
+    const close = () => { if (!closed) { closed = true; input.remove(); } };
     input.style.left = (box.left - area.left + $("graph").scrollLeft) + "px";
     input.style.top = (box.top - area.top + $("graph").scrollTop - 3) + "px";
     input.addEventListener("keydown", (event) => {
@@ -617,14 +619,15 @@ export function mount(root, G, host, kept) {
         event.preventDefault();
         status("recomputing\u2026", "busy");
         host.send({kind: "edit", node: n.id, text: input.value});
-        input.remove();
+        close();
       } else if (event.key === "Escape") {
         event.preventDefault();
-        input.remove();
+        close();
       }
     });
-    input.addEventListener("blur", () => input.remove());
-    $("graph").querySelectorAll("input.edit").forEach((other) => other.remove());
+    input.addEventListener("blur", close);
+    if (state.editing) state.editing();  // one field at a time
+    state.editing = close;
     $("graph").appendChild(input);
     input.focus();
     input.select();

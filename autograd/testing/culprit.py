@@ -237,8 +237,13 @@ def compare_rule(value, x, rule, eps, atol, rtol, rounding, directional, rng, at
     Shared by gategrad's own culprit search and that of other frameworks' graphs."""
     x = np.array(x, dtype=np.float64)
 
-    def difference(direction):
-        return (value(x + eps * direction) - value(x - eps * direction)) / (2 * eps)
+    def difference(direction, element=None):
+        ahead, behind = x + eps * direction, x - eps * direction
+        # (the step one element actually moves: x + eps - x is not eps when |x| is large)
+        step = eps if element is None else float(ahead[element] - behind[element]) / 2
+        if step == 0:  # eps is below the input's resolution: nothing to judge by
+            return np.nan
+        return (value(ahead) - value(behind)) / (2 * step)
 
     if directional:
         direction = rng.normal(size=x.shape)
@@ -250,7 +255,7 @@ def compare_rule(value, x, rule, eps, atol, rtol, rounding, directional, rng, at
         for element in np.ndindex(x.shape):
             direction = np.zeros(x.shape)
             direction[element] = 1.0
-            numeric[element] = difference(direction)
+            numeric[element] = difference(direction, element)
     if not np.all(np.isfinite(numeric)):
         return None  # the op is not defined within eps of its input: it cannot be judged here
     excess = np.abs(analytic - numeric) - (atol / 100 + rtol / 10 * np.abs(numeric) + rounding)

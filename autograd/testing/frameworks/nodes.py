@@ -37,6 +37,7 @@ class Node:
         self.op, self.kind, self.inputs, self.dtypes = op, kind, inputs, dtypes
         self.differentiable, self.call, self.vjp = differentiable, call, vjp
         self.unchecked, self.g, self.name = unchecked, None, op
+        self.at_kink = False  # set by the search when a disagreement was a kink's
         if site is not None:
             from ...origin import Origin
             self._origin = Origin(site=site)
@@ -122,8 +123,10 @@ def _check(node, eps, atol, rtol, fast, rng):
         judge = value(index)
 
         def kink(move, analytic):
-            return at_kink(move, step, analytic,
-                           lambda slope: node_atol / 100 + node_rtol / 10 * slope + rounding)
+            excused = at_kink(move, step, analytic, lambda slope, small: node_atol / 100 +
+                              node_rtol / 10 * abs(slope) + 8 * unit * scale / small)
+            node.at_kink = node.at_kink or excused
+            return excused
 
         found = compare_rule(judge, node.inputs[index], rule, step, node_atol, node_rtol,
                              rounding, directional, rng, at_kink=kink)
