@@ -9,11 +9,15 @@ gradient rule from the table in `autograd.ops`.
 from .compile import backward_code, compile
 from .functional import grad, hvp
 from .draw import backward_steps, draw, explore
-from .kernels import exp, log, maximum, relu, sigmoid, sqrt, tanh
+from .kernels import (clip, exp, log, log1p, maximum, minimum, power, relu, sigmoid, softplus,
+                      sqrt, tanh)
+from .kernels import absolute as abs  # noqa: A004 (numpy's and PyTorch's name, as np.abs)
+from .kernels import absolute
 from .joining import concatenate, stack
 from .labels import class_labels, softmax_cross_entropy
 from .joining import concatenate as cat  # PyTorch's name
-from .anomaly import AnomalyError
+from .anomaly import AnomalyError  # (anomaly and origin install the core's diagnostic hooks)
+from . import origin  # noqa: F401
 from .errors import IndexShapeError, InPlaceError, ShapeError
 from .factories import arange, ones, ones_like, randn, zeros, zeros_like
 from .selection import where
@@ -32,6 +36,7 @@ __all__ = [
     "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "InPlaceError",
     "backward", "gradients", "toposort", "unbroadcast", "draw", "backward_steps", "explore",
     "exp", "log", "sqrt", "sigmoid", "tanh", "relu", "maximum", "concatenate", "stack",
+    "minimum", "absolute", "log1p", "softplus", "clip", "power",
     "softmax_cross_entropy", "class_labels", "compile", "backward_code",
     # the surface a numpy or PyTorch user types
     "ShapeError", "IndexShapeError", "where", "cat", "zeros", "ones", "zeros_like",

@@ -1,48 +1,20 @@
 """Anomaly reports: what `detect_anomaly()` checks and the error it raises.
 
-Inside `autograd.detect_anomaly()` the core hands every recorded node to `check_output` and
-every gradient a rule passes down to `check_gradient`. The first nan (or inf) raises an
-`AnomalyError` that names the op, the node (as `autograd.draw` names it), the inputs' shapes
-with a summary of each (min, max, counts of nan and inf) and the line of code that created the
-node; `error.diagram()` draws the path from the inputs to that node, highlighted.
-
-This module imports nothing of the graph core at load time (the core imports it).
+Inside `autograd.detect_anomaly()` (its switch, a `modes.Watch`, says what to raise on) the
+core hands every recorded node to `check_output` and every gradient a rule passes down to
+`check_gradient`, through the hooks this module installs in `autograd.graph` when it loads
+(the core imports no diagnostic). The first nan (or inf) raises an `AnomalyError` that names
+the op, the node (as `autograd.draw` names it), the inputs' shapes with a summary of each (min,
+max, counts of nan and inf) and the line of code that created the node; `error.diagram()`
+draws the path from the inputs to that node, highlighted.
 """
-
-import math
 
 import numpy as np
 
+from . import graph
+from .kernels import raw
+from .naming import all_values, names_of
 from .origin import record_site, show_site, site_of
-
-
-class Watch:
-    """What `detect_anomaly(nan=..., inf=...)` raises on; with both False it only records
-    where each node is created (gradcheck's culprit search uses that)."""
-
-    __slots__ = ("nan", "inf")
-
-    def __init__(self, nan=True, inf=True):
-        for name, flag in (("nan", nan), ("inf", inf)):
-            if not isinstance(flag, bool):
-                raise TypeError(f"detect_anomaly: {name} must be True or False, got "
-                                f"{type(flag).__name__} {flag!r:.40}")
-        self.nan, self.inf = nan, inf
-
-    def finds(self, value):
-        """True when `value` (a float, an array or a graph value) holds what this watch raises
-        on: a nan (with `nan`) or an infinity (with `inf`)."""
-        value = getattr(value, "data", value)
-        if type(value) is float:
-            return (self.nan and math.isnan(value)) or (self.inf and math.isinf(value))
-        if self.nan and self.inf:
-            return not bool(np.isfinite(value).all())
-        if self.nan:
-            return bool(np.isnan(value).any())
-        return self.inf and bool(np.isinf(value).any())
-
-    def __repr__(self):
-        return f"Watch(nan={self.nan}, inf={self.inf})"
 
 
 def check_output(watch, node):
@@ -60,10 +32,13 @@ def check_gradient(watch, node, parent, g):
         raise AnomalyError(node, watch, parent=parent, gradient=g)
 
 
+graph.on_output, graph.on_gradient = check_output, check_gradient  # the core's hooks
+
+
 def describe(value):
     """A value in one line: a number as it is; an array as its shape, min, max and how many
     nan and inf it holds (min and max leave the nan out)."""
-    value = getattr(value, "data", value)
+    value = raw(value)
     if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
         return f"{float(value):.6g}"
     array = np.asarray(value)
@@ -77,7 +52,7 @@ def describe(value):
 
 
 def _found(watch, value):
-    value = np.asarray(getattr(value, "data", value), dtype=np.float64)
+    value = np.asarray(raw(value), dtype=np.float64)
     counts = [f"{int(np.isnan(value).sum())} nan"] if watch.nan else []
     counts += [f"{int(np.isinf(value).sum())} inf"] if watch.inf else []
     return f"{', '.join(counts)} of {value.size} element{'s' if value.size != 1 else ''}"
@@ -92,14 +67,12 @@ class AnomalyError(FloatingPointError):
     and `gradient`. `diagram()` draws the path from the inputs to the node."""
 
     def __init__(self, node, watch, parent=None, gradient=None):
-        from .draw.walk import all_values, names_of
-
         self.node, self.op = node, node.op.name
         self.kind = "output" if parent is None else "gradient"
         self._names = names_of(all_values(node))
         self.name = self._names[id(node)]
         parents = node.parents
-        self.input_shapes = tuple(np.shape(getattr(p, "data", p)) for p in parents)
+        self.input_shapes = tuple(np.shape(raw(p)) for p in parents)
         self.inputs = [f"input {i} ({self._input_name(p)}): {describe(p)}"
                        for i, p in enumerate(parents)]
         self.site = site_of(node)

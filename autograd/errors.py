@@ -26,8 +26,7 @@ def brief(value, limit=40):
     """`value` described in a few words for an error message, never cut mid-field: a graph
     value by its type and shape (or a Scalar by its number), anything else by its type and
     repr on one line, shortened with "..." past `limit` characters."""
-    from .graph import Node  # (graph.py imports this module)
-    if isinstance(value, Node):
+    if getattr(type(value), "data_class", None) is not None:  # a graph value (Scalar, Tensor)
         if isinstance(value.data, float):
             return f"a {type(value).__name__} (data {value.data!r})"
         return f"a {type(value).__name__} of shape {value.shape}"

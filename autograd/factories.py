@@ -8,6 +8,7 @@ Each makes a new leaf, float64 unless `dtype` says otherwise, that requires a gr
 import numpy as np
 
 from .errors import brief
+from .kernels import raw
 from .tensor import Tensor
 
 
@@ -38,18 +39,18 @@ def ones(*shape, dtype=None, requires_grad=False, label=None):
 
 def zeros_like(x, dtype=None, requires_grad=False, label=None):
     """A Tensor of zeros with x's shape (and dtype, unless `dtype` is given)."""
-    return _leaf(np.zeros(np.shape(getattr(x, "data", x))), dtype or _float_dtype(x),
+    return _leaf(np.zeros(np.shape(raw(x))), dtype or _float_dtype(x),
                  requires_grad, label)
 
 
 def ones_like(x, dtype=None, requires_grad=False, label=None):
     """A Tensor of ones with x's shape (and dtype, unless `dtype` is given)."""
-    return _leaf(np.ones(np.shape(getattr(x, "data", x))), dtype or _float_dtype(x),
+    return _leaf(np.ones(np.shape(raw(x))), dtype or _float_dtype(x),
                  requires_grad, label)
 
 
 def _float_dtype(x):
-    dtype = np.asarray(getattr(x, "data", x)).dtype
+    dtype = np.asarray(raw(x)).dtype
     return dtype if dtype.kind == "f" else None
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import ops
 from .graph import apply_unary, gradients, new_node
+from .kernels import raw
 from .modes import current, enable_grad, restore, set_switches
 from .scalar import Scalar
 from .tensor import Tensor
@@ -129,7 +130,7 @@ def hvp(f, x, v):
         x_shape = x.shape
     else:
         x_shape = np.shape(x)
-    v_raw = v.data if isinstance(v, Value) else np.asarray(v, dtype=float)
+    v_raw = raw(v) if isinstance(v, Value) else np.asarray(v, dtype=float)
     if np.shape(v_raw) != x_shape:
         raise ValueError(f"hvp: v has shape {np.shape(v_raw)} but x has shape {x_shape}; "
                          f"they must be equal")

@@ -4,6 +4,7 @@ import numpy as np
 
 from . import ops
 from .graph import apply
+from .kernels import raw
 from .tensor import Tensor, check_axis
 
 
@@ -21,7 +22,7 @@ def _tensors(values, name):
 def concatenate(tensors, axis=0):
     """Join tensors along an existing axis (numpy.concatenate / torch.cat)."""
     tensors = _tensors(tensors, "concatenate")
-    ndim = np.ndim(tensors[0].data if isinstance(tensors[0], Tensor) else tensors[0])
+    ndim = np.ndim(raw(tensors[0]))
     return apply(ops.CONCATENATE, tensors, {"axis": check_axis(axis, ndim, "concatenate",
                                                                  single=True)})
 
@@ -29,5 +30,5 @@ def concatenate(tensors, axis=0):
 def stack(tensors, axis=0):
     """Join tensors of the same shape along a new axis (numpy.stack / torch.stack)."""
     tensors = _tensors(tensors, "stack")
-    ndim = np.ndim(tensors[0].data if isinstance(tensors[0], Tensor) else tensors[0]) + 1
+    ndim = np.ndim(raw(tensors[0])) + 1
     return apply(ops.STACK, tensors, {"axis": check_axis(axis, ndim, "stack", single=True)})

@@ -97,19 +97,27 @@ def maximum(x, y):
     return _not_raw(maximum, x, y)
 
 
-def _not_raw(function, *inputs):
+def _not_raw(function, *inputs, method=None):
     """The elementwise functions' one fallback, for inputs that are not all floats and arrays.
 
-    With a graph value among them, its method of the function's name records the op (`exp(x)`
-    is `x.exp()`; `maximum(2.0, y)` is `y.maximum(2.0)`, the same max with the inputs the other
-    way round). Other real numbers (ints, numpy's) are computed as floats. Anything else is a
-    TypeError naming the function and the input."""
+    A graph value as the first input computes by its method of the function's name (or
+    `method`), which records the op, with the other inputs as they are (`exp(x)` is `x.exp()`,
+    `clip(x, 0.0, None)` is `x.clip(0.0, None)`); a graph value second in a symmetric function
+    computes it the other way round (`maximum(2.0, y)` is `y.maximum(2.0)`, the same max). Other
+    real numbers (ints, numpy's) are computed as floats; None (an open bound) stays None.
+    Anything else is a TypeError naming the function and the input."""
     name = function.__name__
     for i, x in enumerate(inputs):
         if getattr(type(x), "data_class", None) is not None:  # a graph value: Scalar, Tensor
-            return getattr(x, name)(*inputs[:i], *inputs[i + 1:])
+            if i == 0 or function in _SYMMETRIC:
+                return getattr(x, method or name)(*inputs[:i], *inputs[i + 1:])
+            raise TypeError(f"{name}: input {i} must be a constant, got a "
+                            f"{type(x).__name__}; only the first input may be a graph value")
     numbers_in = []
-    for x in inputs:
+    for i, x in enumerate(inputs):
+        if x is None and i > 0:
+            numbers_in.append(x)
+            continue
         if isinstance(x, bool) or not isinstance(x, (numbers.Real, *RAW)):
             raise TypeError(f"{name}: expected a Scalar or a Tensor, got {type(x).__name__} "
                             f"{x!r:.40}; wrap numbers with Scalar(...) and arrays with "
@@ -123,10 +131,7 @@ def raw(value):
     constant) as it is."""
     if type(value) is float or isinstance(value, ARRAY):
         return value
-    return getattr(value, "data", value)
-
-
-# ---- helpers of the gradient rules ---------------------------------------------------------------
+    return value.data if getattr(type(value), "data_class", None) is not None else value
 
 
 def log1p(x):
@@ -137,7 +142,7 @@ def log1p(x):
         return -INF if x == -1.0 else NAN
     if isinstance(x, ARRAY):
         return np.log1p(x)
-    return x.log1p()
+    return _not_raw(log1p, x)
 
 
 def softplus(x):
@@ -148,35 +153,50 @@ def softplus(x):
         return math.log1p(math.exp(x))  # (nan falls here and stays nan)
     if isinstance(x, ARRAY):
         return np.logaddexp(0.0, x)
-    return x.softplus()
+    return _not_raw(softplus, x)
 
 
 def absolute(x):
-    """|x|."""
+    """|x|, elementwise (`autograd.abs`); its gradient at 0 is 0, as in PyTorch."""
     if type(x) is float:
         return math.fabs(x)
     if isinstance(x, ARRAY):
         return np.abs(x)
-    return x.abs()
+    return _not_raw(absolute, x, method="abs")
 
 
 def minimum(x, y):
-    """Elementwise min(x, y); nan if either is nan (as numpy and PyTorch)."""
+    """Elementwise min(x, y), the min gate (its gradient goes to the smaller input, split
+    evenly on a tie); nan if either is nan (as numpy and PyTorch)."""
     if type(x) is float and type(y) is float:
         return x if x <= y or x != x else y
-    return np.minimum(x, y)
+    if isinstance(x, RAW) and isinstance(y, RAW):
+        return np.minimum(x, y)
+    return _not_raw(minimum, x, y)
 
 
-def clip(x, lo, hi):
-    """x limited to [lo, hi] (a bound of None is no bound); nan stays nan, and where lo > hi
-    the result is hi, as numpy and PyTorch give."""
-    if type(x) is float:
-        if lo is not None and x < lo:
-            x = float(lo)
-        if hi is not None and x > hi:
-            x = float(hi)
-        return x
-    return np.clip(x, lo, hi)
+def clip(x, lo=None, hi=None):
+    """x limited to [lo, hi], elementwise (constant bounds; None is no bound); nan stays nan,
+    and where lo > hi the result is hi, as numpy and PyTorch give. Its gradient passes where
+    lo <= x <= hi and is 0 where a bound holds x (PyTorch's clamp)."""
+    if _is_bound(lo) and _is_bound(hi):
+        if type(x) is float:
+            if lo is not None and x < lo:
+                x = float(lo)
+            if hi is not None and x > hi:
+                x = float(hi)
+            return x
+        if isinstance(x, ARRAY):
+            return np.clip(x, lo, hi)
+    return _not_raw(clip, x, lo, hi)
+
+
+def _is_bound(bound):
+    """Whether `bound` is a constant bound: None, a number or an array (not a graph value)."""
+    return bound is None or isinstance(bound, (numbers.Real, *RAW))
+
+
+# ---- helpers of the gradient rules and forwards (raw data only) ----------------------------------
 
 
 def select(cond, a, b):
@@ -263,18 +283,30 @@ def divide(x, y):
 
 
 def power(x, c):
-    """x**c for a constant c; for floats, a negative base with a fractional exponent gives nan
-    (not a complex number), overflow gives inf and 0**-1 gives inf, as numpy does."""
-    if type(x) is float:
+    """x**c, elementwise (`autograd.power`, numpy's name; `x ** c` records the same op). Floats give what numpy gives at every special point: a negative base
+    with a fractional exponent gives nan (not a complex number), overflow gives +-inf, 0 to a
+    negative power inf (-inf for -0.0 and an odd exponent), and x**0.5 is sqrt(x), so nan at
+    -inf and -0.0 at -0.0. A graph value as the base or the exponent records the op."""
+    if type(x) is float and type(c) is float:
+        if c == 0.5:  # numpy computes x**0.5 as sqrt(x)
+            return math.sqrt(x) if x >= 0.0 else NAN
         try:
             return math.pow(x, c)
         except ValueError:  # negative base, fractional exponent; or 0.0 ** negative
-            return INF if x == 0.0 else NAN
+            if x == 0.0:
+                return math.copysign(INF, x) if c % 2.0 == 1.0 else INF
+            return NAN
         except OverflowError:
-            return INF if x > 0.0 or c % 2 == 0 else -INF
-    if isinstance(x, ARRAY):
+            return INF if x > 0.0 or c % 2.0 != 1.0 else -INF
+    if isinstance(x, RAW) and isinstance(c, RAW):
         return np.power(x, c)
-    return x ** c
+    if getattr(type(x), "data_class", None) is not None or \
+            getattr(type(c), "data_class", None) is not None:
+        return x ** c  # a graph value on either side: its __pow__ or __rpow__ records the op
+    return _not_raw(power, x, c)
+
+
+_SYMMETRIC = (maximum, minimum)  # (the fallback may swap their inputs)
 
 
 def where_positive(x):

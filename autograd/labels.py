@@ -5,15 +5,15 @@ import numpy as np
 
 from . import ops
 from .graph import apply_unary
+from .kernels import raw
 from .tensor import Tensor
-from .value import Value
 
 
 def class_labels(labels, n, classes, name):
     """`labels` as an integer array of shape (n,) with values in [0, classes), or a clear error
     naming `name` (the caller: a loss). Floats that are whole numbers (0.0, 1.0, ...) are
     accepted as labels; a Tensor is read as its data."""
-    labels = np.asarray(labels.data if isinstance(labels, Value) else labels)
+    labels = np.asarray(raw(labels))
     if labels.shape != (n,):
         raise ValueError(f"{name}: {n} rows of scores need {n} labels, got labels of shape "
                          f"{labels.shape}")

@@ -10,10 +10,42 @@ it is created.
 
 import functools
 import inspect
+import math
 import threading
 from contextvars import ContextVar
 
-from .anomaly import Watch
+import numpy as np
+
+from .kernels import raw
+
+
+class Watch:
+    """What `detect_anomaly(nan=..., inf=...)` raises on; with both False it only records
+    where each node is created (gradcheck's culprit search uses that)."""
+
+    __slots__ = ("nan", "inf")
+
+    def __init__(self, nan=True, inf=True):
+        for name, flag in (("nan", nan), ("inf", inf)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"detect_anomaly: {name} must be True or False, got "
+                                f"{type(flag).__name__} {flag!r:.40}")
+        self.nan, self.inf = nan, inf
+
+    def finds(self, value):
+        """True when `value` (a float, an array or a graph value) holds what this watch raises
+        on: a nan (with `nan`) or an infinity (with `inf`)."""
+        value = raw(value)
+        if type(value) is float:
+            return (self.nan and math.isnan(value)) or (self.inf and math.isinf(value))
+        if self.nan and self.inf:
+            return not bool(np.isfinite(value).all())
+        if self.nan:
+            return bool(np.isnan(value).any())
+        return self.inf and bool(np.isinf(value).any())
+
+    def __repr__(self):
+        return f"Watch(nan={self.nan}, inf={self.inf})"
 
 
 _KEEP = object()  # in Switches.replace: this switch stays as it is
@@ -26,7 +58,7 @@ class Switches:
 
     def __init__(self, grad_enabled=True, anomaly=None, transform_depth=0, tracing=False):
         self.grad_enabled = grad_enabled        # operations record the graph
-        self.anomaly = anomaly                  # None, or detect_anomaly's anomaly.Watch
+        self.anomaly = anomaly                  # None, or detect_anomaly's Watch
         self.transform_depth = transform_depth  # transforms (grad, hvp) evaluating their f
         self.tracing = tracing                  # autograd.compile traces a step: record every op
 
@@ -108,21 +140,52 @@ def _wrap_generator(function, switches):
     return switched
 
 
-def no_grad():
+def no_grad(function=None):
     """Context manager and decorator: operations inside record no graph (as in PyTorch).
+    `@no_grad` works bare as well as `@no_grad()`, as PyTorch 2's.
 
     Augmented assignments (`W -= lr * W.grad`) then update the data in place."""
-    return _Mode(grad_enabled=False)
+    return _decorated(_Mode(grad_enabled=False), function, "no_grad")
 
 
-def enable_grad():
-    """Context manager and decorator: record the graph again inside a `no_grad` block."""
-    return _Mode(grad_enabled=True)
+def enable_grad(function=None):
+    """Context manager and decorator: record the graph again inside a `no_grad` block
+    (`@enable_grad` works bare as well as `@enable_grad()`)."""
+    return _decorated(_Mode(grad_enabled=True), function, "enable_grad")
 
 
-def set_grad_enabled(enabled):
-    """Context manager and decorator: record the graph or not, as `enabled` says."""
-    return _Mode(grad_enabled=bool(enabled))
+def _decorated(mode, function, name):
+    """`mode` itself, or, for a function given directly (a bare decorator), that function
+    wrapped in it."""
+    if function is None:
+        return mode
+    if not callable(function):
+        raise TypeError(f"{name}: takes no argument (use `with {name}():`), or decorates a "
+                        f"function as `@{name}`; got {type(function).__name__} "
+                        f"{function!r:.40}")
+    return mode(function)
+
+
+class set_grad_enabled(_Mode):  # (PyTorch's name: a function to its users)
+    """Record the graph or not, as `enabled` says, in the calling thread: as a plain call it
+    switches the thread's mode at once (`autograd.set_grad_enabled(False)`); as a context
+    manager it switches for the block and then restores the mode from before the call; as a
+    decorator it leaves the mode alone and switches for each call of the function. As
+    PyTorch's `torch.set_grad_enabled`."""
+
+    def __init__(self, enabled):
+        super().__init__(grad_enabled=bool(enabled))
+        self._before = current().grad_enabled
+        set_switches(grad_enabled=bool(enabled))  # the plain call's effect
+
+    def __exit__(self, *exc_info):
+        super().__exit__(*exc_info)
+        set_switches(grad_enabled=self._before)  # the mode from before the call
+        return False
+
+    def __call__(self, function):
+        set_switches(grad_enabled=self._before)  # decorating switches nothing at once
+        return super().__call__(function)
 
 
 def is_grad_enabled():

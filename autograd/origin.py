@@ -1,19 +1,24 @@
 """Where a node came from: the line of code that created it, and, for a gradient computed with
 `create_graph=True`, what it is the derivative of.
 
-Both live in a node's one `_origin` slot, which is left unset in ordinary recording (no cost):
+Both live in a node's `_origin` (one of its extras), which is left unset in ordinary recording (no cost):
 the creation site is recorded only inside `detect_anomaly()` (with `nan=False, inf=False` it
 records sites and checks nothing, which is how gradcheck's culprit search re-runs f), and the
 derivative is named by a backward pass that records its own graph. Read both through
 `site_of(node)` and `derivative_of(node)`.
 
-This module imports nothing of the graph core at load time (the core imports it).
+The core imports no diagnostic: the backward passes call `name_derivatives` through the hook
+this module installs in `autograd.graph` when it loads.
 """
 
 import os
 import sys
 import sysconfig
 import traceback
+
+from . import graph
+from .graph import Node
+from .naming import all_values, names_of
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _LIBRARIES = tuple({os.path.abspath(sysconfig.get_paths()[key]) + os.sep
@@ -24,7 +29,7 @@ callers (a layer of `nn` and the line of the training script that called it, say
 
 
 class Origin:
-    """The contents of a node's `_origin` slot: `site` (a tuple of `traceback.FrameSummary`,
+    """The contents of a node's `_origin`: `site` (a tuple of `traceback.FrameSummary`,
     innermost first, or None) and `derivative` (a text such as "d loss / d w", or None)."""
 
     __slots__ = ("site", "derivative")
@@ -116,9 +121,6 @@ def name_derivatives(root, inputs, grads):
     for `.backward(create_graph=True)`, whose gradients are the leaves' `.grad`. A leaf that
     already held a gradient accumulates: its new `.grad` (an add node) is named as the sum.
     """
-    from .draw.walk import all_values, names_of
-    from .graph import Node
-
     values = all_values(root)
     names = names_of(values)
     top = derivative_of(root)
@@ -142,3 +144,6 @@ def name_derivatives(root, inputs, grads):
             origin.derivative = text
         elif text not in origin.derivative.split(" = "):
             origin.derivative = f"{origin.derivative} = {text}"  # one value, two derivatives
+
+
+graph.on_graph_gradients = name_derivatives  # the core's hook

@@ -6,6 +6,7 @@ import numpy as np
 
 from .errors import brief
 from .graph import Node
+from .kernels import raw
 from .value import Value
 
 
@@ -60,7 +61,7 @@ class Scalar(Value):
     def _seed(self, grad):
         if grad is None:
             return 1.0
-        return grad.data if isinstance(grad, Scalar) else _as_float(grad, "backward(grad=...)")
+        return _as_float(raw(grad), "backward(grad=...)")
 
     def _fit_grad(self, g, op_name, source=None):
         if type(g) is float or type(g) is Scalar:

@@ -4,6 +4,7 @@ import numpy as np
 
 from . import ops
 from .graph import apply
+from .kernels import raw
 from .scalar import Scalar
 from .value import Value
 
@@ -16,7 +17,7 @@ def where(cond, a, b):
     goes to a where cond holds and to b elsewhere (one `where` node). Without a graph value
     among a and b the result is one too when cond is one (no gradient), else raw data."""
     value = next((v for v in (a, b) if isinstance(v, Value)), None)
-    mask = cond.data if isinstance(cond, Value) else cond
+    mask = raw(cond)
     if value is None:
         result = np.where(mask, a, b)
         return cond._constant(result) if isinstance(cond, Value) else result

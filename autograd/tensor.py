@@ -12,6 +12,7 @@ import numpy as np
 from . import ops
 from .errors import ShapeError, brief
 from .graph import Node, apply_binary, apply_unary, new_node, unbroadcast
+from .kernels import raw
 from .value import Value
 
 _NUMERIC = "biuf"  # numpy dtype kinds that are numbers: bool, signed, unsigned, float
@@ -133,6 +134,8 @@ class Tensor(Value):
                 raise TypeError(f"{op_name}: a gradient must be numeric, got {g.dtype}")
         if g.shape != data.shape:
             g = unbroadcast(g, data.shape, op_name)
+            if g.__class__ is not np.ndarray and isinstance(g, np.generic):
+                g = np.asarray(g)  # a sum over every axis gives a numpy scalar: a 0-d array
         return self._fit_grad(g, op_name, source) if g.__class__ is np.ndarray else g
 
     def _store(self, op, other, symbol):
@@ -147,7 +150,8 @@ class Tensor(Value):
             raise ValueError(f"{symbol}: this tensor's data is a read-only view (of a broadcast "
                              f"or of an array given as read-only); update a copy instead")
         try:
-            _IN_PLACE[op.name](self.data, other, out=self.data, casting="same_kind")
+            store = _copy_into if op.name == "copy" else op.ufunc  # (the row's numpy ufunc)
+            store(self.data, other, out=self.data, casting="same_kind")
         except TypeError as error:
             raise TypeError(f"{symbol}: cannot store the result in a {self.dtype} tensor in "
                             f"place: {error}") from None
@@ -159,7 +163,7 @@ class Tensor(Value):
     def _show(value, prefix="Tensor("):
         """An array as the repr shows it (4 decimals, as PyTorch; long arrays summarised),
         its lines aligned for a field that starts at column len(prefix)."""
-        return np.array2string(np.asarray(getattr(value, "data", value)), precision=4,
+        return np.array2string(np.asarray(raw(value)), precision=4,
                                threshold=20, edgeitems=3, separator=", ", prefix=prefix)
 
     @staticmethod
@@ -269,7 +273,7 @@ class Tensor(Value):
         return self._constant(np.all(self.data, axis=axis, keepdims=bool(keepdims)))
 
     def _logical(self, how, other, symbol):
-        other = np.asarray(other.data if isinstance(other, Tensor) else other)
+        other = np.asarray(raw(other))
         if self.data.dtype.kind != "b" or other.dtype.kind != "b":
             raise TypeError(f"{symbol}: works on boolean Tensors (masks, as comparisons give), "
                             f"got dtypes {self.dtype} and {other.dtype}; for numbers use * or "
@@ -302,12 +306,12 @@ class Tensor(Value):
     # ---- matrix product and reductions --------------------------------------------------------------
     def __matmul__(self, other):
         other = self._operand(other, "@")
-        _check_matmul(self.shape, np.shape(getattr(other, "data", other)))
+        _check_matmul(self.shape, np.shape(raw(other)))
         return apply_binary(ops.MATMUL, self, other)
 
     def __rmatmul__(self, other):
         other = self._operand(other, "@")
-        _check_matmul(np.shape(getattr(other, "data", other)), self.shape)
+        _check_matmul(np.shape(raw(other)), self.shape)
         return apply_binary(ops.MATMUL, other, self)
 
     def sum(self, axis=None, keepdims=False):
@@ -352,8 +356,12 @@ class Tensor(Value):
                                              "keepdims": bool(keepdims), "ddof": int(ddof)})
 
     def std(self, axis=None, ddof=0, keepdims=False):
-        """Standard deviation over `axis`: sqrt(var(axis, ddof)), two nodes (ddof=0 as numpy)."""
-        return self.var(axis=axis, ddof=ddof, keepdims=keepdims).sqrt()
+        """Standard deviation over `axis`: sqrt(var(axis, ddof)) as one node (ddof=0 as numpy);
+        its gradient is 0 where it is 0 (zero spread), as in PyTorch."""
+        if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
+            raise TypeError(f"std: ddof must be a non-negative int, got {brief(ddof)}")
+        return apply_unary(ops.STD, self, {"axis": check_axis(axis, self.ndim, "std"),
+                                             "keepdims": bool(keepdims), "ddof": int(ddof)})
 
     def logsumexp(self, axis=None, keepdims=False):
         """log(sum(exp(x))) over `axis`, computed stably (no overflow for large x)."""
@@ -473,9 +481,9 @@ class Tensor(Value):
         return apply_unary(ops.GETITEM, self, {"index": _index(index)})
 
 
-_IN_PLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
-             "pow": np.power,  # the ufuncs behind the augmented assignments, and copy_'s copy
-             "copy": lambda old, new, out, casting: np.copyto(out, new, casting=casting)}
+def _copy_into(old, new, out, casting):
+    """What copy_ applies in place: the new values, whatever the old ones were."""
+    return np.copyto(out, new, casting=casting)
 
 
 def check_axis(axis, ndim, name, single=False):

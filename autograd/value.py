@@ -6,14 +6,14 @@ float, or an array for Tensors), what class their data has and how a raw op resu
 fitted to a value (`_fit_grad`); everything else is defined once, here.
 """
 
-import math
 import numbers
 import operator
-import weakref
 
 from . import ops
 from .errors import InPlaceError, ShapeError, brief
-from .graph import Node, apply_binary, apply_unary, backward, bump_version, new_node
+from .graph import (Node, apply_binary, apply_unary, backward, bump_version, new_node,
+                    share_versions)
+from .kernels import raw
 from .modes import current
 
 
@@ -58,9 +58,12 @@ class Value(Node):
         return self
 
     def __pow__(self, exponent):
-        """x ** c for a constant number c; for a graph-valued exponent write exp(y * log(x))."""
-        _check_exponent(exponent)
-        return apply_unary(ops.POW, self, {"exponent": float(exponent)})
+        """x ** c: a constant number c gives one `pow` node (c its parameter); a graph value
+        (or, for a Tensor, an array) as the exponent gives a `power` node, with gradients to
+        the base and the exponent, as PyTorch's pow."""
+        if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
+            return apply_unary(ops.POW, self, {"exponent": float(exponent)})
+        return apply_binary(ops.POWER, self, self._operand(exponent, "**"))
 
     # ---- comparisons: elementwise, as in numpy and PyTorch; no gradient -------------------------
     def __eq__(self, other):
@@ -143,8 +146,9 @@ class Value(Node):
         return self._update(ops.DIV, self._operand(other, "/="), "/=")
 
     def __ipow__(self, exponent):
-        _check_exponent(exponent)
-        return self._update(ops.POW, float(exponent), "**=")
+        if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
+            return self._update(ops.POW, float(exponent), "**=")
+        return self._update(ops.POWER, self._operand(exponent, "**="), "**=")
 
     def copy_(self, source):
         """Copy `source`'s values into this value's data, in place (PyTorch's `copy_`), under
@@ -167,15 +171,14 @@ class Value(Node):
                 f"graph is recorded: it requires a gradient, so the update would become part of "
                 f"the graph; write it under `with autograd.no_grad():` (as an optimiser step), "
                 f"or change `.data` directly")
-        self._store(op, other.data if isinstance(other, Node) else other, symbol)
+        self._store(op, raw(other), symbol)
         bump_version(self)
         return self
 
     def __rpow__(self, base):
-        """c ** x for a constant base c > 0, computed as exp(x * ln c)."""
-        if isinstance(base, bool) or not isinstance(base, numbers.Real) or not base > 0:
-            raise ValueError(f"**: a constant base must be a positive number, got {brief(base)}")
-        return (self * math.log(base)).exp()
+        """c ** x for a constant base c (a number, or an array for a Tensor): a `power` node,
+        whose gradient for x is c**x log c (nan for c < 0, 0 at c = 0, as PyTorch)."""
+        return apply_binary(ops.POWER, self._operand(base, "**"), self)
 
     # ---- elementwise functions --------------------------------------------------------------------
     def exp(self):
@@ -292,7 +295,7 @@ class Value(Node):
         """A new leaf with the same data (not a copy, as in PyTorch) that records nothing and
         needs no gradient; an in-place change of either is seen by graphs using the other."""
         leaf = new_node(type(self), self.data)
-        leaf._base = weakref.ref(self)  # (see graph._viewed)
+        share_versions(leaf, self)
         return leaf
 
     def requires_grad_(self, requires_grad=True):
@@ -328,12 +331,6 @@ class _Copy:
 
 
 _COPY = _Copy()
-
-
-def _check_exponent(exponent):
-    if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
-        raise TypeError(f"**: the exponent must be a constant number, got {brief(exponent)}; "
-                        f"for a graph-valued exponent y write (y * x.log()).exp()")
 
 
 def _copy_data(data):

@@ -26,6 +26,12 @@ LOSSES = {"cross_entropy": losses.cross_entropy, "mse": losses.mse,
 
 OUTPUTS = ("model.npz", "loss_curve.png", "model_graph.svg")
 
+MAX_EPOCHS = 1_000_000
+MAX_WIDTH = 100_000  # units in a hidden layer
+BYTES_PER_PARAMETER = 4 * 8  # its value, its gradient, a momentum buffer and a step's temporary
+SHAPES = {"digits": (64, 10), "moons": (2, 2), "challenger": (1, 2)}
+"""Each bundled dataset's number of input features and of classes (known before loading)."""
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse whose errors are one line on stderr (exit status 2), not usage and all."""
@@ -108,9 +114,14 @@ def main(argv=None):
         parser.error(f"--hidden must be comma-separated sizes such as 30 or 100,30; got "
                      f"{args.hidden!r}")
     problems = [f"{flag} must be {rule}, got {value}" for flag, value, ok, rule in [
-        ("--hidden", args.hidden, all(n >= 1 for n in hidden), "sizes of at least 1"),
-        ("--epochs", args.epochs, args.epochs >= 1, "at least 1"),
-        ("--batch-size", args.batch_size, args.batch_size >= 1, "at least 1")] if not ok]
+        ("--hidden", args.hidden, all(1 <= n <= MAX_WIDTH for n in hidden),
+         f"sizes between 1 and {MAX_WIDTH}"),
+        ("--epochs", args.epochs, 1 <= args.epochs <= MAX_EPOCHS,
+         f"between 1 and {MAX_EPOCHS}"),
+        ("--batch-size", args.batch_size, args.batch_size >= 1, "at least 1"),
+        ("--seed", args.seed, 0 <= args.seed < 2 ** 128, "between 0 and 2**128 - 1")] if not ok]
+    if not problems and args.dataset in SHAPES:
+        problems += filter(None, [_memory_problem(args.hidden, hidden, *SHAPES[args.dataset])])
     problems += ["--" + p for p in hyperparameter_problems(lr=args.lr, momentum=args.momentum)]
     if args.dataset == "idx" and not (args.idx_images and args.idx_labels):
         problems.append("--dataset idx needs --idx-images and --idx-labels")
@@ -123,6 +134,10 @@ def main(argv=None):
     except (OSError, ValueError) as error:  # a missing, unreadable or malformed IDX file
         parser.error(str(error).replace("\n", " "))
     classes = int(max(y_train.max(), y_test.max())) + 1
+    if args.dataset not in SHAPES:  # an IDX file's sizes are known once it is read
+        problem = _memory_problem(args.hidden, hidden, X_train.shape[1], classes)
+        if problem:
+            parser.error(problem)
     if args.loss == "bce_with_logits" and classes != 2:
         parser.error(f"--loss bce_with_logits needs two classes; {args.dataset} has {classes}")
     outputs = 1 if args.loss == "bce_with_logits" else classes
@@ -179,6 +194,33 @@ def _output_problem(out, force):
         return (f"--out {out} already holds {', '.join(earlier)} from an earlier run; pass "
                 f"--force to replace them or choose another --out")
     return None
+
+
+def _memory_problem(flag_value, hidden, inputs, classes):
+    """Why the MLP with `hidden` layers between `inputs` features and `classes` outputs cannot
+    be trained in this machine's memory (more than half of it for the parameters, their
+    gradients and the optimiser's state), or None."""
+    sizes = [inputs, *hidden, classes]
+    needed = BYTES_PER_PARAMETER * sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    memory = _physical_memory()
+    if needed <= memory // 2:
+        return None
+    return (f"--hidden {flag_value}: a model of layers {'-'.join(map(str, sizes))} needs about "
+            f"{_gigabytes(needed)} for its parameters, gradients and optimiser state, more than "
+            f"half of this machine's memory ({_gigabytes(memory)}); use smaller layers")
+
+
+def _physical_memory():
+    """The machine's memory in bytes (8 GiB where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return 8 * 2 ** 30
+
+
+def _gigabytes(n):
+    """n bytes in GiB (in MiB below one GiB)."""
+    return f"{n / 2 ** 30:,.1f} GiB" if n >= 2 ** 30 else f"{n / 2 ** 20:,.1f} MiB"
 
 
 def _missing_tools():

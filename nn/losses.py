@@ -13,6 +13,7 @@ import numpy as np
 
 import autograd
 from autograd import OPS, Scalar, Tensor, class_labels
+from autograd.kernels import raw
 
 from .layers import elementwise
 
@@ -53,7 +54,7 @@ def _constant(target, like, name):
             raise ValueError(f"{name}: predictions have shape {like.shape} but targets have "
                              f"shape {target.shape}; they must be equal")
         return target
-    target = np.asarray(target.data if isinstance(target, Tensor) else target)
+    target = np.asarray(raw(target))
     if target.dtype.kind not in "biuf":
         raise TypeError(f"{name}: targets must be numbers, got dtype {target.dtype}")
     if target.shape != like.shape:
@@ -64,9 +65,7 @@ def _constant(target, like, name):
 
 def _raw(values):
     """The numbers of a target or prediction (Tensor, list of Scalars or floats, or array)."""
-    if isinstance(values, list):
-        return [v.data if isinstance(v, Scalar) else v for v in values]
-    return values.data if isinstance(values, Tensor) else values
+    return [raw(v) for v in values] if isinstance(values, list) else raw(values)
 
 
 def _prediction(pred, name):
@@ -139,17 +138,9 @@ def _clipped_below(p, eps):
     return p.maximum(eps)
 
 
-def _softplus(z):
-    """log(1 + e^z) = log(e^0 + e^z), computed as a log-sum-exp is: shifted by its larger
-    exponent m = max(z, 0), read off the data, so that no exp overflows: m + log(e^-m +
-    e^(z - m)). Any constant shift gives the same function, so every derivative is exact
-    (the first is sigmoid(z)), and m keeps z's dtype."""
-    m = autograd.maximum(z.data, 0.0)
-    return ((z - m).exp() + autograd.exp(-m)).log() + m
-
-
 def _logit_cross_entropy(z, y):
-    return _softplus(z) - z * y
+    # softplus(z) = log(1 + e^z), the engine's stable op: one node, whose gradient is sigmoid(z)
+    return autograd.softplus(z) - z * y
 
 
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
@@ -192,12 +183,12 @@ def cross_entropy(logits, target, reduction="mean"):
     if not isinstance(logits, Tensor) or logits.ndim != 2:
         raise ValueError(f"cross_entropy: expected logits as a Tensor of shape (N, classes), "
                          f"got {getattr(logits, 'shape', type(logits).__name__)}")
-    raw = np.asarray(_raw(target))
-    if raw.ndim == 1:
+    numbers = np.asarray(_raw(target))
+    if numbers.ndim == 1:
         if isinstance(target, Tensor) and target.requires_grad:
             raise TypeError("cross_entropy: integer class labels have no gradient; give "
                             "probability rows of shape (N, C) for a target that requires one")
-        labels = _labels(raw, logits, "cross_entropy")
+        labels = _labels(numbers, logits, "cross_entropy")
         return _reduce(OPS["softmax_cross_entropy"](logits, labels=labels), reduction,
                        "cross_entropy")
     target = _constant(target, logits, "cross_entropy")

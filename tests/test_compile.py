@@ -31,7 +31,7 @@ def test_sigmoid_neuron_source_reads_as_the_gates_and_gives_eager_gradients():
     out = step(x1, x2)
     source = step.source
     for text in ("out = sigmoid(n)", "g_n = sigmoid_slope_times(g_out, out)",
-                 "# mul gate: swaps", "# add gate: distributes", "g_w1 = g_mul0 * x1"):
+                 "# mul gate: swaps", "# add gate: distributes", "g_w1 = g_mul1 * x1"):
         assert text in source, text
     compiled = [v.grad for v in (x1, x2, w1, w2, b)]
     for v in (x1, x2, w1, w2, b):
@@ -41,7 +41,7 @@ def test_sigmoid_neuron_source_reads_as_the_gates_and_gives_eager_gradients():
     assert out.data == eager.data
     assert compiled == [v.grad for v in (x1, x2, w1, w2, b)]
     text = autograd.backward_code(eager)  # the same program, from the recorded graph
-    assert "g_n = sigmoid_slope_times(g_out, out)" in text and "g_w1 = g_mul0 * x1" in text
+    assert "g_n = sigmoid_slope_times(g_out, out)" in text and "g_w1 = g_mul1 * x1" in text
 
 
 def test_fan_out_is_written_as_a_sum_and_leaves_accumulate_across_calls():
@@ -274,7 +274,7 @@ def test_intermediate_buffers_are_kept_between_calls_and_never_returned():
         got.append((loss, [w.grad for w in weights]))
     source = step.source
     assert "def step(A, P, B):" in source and " = B  # arrays of this program kept" in source
-    assert "np.matmul(X, p0, out=buffer0)" in source  # the first layer's product, kept
+    assert "np.matmul(X, x2, out=buffer0)" in source  # the first layer's product, kept
     program = step.last
     kept = program.buffer_sets[0]
     assert len(program.buffer_sets) == 1 and kept
@@ -477,7 +477,7 @@ def test_backward_code_of_a_recorded_graph_without_compiling():
         autograd.backward_code(Tensor([1.0]))
 
 
-def test_the_readme_example_prints_the_backward_pass_it_shows():
+def test_the_readme_example_prints_the_backward_pass_it_shows(tmp_path):
     import re
     import subprocess
     import sys
@@ -488,7 +488,7 @@ def test_the_readme_example_prints_the_backward_pass_it_shows():
     block = next(body for language, body in blocks if language == "python")
     shown = next(body for language, body in blocks if language == "")
     done = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True,
-                          timeout=120, check=True)
+                          timeout=120, check=True, cwd=tmp_path)
     for line in shown.splitlines():
         if line.strip() and line.strip() != "...":
             assert line in done.stdout, line

@@ -468,9 +468,9 @@ def test_a_long_chain_draws_without_recursion_and_big_graphs_are_summarised():
 
 def test_jupyter_shows_the_svg_inline():
     f, _ = fxyz()
-    bundle = draw(f)._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml"] and "<svg" in bundle["image/svg+xml"]
-    assert repr(draw(f)).startswith("<autograd.draw.Diagram object")
+    bundle, _ = draw(f)._repr_mimebundle_()
+    assert "<svg" in bundle["image/svg+xml"] and bundle["image/png"].startswith(b"\x89PNG")
+    assert repr(draw(f)).startswith("<autograd.draw.Diagram: diagram of f")
 
 
 def test_highlight_title_and_options():
@@ -508,7 +508,7 @@ def test_without_dot_the_source_remains_and_rendering_says_how_to_install(monkey
     assert not list(tmp_path.glob("g.svg"))
 
 
-def test_autograd_imports_without_graphviz_and_draw_names_the_extra():
+def test_autograd_imports_without_graphviz_and_draw_names_the_extra(tmp_path):
     script = (
         "import sys; sys.modules['graphviz'] = None\n"
         "import autograd\n"
@@ -520,7 +520,7 @@ def test_autograd_imports_without_graphviz_and_draw_names_the_extra():
         "except ImportError as error:\n"
         "    print('ImportError:', error)\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            check=True)
+                            check=True, cwd=tmp_path)
     assert "['x1 <- 3']" in result.stdout
     assert 'ImportError: drawing graphs needs the graphviz Python package: pip install ' \
            '"gategrad[viz]"' in result.stdout

@@ -88,7 +88,6 @@ def test_without_dot_the_command_says_how_to_install(tmp_path, monkeypatch, caps
     ("[x for x in y]", ["x=1"], "ListComp is not allowed", 1),
     ("x + 'a'", ["x=1"], "the constant 'a' is not a number", 5),
     ("exp(x, x)", ["x=1"], "exp takes 1 argument(s), got 2", 1),
-    ("x ** x", ["x=1"], "cannot compute this: **: the exponent must be a constant", 3),
     ("x * 10.0 ** 400", ["x=1"], "cannot compute this: the result is too large", 10),
     ("x + 1 / 0", ["x=1"], "cannot compute this: float division by zero", 7),
     ("2 * 3", [], "the expression uses no variable", 1),
@@ -129,7 +128,7 @@ def test_the_module_runs_as_a_program(tmp_path):
     target = tmp_path / "f.svg"
     result = subprocess.run([sys.executable, "-m", "autograd.draw", "(x + y) * z", "x=-2",
                              "y=5", "z=-4", "-o", str(target), "--steps"],
-                            capture_output=True, text=True, check=True)
+                            capture_output=True, text=True, check=True, cwd=tmp_path)
     assert "x <- -4" in result.stdout and "y.grad = -4" in result.stdout and target.exists()
 
 

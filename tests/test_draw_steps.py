@@ -111,7 +111,7 @@ def test_tensor_steps_use_each_ops_rule_and_undo_broadcasting():
     assert ops == ["sum", "sigmoid", "add", "matmul", "(inputs)"]
     s = 1 / (1 + np.exp(-(X.data @ W.data + b.data)))
     sigmoid_row = steps.rows[1]
-    assert sigmoid_row["local"] == [f"d sum(sigmoid1)/dadd1 = [[{s[0, 0] * (1 - s[0, 0]):.4g}, "
+    assert sigmoid_row["local"] == [f"dsigmoid1/dadd1 elementwise = [[{s[0, 0] * (1 - s[0, 0]):.4g}, "
                                     f"{s[0, 1] * (1 - s[0, 1]):.4g}]]"]
     add_row = steps.rows[2]
     assert add_row["downstream"][1] == f"b <- [{b.grad[0]:.4g}, {b.grad[1]:.4g}]"

@@ -53,11 +53,12 @@ def test_the_pytorch_idiom_of_an_update_under_no_grad():
 
 def test_a_backward_pass_after_an_optimiser_step_is_refused_naming_the_op():
     W = Tensor(np.ones((2, 2)), requires_grad=True, label="W")
-    X = Tensor(np.ones((3, 2)))
+    X = Tensor(np.ones((3, 2)), requires_grad=True)  # X's gradient reads W
     loss = ((X @ W) ** 2).sum()
     loss.backward()
     nn.SGD([W], lr=0.1).step()
-    with pytest.raises(InPlaceError, match=r"'matmul' needs its input 1 'W' \(shape \(2, 2\)\)"):
+    with pytest.raises(InPlaceError, match=r"'matmul' needs its input 1 'W' \(shape \(2, 2\)\)"
+                                           r" as it was when the op ran, to compute the gradient of its input 0"):
         loss.backward()
     fresh = ((X @ W) ** 2).sum()  # recomputing the forward pass works
     W.grad = None
@@ -96,8 +97,8 @@ def test_only_what_a_rule_reads_matters_as_in_pytorch():
 
 def test_a_change_through_a_view_or_of_a_viewed_value_is_seen():
     W = Tensor(np.ones((2, 3)), requires_grad=True)
-    X = Tensor(np.ones((4, 3)))
-    loss = (X @ W.T).sum()  # matmul reads W.T, a view of W's data
+    X = Tensor(np.ones((4, 3)), requires_grad=True)
+    loss = (X @ W.T).sum()  # X's gradient reads W.T, a view of W's data
     with no_grad():
         W *= 3.0
     with pytest.raises(InPlaceError, match="'matmul' needs its input 1"):

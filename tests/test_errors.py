@@ -101,11 +101,11 @@ def test_grad_of_a_function_that_does_not_return_a_scalar():
         autograd.grad(lambda x: x)("1.0")
 
 
-def test_pow_needs_a_constant_exponent():
-    with pytest.raises(TypeError, match=r"\*\*: the exponent must be a constant number"):
-        Scalar(2.0) ** Scalar(3.0)
-    with pytest.raises(ValueError, match=r"a constant base must be a positive number"):
-        (-2.0) ** Scalar(1.0)
+def test_pow_refuses_an_exponent_that_is_not_a_number():
+    with pytest.raises(TypeError, match=r"Scalar \*\*: unsupported operand"):
+        Scalar(2.0) ** "3"
+    with pytest.raises(TypeError, match=r"Scalar \*\*: unsupported operand"):
+        Scalar(2.0) ** True
 
 
 def test_detect_anomaly_names_the_op_of_a_nan_output():

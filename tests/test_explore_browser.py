@@ -5,8 +5,6 @@ nodes in the order backward() runs them with the engine's numbers, and run its e
 
 import json
 import math
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -14,23 +12,7 @@ import autograd
 from autograd import Scalar, Tensor, explore
 from autograd.draw.walk import all_values, edge_gradients, names_of
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL = ("file:", "about:", "data:")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("the browser tests need Debian's chromium at /usr/bin/chromium: run "
-                    "'make install' (or 'sudo apt-get install chromium'); Playwright's own "
-                    "browser download is not used", pytrace=False)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Page:

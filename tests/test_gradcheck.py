@@ -178,7 +178,7 @@ def test_assert_gradients_match_passes_right_and_catches_wrong_gradients():
             assert_gradients_match(lambda x: x.tanh(), tensors(shape=(3,)), max_examples=20)
 
 
-def test_without_hypothesis_gradcheck_works_and_strategies_name_the_extra():
+def test_without_hypothesis_gradcheck_works_and_strategies_name_the_extra(tmp_path):
     code = ("import sys; sys.modules['hypothesis'] = None\n"
             "import numpy as np\n"
             "from autograd.testing import gradcheck\n"
@@ -189,7 +189,7 @@ def test_without_hypothesis_gradcheck_works_and_strategies_name_the_extra():
             "    except ImportError as error:\n"
             "        print(name, error)\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+                            check=True, cwd=tmp_path)
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines] == ["tensors", "op_inputs",
                                                    "assert_gradients_match"]

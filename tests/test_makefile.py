@@ -54,9 +54,10 @@ def test_a_python_without_venv_gets_its_package_from_apt_then_the_project_venv(m
     assert log.read_text().splitlines() == ["update -qq", f"install -y -qq python3.{minor}-venv"]
     python = project / ".venv" / "bin" / "python"
     prefix = subprocess.run([str(python), "-c", "import sys; print(sys.prefix)"],
-                            capture_output=True, text=True, check=True).stdout.strip()
+                            capture_output=True, text=True, check=True, cwd=project).stdout.strip()
     assert Path(prefix) == project / ".venv"
-    pip = subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True, text=True)
+    pip = subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True, text=True,
+                         cwd=project)
     assert pip.returncode == 0 and ".venv" in pip.stdout  # pip of the venv, not the system's
     again = _make(project, env, "venv", PYTHON="python3")  # made once: nothing to do now
     assert again.returncode == 0 and len(log.read_text().splitlines()) == 2
@@ -106,8 +107,8 @@ def test_the_test_run_tells_the_browser_tests_where_chromium_is(machine):
     assert shown.stdout.strip() == f"chromium at {expected}"  # the Makefile's default
 
 
-def test_the_notebook_front_end_is_installed_with_the_notebooks_extra():
+def test_the_notebook_front_end_is_installed_with_the_notebooks_extra(tmp_path):
     version = subprocess.run([sys.executable, "-m", "jupyter", "lab", "--version"],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, cwd=tmp_path)
     assert version.returncode == 0, version.stderr
     assert int(version.stdout.split(".")[0]) >= 4

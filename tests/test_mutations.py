@@ -128,6 +128,11 @@ SPECIFIC = {  # op name -> [(what is wrong, mutant)]
             ("the mean is not subtracted", replaced(lambda g, out, x, axis, keepdims, ddof: (
                 _spread(g, out, x, axis, keepdims) * 2 * x * out.size / (x.size - ddof * out.size),
             )))],
+    "std": [("divided by n whatever ddof", lambda original: lambda g, out, x, axis, keepdims,
+             ddof: original(g, out, x, axis=axis, keepdims=keepdims, ddof=0)),
+            ("var's rule, without the factor 1 / (2 std)", replaced(
+                lambda g, out, x, axis, keepdims, ddof: OPS["var"].vjp(
+                    g, out, x, axis=axis, keepdims=keepdims, ddof=ddof)))],
     "astype": [("the gradient is dropped", replaced(lambda g, out, x, dtype: (0 * g,)))],
 }
 

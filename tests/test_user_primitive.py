@@ -34,16 +34,16 @@ def pytest_configure(config):
         return np.logaddexp(0.0, x)
 
 
-def test_the_op_table_tests_pick_up_a_primitive_registered_here():
+def test_the_op_table_tests_pick_up_a_primitive_registered_here(tmp_path):
     files = ["test_ops_properties.py", "test_mutations.py", "test_expressions.py"]
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "test_user_primitive", "-p", "no:cacheprovider",
          "-v", "-k", NAME, *(str(TESTS / f) for f in files)],
-        capture_output=True, text=True, cwd=TESTS.parent, timeout=600,
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
         env=dict(os.environ, PYTHONPATH=os.pathsep.join(
             [str(TESTS), os.environ.get("PYTHONPATH", "")])))
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    passed = re.findall(r"^tests/(\S+?)::(.+?) PASSED", run.stdout, re.MULTILINE)
+    passed = re.findall(r"^\S*tests/(\S+?)::(.+?) PASSED", run.stdout, re.MULTILINE)
     by_file = {f: sorted(test for file, test in passed if file == f) for f in files}
     assert by_file["test_ops_properties.py"] == sorted(
         f"{test}[{NAME}]" for test in (

@@ -10,6 +10,8 @@ import inspect
 import keyword
 import re
 
+from ..naming import all_values, names_of, numbered
+
 _NOT_WORD = re.compile(r"[^A-Za-z0-9_]+")
 RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
 
@@ -61,3 +63,25 @@ def argument_names(f, args):
             else:
                 names.append(name)
     return names
+
+
+def value_suggestions(trace):
+    """A suggested name for each node and each leaf of a trace (listed in written order): the
+    names `autograd.draw`, the step table and the explorer give the same values (their label,
+    else `mul1`, `add2`, ... and `x1`, `x2`, ... from `autograd.naming`)."""
+    inputs = [[key for kind, key in node.inputs if kind == "node"] for node in trace.nodes]
+    nodes = numbered([(node.label, node.op.name) for node in trace.nodes], inputs)
+    leaves = numbered([(leaf.label, "x") for leaf in trace.leaves])
+    return nodes, leaves
+
+
+def graph_leaf_names(root, model=None):
+    """{id(leaf): name} for the leaves a recorded graph's output `root` depends on: a model's
+    parameters by their full name in `named_parameters()` (`layers.0.weight`: unique, where a
+    diagram shows `weight` inside the layer's box), every other leaf as `autograd.draw` names it
+    (its label, else its role `input` / `target`, else x1, x2, ...)."""
+    values = all_values(root)
+    names = names_of(values, model)
+    parameters = {} if model is None else \
+        {id(p): name for name, p in model.named_parameters()}
+    return {id(v): parameters.get(id(v), names[id(v)]) for v in values if v.op is None}

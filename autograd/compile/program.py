@@ -2,11 +2,12 @@
 trace into a readable program and replays it on later calls; `backward_code(root)` shows the
 program of any recorded graph.
 
-A call whose arguments have another structure, type, shape or dtype (or whose persistent
-leaves changed shape, dtype or requires_grad) traces again; programs are cached by signature
-(`step.programs`). A program stands for the path f took when it was traced, as with
-`jax.jit` and `torch.jit.trace`: `check=True` runs the eager engine beside every call and
-raises `CompileCheckError` at the first difference, naming the node; by default (`check="once"`)
+A call whose arguments have another structure, type, shape or dtype (or for which f reaches
+other persistent leaves, or they changed shape, dtype or requires_grad: guards.py) traces
+again; programs are cached by signature (`step.programs`). A program stands for the path f
+took when it was traced, as with `jax.jit` and `torch.jit.trace`: `check=True` runs the eager
+engine beside every call and raises `CompileCheckError` at the first difference, naming the
+line; by default (`check="once"`)
 the first replay of every program is checked so, which catches a value that f computes from
 its arguments outside the engine (numpy, float()) and that the program would hold constant.
 """
@@ -20,14 +21,17 @@ import warnings
 
 import numpy as np
 
-from ..graph import new_node
+from ..graph import new_node, unbroadcast
 from ..modes import current
 from ..scalar import Scalar
+from ..tensor import Tensor
 from .codegen import generate
+from .guards import Guard
 from .blocks import find_blocks
-from .names import argument_names, top_names
-from .runtime import deliver
-from .trace import CompileError, describe, flatten, parameter_names, trace
+from .names import argument_names, graph_leaf_names, top_names
+from ..errors import ShapeError
+from .runtime import DeliveryError, deliver
+from .trace import ArgRef, CompileError, describe, flatten, parameter_names, trace
 
 
 class CompileCheckError(CompileError):
@@ -43,7 +47,7 @@ class Program:
     """One generated program: `source`, the compiled `function`, the `trace` it came from (its
     structure; values dropped after the first call) and the persistent leaves it reads."""
 
-    def __init__(self, traced, arg_names, args=(), top=()):
+    def __init__(self, traced, arg_names, args=(), top=(), f=None):
         self.trace, self.arg_names = traced, arg_names
         scalar = all(node.value_type is Scalar for node in traced.nodes)
         plan = find_blocks(traced, args) if scalar else None
@@ -54,23 +58,56 @@ class Program:
         self.persistent = generated.persistent
         self.buffer_specs = generated.buffers
         self.buffer_sets = []  # sets of buffers not in use by a call (one per concurrent call)
-        self.guard = _persistent_signature(self.persistent)
+        self.guard = Guard(f, self.persistent)
+        """`guard(P)`: whether this program may run (see guards.py; `guard.source`)."""
         self.output_types = [traced.nodes[key].value_type if kind == "node" else
                              traced.leaves[key].value_type for kind, key in traced.outputs]
+        self.receivers = ([leaf.obj for leaf in traced.leaves
+                           if leaf.receives_grad and leaf.kind == "persistent"],
+                          [leaf.key for leaf in traced.leaves
+                           if leaf.receives_grad and leaf.kind == "arg"])
         self.checked_function = None
         self.verified = False
 
     def run(self, leaves):
         """Run the program on the argument leaves; returns the tuple of output values. The
         call takes a set of the program's kept buffers for itself (a new one when another
-        call, in another thread, holds them all) and gives it back when it returns."""
+        call, in another thread, holds them all) and gives it back when it returns. A call
+        that raises changes no `.grad` (as backward()), and one that fails to add a gradient
+        into a leaf's `.grad` says which leaf and both shapes."""
         try:  # (list.pop is atomic: no two threads get one set)
             buffers = self.buffer_sets.pop()
         except IndexError:
             buffers = [np.empty(shape, dtype) for shape, dtype in self.buffer_specs]
-        outputs = self.function(leaves, self.persistent, buffers)
+        receiving = self._holders(leaves)
+        saved = [leaf.grad for leaf in receiving]
+        try:
+            outputs = self.function(leaves, self.persistent, buffers)
+        except BaseException as error:
+            self._undo(error, receiving, saved, leaves)
+            raise
         self.buffer_sets.append(buffers)
         return outputs
+
+    def deliver_all(self, receiving, gradients, leaves):
+        """Deliver gradients (one per receiving leaf, None: none) all or not at all."""
+        saved = [leaf.grad for leaf in receiving]
+        try:
+            for leaf, g in zip(receiving, gradients):
+                if g is not None:
+                    deliver(leaf, g)
+        except BaseException as error:
+            self._undo(error, receiving, saved, leaves)
+            raise
+
+    def _undo(self, error, receiving, saved, leaves):
+        """Put back the gradients a failed call had delivered; name the leaf that failed."""
+        for leaf, grad in zip(receiving, saved):
+            leaf.grad = grad
+        if isinstance(error, DeliveryError):
+            raise ShapeError(f"compiled step: cannot add the gradient of "
+                             f"{self.describe_leaf(error.leaf, leaves)} to its .grad: "
+                             f"{error}") from None
 
     def run_recording(self, leaves):
         """Run the recording variant: (outputs, {("value"|"grad", j): value})."""
@@ -105,6 +142,28 @@ class Program:
             if leaf.receives_grad:
                 found.append(leaves[leaf.key] if leaf.kind == "arg" else leaf.obj)
         return found
+
+    def _holders(self, leaves):
+        """The same leaves in any order, fast (each call saves their gradients)."""
+        persistent, arguments = self.receivers
+        if not arguments:
+            return persistent
+        return persistent + [leaves[key] for key in arguments]
+
+    def describe_leaf(self, obj, leaves):
+        """A leaf the program delivers to, as the message names it: its parameter name or
+        label, or the argument it is."""
+        for leaf in self.trace.leaves:
+            if leaf.receives_grad and (leaf.obj is obj if leaf.kind == "persistent" else
+                                       leaves[leaf.key] is obj):
+                if leaf.label:
+                    return f"leaf {leaf.label!r}"
+                if leaf.kind == "arg":
+                    return f"argument {self.arg_names[leaf.key]!r}"
+                where = self.guard.where(leaf.key)
+                if where:
+                    return f"leaf {where!r}"
+        return f"a leaf of shape {np.shape(obj.data)}"
 
 
 class Compiled:
@@ -141,8 +200,8 @@ class Compiled:
             return self._eager(args)  # anomaly checks per op, or no graph: the eager engine
         leaves, signature = flatten(args)
         program = self.programs.get(signature)
-        if program is not None and _persistent_signature(program.persistent) != program.guard:
-            program = None  # a parameter changed shape, dtype or requires_grad: trace again
+        if program is not None and not program.guard(program.persistent):
+            program = None  # f reaches another leaf, or one changed shape: trace again
         if program is None:
             return self._trace(args, leaves, signature)
         self.last = program
@@ -156,12 +215,15 @@ class Compiled:
     def _trace(self, args, leaves, signature):
         start = time.perf_counter()
         with _collector_paused():
-            traced = trace(self.f, args, self.names)
+            traced = trace(self.f, args, self.names, gradients=self.check is True)
             traced_at = time.perf_counter()
             program = Program(traced, argument_names(self.f, args), args,
-                              top_names(self.f, len(args)))
+                              top_names(self.f, len(args)), self.f)
             generated_at = time.perf_counter()
-            outputs = self._first_run(program, leaves)
+            if self.check is True:  # every call checked, this one too (values and gradients)
+                outputs = self._run_checked(program, leaves, traced, first=True)
+            else:
+                outputs = self._first_run(program, leaves)
         self.trace_timings = {"trace": traced_at - start, "generate": generated_at - traced_at,
                               "first run": time.perf_counter() - generated_at}
         if self.check is False:
@@ -185,6 +247,10 @@ class Compiled:
             return outputs
         for leaf, grad in zip(receiving, saved):
             leaf.grad = grad
+        self._changed_while_running(program, leaves, receiving, saved)
+
+    def _changed_while_running(self, program, leaves, receiving, saved):
+        """Raise, naming the first node whose replayed value differs from the trace's."""
         _, seen = program.run_recording(leaves)
         for leaf, grad in zip(receiving, saved):
             leaf.grad = grad
@@ -204,6 +270,16 @@ class Compiled:
         with _collector_paused():
             eager = trace(self.f, args, self.names, gradients=True)
             _compare_structure(program, eager)
+        outputs = self._run_checked(program, leaves, eager)
+        if not program.verified and self.check == "once":
+            program.drop_values()  # the trace's arrays served the first checks
+        program.verified = True
+        return self._outputs(program, outputs)
+
+    def _run_checked(self, program, leaves, eager, first=False):
+        """Run the program with the leaves' gradients held back, compare its outputs and
+        gradients with the eager engine's (`eager`, a trace with gradients; on the tracing
+        call the trace itself) and deliver the gradients only when everything agrees."""
         receiving = program.receiving_leaves(leaves)
         saved = [leaf.grad for leaf in receiving]
         for leaf in receiving:
@@ -218,19 +294,18 @@ class Compiled:
                     for ref in eager.outputs]
         eager_grads = [eager.eager_gradients["leaf"][i] for i, leaf in enumerate(eager.leaves)
                        if leaf.receives_grad]
-        if not (all(_close(a, b) for a, b in zip(outputs, expected)) and
-                all(_close(a, b) for a, b in zip(compiled_grads, eager_grads))):
+        values_agree = all(_close(a, b) for a, b in zip(outputs, expected))
+        if first and not values_agree:
+            self._changed_while_running(program, leaves, receiving, saved)
+        if not (values_agree and all(_close(a, b) for a, b in zip(compiled_grads, eager_grads))):
             self._locate(program, eager, leaves, receiving, saved)
-        for leaf, g in zip(receiving, compiled_grads):
-            if g is not None:
-                deliver(leaf, g)
-        if not program.verified and self.check == "once":
-            program.drop_values()  # the trace's arrays served the first checks
-        program.verified = True
-        return self._outputs(program, outputs)
+        program.deliver_all(receiving, compiled_grads, leaves)
+        return outputs
 
     def _locate(self, program, eager, leaves, receiving, saved):
-        """Find the first node where program and eager engine differ and raise, naming it."""
+        """Find the first line where program and eager engine differ and raise, naming it: a
+        forward value, else (from the loss back) a rule's line that does not give what the
+        rule gives on the gradient it received, else the first gradient that differs."""
         try:
             _, seen = program.run_recording(leaves)
         finally:
@@ -242,8 +317,19 @@ class Compiled:
                     f"compiled step check: {program.describe_node(j)} computes "
                     f"{_show(seen[('value', j)])} but the eager engine {_show(node.data)}; "
                     f"f's result depends on something the program holds fixed")
+        gradients = eager.eager_gradients["node"]
         for j in range(len(eager.nodes) - 1, -1, -1):
-            got, want = seen.get(("grad", j)), eager.eager_gradients["node"][j]
+            g = gradients[j]
+            if ("grad", j) not in seen or g is None or not _close(seen[("grad", j)], g):
+                continue  # (a node that received a wrong gradient is not where it went wrong)
+            for k in range(len(eager.nodes[j].inputs)):
+                if ("send", (j, k)) in seen:
+                    want = _rule_gradient(eager, j, k, g)
+                    got = seen[("send", (j, k))]
+                    if not _close(got, want):
+                        raise CompileCheckError(_wrong_rule_line(program, j, k, got, want))
+        for j in range(len(eager.nodes) - 1, -1, -1):
+            got, want = seen.get(("grad", j)), gradients[j]
             if got is not None and want is not None and not _close(got, want):
                 raise CompileCheckError(
                     f"compiled step check: the gradient of {program.describe_node(j)} is "
@@ -273,13 +359,15 @@ def compile(f, *, model=None, check="once"):  # noqa: A001 (the public name the 
     arrays, floats, integer label arrays and lists or tuples of them: each is an input of the
     program, read at every call. Ints, strings and None are static (part of the signature).
     Leaves that are not arguments (a model's parameters, closed-over values) are read at every
-    call, so an optimiser's updates are seen.
+    call, so an optimiser's updates are seen; each call first checks that f still reaches the
+    same leaf objects (a parameter replaced by a new Tensor traces again: see guards.py).
 
     The first call with a new signature traces f (running it once in the eager engine),
     generates `step.source` and runs it. `model` (an nn.Module) names the parameters in the
-    source. `check=True` runs the eager engine beside every call and raises CompileCheckError
-    at the first difference; `"once"` (default) does so on the first replay of each program;
-    False never. Not supported: higher-order gradients (`create_graph`) and calling
+    source. `check=True` runs the eager engine beside every call (the tracing call included)
+    and raises CompileCheckError at the first difference of a value or a gradient, naming the
+    line that is wrong, before any `.grad` changes; `"once"` (default) does so on the first
+    replay of each program; False never. A call that raises changes no `.grad`. Not supported: higher-order gradients (`create_graph`) and calling
     backward inside f (a RuntimeError says so).
     """
     return Compiled(f, model=model, check=check)
@@ -326,7 +414,8 @@ def backward_code(root, model=None):
         raise CompileError(f"backward_code: expected the output of a recorded graph (a Scalar or "
                            f"Tensor computed from values with requires_grad=True), got "
                            f"{type(root).__name__}{' leaf' if hasattr(root, 'op') else ''}")
-    traced = describe([root], names=parameter_names(model))
+    parameter_names(model)  # a model without named_parameters() is refused here
+    traced = describe([root], names=graph_leaf_names(root, model))
     return generate(traced).source
 
 
@@ -353,11 +442,6 @@ def _load(generated):
 
 
 compile_source = builtins.compile
-
-
-def _persistent_signature(persistent):
-    return [(leaf.data.shape, leaf.data.dtype, leaf.requires_grad)
-            if leaf.__class__ is not Scalar else leaf.requires_grad for leaf in persistent]
 
 
 def _compare_structure(program, eager):
@@ -421,6 +505,59 @@ def _same_param(a, b):
     if isinstance(a, (np.ndarray, float)) or isinstance(b, (np.ndarray, float)):
         return _same_constant(a, b)
     return type(a) is type(b) and a == b
+
+
+def _rule_gradient(eager, j, k, g):
+    """What node j's rule sends to its input k in the eager engine, given its gradient g
+    (fitted to the input's shape and dtype, as the core fits it)."""
+    node = eager.nodes[j]
+    inputs = [_eager_value(eager, ref) for ref in node.inputs]
+    params = {name: _eager_param(eager, v) for name, v in (node.params or {}).items()}
+    if node.op.input_vjps is not None:
+        value = node.op.input_vjps[k](g, node.data, *inputs, **params)
+    else:
+        value = node.op.joint_vjp(g, node.data, *inputs, **params)[k]
+    target = inputs[k]
+    if isinstance(target, np.ndarray):
+        value = np.asarray(unbroadcast(np.asarray(value), target.shape)).astype(target.dtype)
+    return value
+
+
+def _eager_value(eager, ref):
+    kind, key = ref
+    if kind == "node":
+        return eager.nodes[key].data
+    if kind == "leaf":
+        return eager.leaves[key].data
+    if kind == "arg":
+        value = eager.arg_leaves[key]
+        return value.data if isinstance(value, (Scalar, Tensor)) else value
+    return key
+
+
+def _eager_param(eager, value):
+    if isinstance(value, tuple):
+        return tuple(_eager_param(eager, v) for v in value)
+    return eager.arg_leaves[value.position] if isinstance(value, ArgRef) else value
+
+
+def _wrong_rule_line(program, j, k, got, want):
+    """The message for a rule's line that does not compute what the rule computes."""
+    node = program.trace.nodes[j]
+    op = node.op
+    line = program.generated.rule_lines.get((j, k))
+    text = program.source.splitlines()[line - 1].strip() if line else ""
+    where = f"line {line} of step.source, `{_cut(text)}`, " if line else ""
+    label = f" '{node.label}'" if node.label else ""
+    trusted = "; the op row says that its code template is its rule (`code_exact`): the " \
+        "template is wrong" if op.code_exact else ""
+    return (f"compiled step check: {where}the {op.name!r} rule's line for input {k} of node "
+            f"{j} ({op.name}{label}: {program.generated.node_names[j]}), gives {_show(got)} "
+            f"where the {op.name!r} rule gives {_show(want)} on the same gradient{trusted}")
+
+
+def _cut(text, limit=100):
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _close(a, b):

@@ -26,13 +26,30 @@ def sigmoid_into(x, out):
     return np.divide(1.0, out, out=out)
 
 
+class DeliveryError(ValueError):
+    """A gradient that cannot be added into what a leaf's `.grad` holds (the program names the
+    leaf and undoes the call's other deliveries)."""
+
+    def __init__(self, message, leaf):
+        super().__init__(message)
+        self.leaf = leaf
+
+
 def deliver(leaf, g):
     """Give leaf its gradient g as backward() does: fitted to the leaf's shape and dtype (a
-    read-only view copied), added to the gradient it holds (leaves accumulate until
-    zero_grad)."""
+    read-only view copied, a 0-d result a 0-d array of the leaf's dtype), added to the
+    gradient it holds (leaves accumulate until zero_grad)."""
     if g.__class__ is not np.ndarray or g.base is not None:  # (shape and dtype fit already)
         g = leaf._fit_grad(g, "compiled step")
-    leaf.grad = g if leaf.grad is None else _add_gradients(leaf, leaf.grad, g)
+    total = leaf.grad
+    if total is None:
+        leaf.grad = g
+    elif g.__class__ is not np.ndarray or np.shape(total) == g.shape:
+        leaf.grad = _add_gradients(leaf, total, g)
+    else:
+        raise DeliveryError(f"it is of shape {g.shape} (the leaf's shape) but the .grad holds "
+                            f"{type(total).__name__} of shape {np.shape(total)}; set .grad to "
+                            f"None (zero_grad) or to an array of shape {g.shape}", leaf)
 
 
 def to_float(g):
@@ -54,17 +71,23 @@ def check_labels(labels, rows, classes):
     return class_labels(labels, rows, classes, "softmax_cross_entropy")
 
 
+def select_into(cond, a, b, out):
+    """kernels.select (numpy's where) of arrays, written into `out`, which may be a or b
+    itself (each element is read before it is written)."""
+    if out is a:
+        np.copyto(out, b, where=~np.asarray(cond))
+    elif out is b:
+        np.copyto(out, a, where=cond)
+    else:
+        np.copyto(out, b)
+        np.copyto(out, a, where=cond)
+    return out
+
+
 NAMESPACE = {
-    "np": np, "isfinite": math.isfinite, "inf": math.inf, "nan": math.nan, "slice": slice, "Ellipsis": Ellipsis,
-    "unbroadcast": unbroadcast, "deliver": deliver,
-    "to_float": to_float, "as_data": as_data, "check_labels": check_labels, "sigmoid_into": sigmoid_into,
-    # what the op table's code templates call (the same functions the rules call)
-    "divide": kernels.divide, "power": kernels.power, "exp": kernels.exp, "log": kernels.log,
-    "sigmoid": kernels.sigmoid, "tanh": kernels.tanh, "relu": kernels.relu,
-    "winner_share": ops.winner_share, "where_positive": kernels.where_positive,
-    "sigmoid_slope_times": kernels.sigmoid_slope_times,
-    "tanh_slope_times": kernels.tanh_slope_times, "summed_product": kernels.summed_product,
-    "expand": ops._expand, "scatter_add": ops._scatter_add, "maximum": kernels.maximum,
-    "sign": kernels.sign, "within": kernels.within, "select": kernels.select,
-}
+    "np": np, "isfinite": math.isfinite, "inf": math.inf, "nan": math.nan, "slice": slice,
+    "Ellipsis": Ellipsis, "unbroadcast": unbroadcast, "deliver": deliver, "to_float": to_float,
+    "as_data": as_data, "check_labels": check_labels, "sigmoid_into": sigmoid_into,
+    "select_into": select_into,
+    **{k: f for k, f in ops.TEMPLATE_FUNCTIONS.items() if not k.startswith("__")}}
 """The names every generated program may use (its globals); nothing else is bound."""

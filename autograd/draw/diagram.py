@@ -10,7 +10,9 @@ import html
 import re
 
 from ..graph import Node, toposort
+from ..naming import written_order
 from ..origin import derivative_of
+from .display import PNG_DPI, bundle
 from .walk import (all_values, consumers, edge_gradients, has_nonfinite, local_gradients,
                    names_of, parameter_consumers, parameter_names, summary, upstream_of)
 
@@ -23,10 +25,12 @@ GATE_TEXT = {"add distributes": "add gate: distributes", "mul swaps": "mul gate:
              "max routes": "max gate: routes", "min routes": "min gate: routes"}
 FAN_OUT_TEXT = "fan-out adds: {} gradients"
 RANKDIRS = ("LR", "RL", "TB", "BT")
-_FORWARD_COLOR, _GRADIENT_COLOR, _HIGHLIGHT = "darkgreen", "red", "gold"
+_FORWARD_COLOR, _GRADIENT_COLOR, _HIGHLIGHT, _OP_COLOR = "darkgreen", "red", "gold", "lightblue"
 _NONFINITE = "mistyrose"  # the background of a nan or inf
 # tight spacing and rounded boxes for the ops keep the course's graphs within a notebook's width
 _GRAPH_STYLE = {"fontname": "Helvetica", "nodesep": "0.08", "ranksep": "0.2", "pad": "0.05"}
+_WIRE_MARGIN = 3  # points of clear space around the numbers on a wire
+_COMPACT_RANKSEP = "0.12"  # inches: the arrows between boxes stay visible
 
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # all but \n, shown as \t, \x07
 _diagram_class = None
@@ -66,6 +70,22 @@ def new_diagram(**attributes):
             def _repr_image_svg_xml(self):
                 return self.pipe(format="svg", encoding="utf-8")
 
+            def _repr_image_png(self):
+                """The diagram as PNG bytes drawn by Graphviz at `display.PNG_DPI`."""
+                crisp = self.copy()
+                crisp.graph_attr["dpi"] = str(PNG_DPI)
+                return crisp.pipe(format="png")
+
+            def _repr_mimebundle_(self, include=None, exclude=None, **_):
+                return bundle(self._repr_image_svg_xml(), [self._repr_image_png()],
+                              self.__repr__(), include, exclude)
+
+            def __repr__(self):
+                about = getattr(self, "about", "a computation graph")
+                return (f"<autograd.draw.Diagram: {about}; a picture, shown when the cell "
+                        f"runs in Jupyter (run it if you see this line); "
+                        f".render('name', format='png') writes a file>")
+
         Diagram.__module__, Diagram.__qualname__ = "autograd.draw", "Diagram"
         _diagram_class = Diagram
     return _diagram_class(**attributes)
@@ -89,28 +109,46 @@ def _colored(content, color):
     return f'<FONT COLOR="{color}">{content}</FONT>'
 
 
-def _value_label(node, name, show_gradients, fan_out, highlight):
-    cells = [f"<TD><B>{text(name)}</B></TD>"]
-    if not isinstance(node.data, float):
-        cells.append(f"<TD>{text(f'{node.data.shape} {node.data.dtype}')}</TD>")
-    cells.append(_number_cell("data", node.data, _FORWARD_COLOR))
-    if show_gradients and node.grad is not None:
-        cells.append(_number_cell("grad", node.grad, _GRADIENT_COLOR))
-    if fan_out:
-        cells.append(f"<TD><I>{text(FAN_OUT_TEXT.format(fan_out))}</I></TD>")
+def _value_label(node, name, show_gradients, fan_out, highlight, compact=False, op_text=None):
+    """A value's box: its name, its shape for a tensor, data (green), gradient (red) and
+    fan-out, one to a row. Compact: two columns, the name beside the op that computed it (in
+    the op's colour) over the data beside the gradient, told apart by their colours alone."""
+    grad = node.grad if show_gradients else None
+    if compact:
+        span = ' COLSPAN="2"'
+        head = f"<TD{'' if op_text else span}><B>{text(name)}</B></TD>" + (
+            f'<TD BGCOLOR="{_HIGHLIGHT if highlight else _OP_COLOR}">{text(op_text)}</TD>'
+            if op_text else "")
+        numbers = _number_cell("", node.data, _FORWARD_COLOR, "" if grad is not None else span)
+        if grad is not None:
+            numbers += _number_cell("", grad, _GRADIENT_COLOR)
+        cells = [head] + ([f"<TD{span}>{text(f'{node.data.shape} {node.data.dtype}')}</TD>"]
+                          if not isinstance(node.data, float) else []) + [numbers]
+        if fan_out:
+            cells.append(f"<TD{span}><I>{text(FAN_OUT_TEXT.format(fan_out))}</I></TD>")
+        highlight = highlight and not op_text  # an interior value's op cell shows it
+    else:
+        cells = [f"<TD><B>{text(name)}</B></TD>"]
+        if not isinstance(node.data, float):
+            cells.append(f"<TD>{text(f'{node.data.shape} {node.data.dtype}')}</TD>")
+        cells.append(_number_cell("data", node.data, _FORWARD_COLOR))
+        if grad is not None:
+            cells.append(_number_cell("grad", grad, _GRADIENT_COLOR))
+        if fan_out:
+            cells.append(f"<TD><I>{text(FAN_OUT_TEXT.format(fan_out))}</I></TD>")
     rows = "".join(f"<TR>{cell}</TR>" for cell in cells)
     color = f' BGCOLOR="{_HIGHLIGHT}"' if highlight else ""
     return f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="1"{color}>' \
         f'{rows}</TABLE>>'
 
 
-def _number_cell(key, value, color):
+def _number_cell(key, value, color, span=""):
     """A table cell "data 1.5" or "grad -2" in the value's or the gradient's colour; nan and
     inf in bold on a pale red background."""
-    content = _colored(f"{key} {text(summary(value))}", color)
+    content = _colored(f"{key} {text(summary(value))}" if key else text(summary(value)), color)
     if has_nonfinite(value):
-        return f'<TD BGCOLOR="{_NONFINITE}"><B>{content}</B></TD>'
-    return f"<TD>{content}</TD>"
+        return f'<TD BGCOLOR="{_NONFINITE}"{span}><B>{content}</B></TD>'
+    return f"<TD{span}>{content}</TD>"
 
 
 def _legend(title, gradients):
@@ -133,19 +171,35 @@ def _op_text(node, gates):
     """The op's name; with `gates`, its gate pattern, or for a one-input Scalar op without a
     pattern its local gradient (the number the gradient is multiplied by)."""
     if not gates:
-        return node.op.name
+        return _with_params(node)
     if node.op.gate:
         return GATE_TEXT.get(node.op.gate, f"{node.op.name} gate: {node.op.gate}")
     inputs = [p for p in node.parents if isinstance(p, Node)]
     if len(inputs) == 1 and isinstance(node.data, float):
         local = [g for g in local_gradients(node) if g is not None]
         if local:
-            return f"{node.op.name}\nlocal gradient {summary(local[0])}"
-    return node.op.name
+            return f"{_with_params(node)}\nlocal gradient {summary(local[0])}"
+    return _with_params(node)
+
+
+def _with_params(node):
+    """The op's name and its number-valued parameters: `pow 2` shows the exponent, `sum
+    axis=1` the axis (labels and arrays are left to the values' boxes)."""
+    shown = []
+    for key, value in (node.params or {}).items():
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, (int, float)):
+            shown.append(summary(float(value)) if len(node.params) == 1 else
+                         f"{key}={summary(float(value))}")
+        elif isinstance(value, tuple) and all(isinstance(v, int) for v in value):
+            shown.append(f"{key}={value}")
+    return " ".join([node.op.name, *shown])
 
 
 def draw(root, model=None, *, rankdir="LR", show_gradients=True, edge_values=False,
-         gates=False, max_nodes=400, collapse_modules=False, highlight=None, title=None):
+         gates=False, max_nodes=400, collapse_modules=False, highlight=None, title=None,
+         compact=False):
     """A `graphviz.Digraph` of everything `root` (a Scalar or Tensor) depends on.
 
     Value nodes show their name, data (green) and gradient (red) (tensors: shape, dtype and
@@ -170,6 +224,10 @@ def draw(root, model=None, *, rankdir="LR", show_gradients=True, edge_values=Fal
       `title`: a caption (by default, for a gradient computed with `create_graph=True` or
       by `autograd.grad`, what it is the derivative of: "d f / d x"); `rankdir`: "LR"
       (default), "RL", "TB" or "BT".
+    - `compact=True` writes each op beside the name of the value it computes, in the value's
+      box, instead of in a node of its own, and the data beside the gradient (green and red,
+      as the legend says): half the ranks and smaller boxes, so a two-layer network drawn top
+      to bottom fits a screen.
     Shows inline in Jupyter; `.render("name", format="svg")` writes SVG, PNG or PDF, and
     `.source` is the DOT text, which needs no Graphviz installation.
     """
@@ -201,20 +259,27 @@ def draw(root, model=None, *, rankdir="LR", show_gradients=True, edge_values=Fal
                          f"which own no parameter in this graph; modules with parameters here: "
                          f"{module_names}")
 
-    dot = new_diagram(graph_attr={"rankdir": rankdir, **_GRAPH_STYLE},
+    dot = new_diagram(graph_attr={"rankdir": rankdir, **_GRAPH_STYLE,
+                                  **({"ranksep": _COMPACT_RANKSEP} if compact else {})},
                       node_attr={"fontname": "Helvetica", "fontsize": "11"},
                       edge_attr={"fontname": "Helvetica", "fontsize": "10"})
     if title is None and derivative_of(root):  # a gradient recorded with create_graph=True
         title = f"{derivative_of(root)}: the backward pass as a graph"
     gradients = edge_values or (show_gradients and any(v.grad is not None for v in shown))
     dot.attr(label=_legend(title, gradients), labelloc="t")
+    dot.about = _about(root, names, len(values), title)
 
     def endpoint(node, kind):
+        if compact and kind == "o":
+            kind = "v"  # the op is written in its value's box
         module = module_of.get(id(node))
         return f"m{boxes[module]}" if module in collapsed else f"{kind}{number[id(node)]}"
 
+    # declared in written order (inputs left to right), which dot keeps within a rank: x1
+    # before x2, w11 before w22, never mirrored
+    ordered = [v for v in written_order(root) if id(v) in shown_ids]
     members = {}  # module name (None: top level) -> [(node id, attributes)]
-    for node in reversed(shown):
+    for node in ordered:
         module = module_of.get(id(node))
         if module in collapsed:
             continue
@@ -223,13 +288,14 @@ def draw(root, model=None, *, rankdir="LR", show_gradients=True, edge_values=Fal
         if module and name.startswith(f"{module}."):  # the box's title says the rest
             name = name[len(module) + 1:]
         members.setdefault(module, []).append((f"v{number[id(node)]}", {
-            "label": _value_label(node, name, show_gradients, fan_out, id(node) in marked),
+            "label": _value_label(node, name, show_gradients, fan_out, id(node) in marked,
+                                  compact, _op_text(node, gates) if node.op else None),
             "shape": "plaintext"}))
-        if node.op is not None:
+        if node.op is not None and not compact:
             members[module].append((f"o{number[id(node)]}", {
                 "label": plain_label(_op_text(node, gates)), "shape": "box",
                 "style": "rounded,filled", "margin": "0.06,0.03",
-                "fillcolor": _HIGHLIGHT if id(node) in marked else "lightblue"}))
+                "fillcolor": _HIGHLIGHT if id(node) in marked else _OP_COLOR}))
     for module, nodes in members.items():
         if module is None:
             for node_id, attributes in nodes:
@@ -247,7 +313,7 @@ def draw(root, model=None, *, rankdir="LR", show_gradients=True, edge_values=Fal
                                    f"ops: {', '.join(ops) or 'none'}"))
 
     drawn = set()
-    for node in shown:
+    for node in ordered:
         if node.op is None:
             continue
         op_id, value_id = endpoint(node, "o"), endpoint(node, "v")
@@ -270,13 +336,27 @@ def draw(root, model=None, *, rankdir="LR", show_gradients=True, edge_values=Fal
                 label = _colored(text(summary(parent)), _FORWARD_COLOR)
                 if g is not None:
                     label += "<BR/>" + _colored(text(summary(g)), _GRADIENT_COLOR)
-                attributes["label"] = f"<{label}>"
+                attributes["label"] = _wire_label(label)
             if id(node) in marked:
                 attributes.update(color=_GRADIENT_COLOR, penwidth="2")
             _edge(dot, drawn, source, op_id, **attributes)
     if hidden:
         _summarise_hidden(dot, hidden, shown, endpoint)
     return dot
+
+
+def _about(root, names, count, title):
+    """What a diagram shows, in words (its text/plain line)."""
+    kind = "Scalar" if isinstance(root.data, float) else f"Tensor {root.data.shape}"
+    head = f"{title!r}: " if title else ""
+    return f"{head}diagram of {names[id(root)]} ({kind}) and the {count - 1} values it depends on"
+
+
+def _wire_label(content):
+    """A wire's numbers in a table with a margin on every side: dot keeps the box clear of the
+    wire and of its neighbours, so the text never touches either."""
+    return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{_WIRE_MARGIN}">'
+            f'<TR><TD>{content}</TD></TR></TABLE>>')
 
 
 def _edge(dot, drawn, source, target, **attributes):

@@ -1,14 +1,113 @@
-"use strict";
-// The backward-pass explorer: draws the graph from the JSON above and steps through the
-// backward pass. Every text goes in with textContent, so labels are shown, never run.
-(function () {
-  const G = JSON.parse(document.getElementById("graph-data").textContent);
-  const NS = "http://www.w3.org/2000/svg";
-  const LINE = 17, PAD = 10, MARGIN = 30, CHAR = 7.2;
+// The backward-pass explorer, one ES module for both of its homes:
+// - the self-contained page (explorer.html inlines it; it mounts on <body data-explorer>),
+// - the live widget in Jupyter (anywidget imports it: `export default {render}`), where the
+//   kernel replays the recorded graph when a leaf's value is edited or a step of gradient
+//   descent is taken, and sends the new graph back.
+// Every text goes in with textContent, so labels are shown, never run.
+const NS = "http://www.w3.org/2000/svg";
+const LINE = 17, PAD = 10, MARGIN = 30, CHAR = 7.2;
+const MIN_SCALE = 0.7;  // a wide graph shrinks to fit, down to this (still readable); then it scrolls
+
+const CONTROLS = [
+  ["first", "\u00ab Start", "back to the forward pass (Home)"],
+  ["back", "\u25C0 Back", "previous step (left arrow)"],
+  ["play", "\u25B6 Play", "play or pause (space)"],
+  ["next", "Next \u25B6", "next step (right arrow)"],
+  ["last", "End \u00bb", "the last step (End)"],
+];
+
+function html(tag, content, cls) {
+  const element = document.createElement(tag);
+  if (content !== undefined && content !== null) element.textContent = content;
+  if (cls) element.className = cls;
+  return element;
+}
+function el(tag, attributes, parent) {
+  const element = document.createElementNS(NS, tag);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
+  if (parent) parent.appendChild(element);
+  return element;
+}
+function label(parent, x, y, content, cls) {
+  const element = el("text", {x: x, y: y, class: cls || ""}, parent);
+  element.textContent = content;
+  return element;
+}
+function button(id, text, title) {
+  const element = html("button", text);
+  element.id = id;
+  element.type = "button";
+  if (title) element.title = title;
+  return element;
+}
+
+// The skeleton every explorer shares (ids are looked up inside `root` only).
+function skeleton(root, live) {
+  root.classList.add("gg-explorer");
+  const header = html("header");
+  header.appendChild(html("h1", null)).id = "title";
+  const legend = html("p", null, "legend");
+  [["value", "value (data)"], ["gradient", "gradient (grad)"], ["active", "active node"]]
+    .forEach(([kind, text]) => {
+      legend.appendChild(html("span", null, "swatch " + kind));
+      legend.appendChild(document.createTextNode(text));
+    });
+  legend.appendChild(html("span", "keys: \u2190 \u2192 step, space play or pause, Home End" +
+                                  (live ? "; click an input's value to change it" : ""),
+                          "keys"));
+  header.appendChild(legend);
+  const nav = html("nav", null, "controls");
+  CONTROLS.forEach(([id, text, title]) => nav.appendChild(button(id, text, title)));
+  nav.appendChild(html("span")).id = "counter";
+  const mode = html("label", null, "mode");
+  const box = html("input");
+  box.type = "checkbox";
+  box.id = "exercise";
+  mode.append(box, document.createTextNode(" Exercise: I compute the gradients"));
+  nav.appendChild(mode);
+  nav.appendChild(html("span")).id = "score";
+  const main = html("div", null, "main");
+  const graph = html("div", null, "graph");
+  graph.id = "graph";
+  main.appendChild(graph);
+  const parts = [header, nav];
+  if (live) {
+    const train = html("nav", null, "controls train");
+    const rate = html("label", "learning rate ");
+    const lr = html("input");
+    lr.id = "lr";
+    lr.setAttribute("autocomplete", "off");
+    lr.setAttribute("inputmode", "decimal");
+    rate.appendChild(lr);
+    train.append(rate, button("descend", "Step of gradient descent",
+                              "move every input that needs a gradient by \u2212lr \u00d7 grad"),
+                 button("reset", "Reset values", "back to the values the graph was made with"));
+    train.appendChild(html("span", null, "status")).id = "status";
+    parts.push(train);
+    const side = html("div", null, "history");
+    side.id = "history";
+    main.appendChild(side);
+  }
+  parts.push(main);
+  const panel = html("section");
+  panel.id = "panel";
+  panel.setAttribute("aria-live", "polite");
+  parts.push(panel);
+  root.replaceChildren(...parts);
+}
+
+// Mount an explorer of graph `G` in `root`. `host.send(message)` (the widget) asks the kernel
+// to edit a leaf ({kind: "edit", node, text}), take a gradient-descent step ({kind: "step",
+// lr}) or reset ({kind: "reset"}); without it the page is static. `kept` is what an earlier
+// view of the same graph left (step, mode, learning rate). Returns {keep, destroy, error}.
+export function mount(root, G, host, kept) {
+  const live = Boolean(host && host.send);
+  skeleton(root, live);
+  const $ = (id) => root.querySelector("#" + id);
   const STEPS = G.steps.length;
   const LAST = STEPS + (G.inputs.length ? 1 : 0);
   const byId = new Map(G.nodes.map((n) => [n.id, n]));
-  const $ = (id) => document.getElementById(id);
+  const keyTarget = host && host.keys ? host.keys : document;
 
   // ---- the facts of the pass, indexed ------------------------------------------------------
   const sentOn = new Map();    // wire id -> {step, sent}: the step that sends a gradient down it
@@ -45,7 +144,8 @@
   });
   const itemOf = new Map(items.map((item) => [item.key, item]));
 
-  const state = {step: 0, timer: null, exercise: false, status: {}, message: null};
+  const state = {step: 0, timer: null, exercise: false, status: {}, message: null,
+                 editing: null};
 
   function done(key) {  // shown: not in exercise mode, not asked, answered or revealed
     return !state.exercise || !itemOf.has(key) || key in state.status;
@@ -58,28 +158,12 @@
   }
 
   // ---- drawing -------------------------------------------------------------------------------
-  function el(tag, attributes, parent) {
-    const element = document.createElementNS(NS, tag);
-    for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
-    if (parent) parent.appendChild(element);
-    return element;
-  }
-  function label(parent, x, y, content, cls) {
-    const element = el("text", {x: x, y: y, class: cls || ""}, parent);
-    element.textContent = content;
-    return element;
-  }
-  function html(tag, content, cls) {
-    const element = document.createElement(tag);
-    if (content !== undefined && content !== null) element.textContent = content;
-    if (cls) element.className = cls;
-    return element;
-  }
-
-  const svg = el("svg", {width: G.width + 2 * MARGIN, height: G.height + 2 * MARGIN,
+  const width = G.width + 2 * MARGIN, height = G.height + 2 * MARGIN;
+  const svg = el("svg", {viewBox: "0 0 " + width + " " + height, width: width, height: height,
                          role: "img", "aria-label": "the computation graph"});
   const defs = el("defs", {}, svg);
-  const marker = el("marker", {id: "arrow", viewBox: "0 0 10 10", refX: "10", refY: "5",
+  const arrow = "gg-arrow-" + Math.random().toString(36).slice(2);  // one per explorer shown
+  const marker = el("marker", {id: arrow, viewBox: "0 0 10 10", refX: "10", refY: "5",
                                markerWidth: "9", markerHeight: "9", orient: "auto",
                                markerUnits: "userSpaceOnUse"}, defs);
   el("path", {d: "M 0 0 L 10 5 L 0 10 z", fill: "#777"}, marker);
@@ -100,8 +184,8 @@
     let y = LINE;
     label(g, PAD, y, n.name, "name");
     if (n.op) {
-      const width = n.op.length * CHAR + 8;
-      el("rect", {class: "badge", x: n.w - PAD - width + 4, y: y - 13, width: width,
+      const badge = n.op.length * CHAR + 8;
+      el("rect", {class: "badge", x: n.w - PAD - badge + 4, y: y - 13, width: badge,
                   height: 17, rx: 3}, g);
       label(g, n.w - PAD, y, n.op, "op").setAttribute("text-anchor", "end");
     }
@@ -110,10 +194,19 @@
       label(g, PAD, y, "(" + n.shape.join(", ") + (n.shape.length === 1 ? ",)" : ")") + " " +
             n.dtype, "shape");
     }
-    n.data.rows.forEach((row, i) => {
+    const data = n.data.rows.map((row, i) => {
       y += LINE;
-      label(g, PAD, y, (i ? "     " : "data ") + row, "data");
+      return label(g, PAD, y, (i ? "     " : "data ") + row, "data");
     });
+    g.dataset.data = JSON.stringify(n.data.values);
+    if (live && n.editable) {
+      g.classList.add("editable");
+      data.forEach((text) => {
+        text.addEventListener("click", () => startEdit(n));
+        const title = el("title", {}, text);
+        title.textContent = "click to change " + n.name + "'s value";
+      });
+    }
     const grads = (n.grad ? n.grad.rows : n.data.rows).map(() => {
       y += LINE;
       return label(g, PAD, y, "", "grad");
@@ -123,7 +216,7 @@
       y += LINE;
       note = label(g, PAD, y, "", "note");
     }
-    drawn.nodes.set(n.id, {g: g, grads: grads, note: note});
+    drawn.nodes.set(n.id, {g: g, grads: grads, note: note, data: data});
   });
 
   G.wires.forEach((w) => {
@@ -134,7 +227,7 @@
     const middle = (x1 + x2) / 2;
     const g = el("g", {class: "wire", "data-wire": w.id}, wireLayer);
     el("path", {d: "M" + x1 + "," + y1 + " C" + middle + "," + y1 + " " + middle + "," + y2 +
-                   " " + (x2 - 1) + "," + y2, "marker-end": "url(#arrow)"}, g);
+                   " " + (x2 - 1) + "," + y2, "marker-end": "url(#" + arrow + ")"}, g);
     // the numbers sit half-way; wires joining the same two nodes (x * x) spread them out
     const twins = G.wires.filter((o) => o.from === w.from && o.to === w.to);
     const t = twins.length > 1 ? 0.3 + 0.4 * twins.indexOf(w) / (twins.length - 1) : 0.5;
@@ -149,28 +242,84 @@
   $("graph").appendChild(svg);
   $("title").textContent = G.title;
 
+  // a wide graph shrinks to the width it has (never below MIN_SCALE, then it scrolls), so the
+  // inputs' names on the left stay in view
+  function fit() {
+    const room = $("graph").clientWidth;
+    const scale = room > 0 ? Math.max(MIN_SCALE, Math.min(1, (room - 2) / width)) : 1;
+    if ($("graph").dataset.scale === scale.toFixed(3)) return;  // (no resize loop)
+    svg.setAttribute("width", Math.round(width * scale));
+    svg.setAttribute("height", Math.round(height * scale));
+    $("graph").dataset.scale = scale.toFixed(3);
+  }
+  fit();
+  const resize = typeof ResizeObserver === "function" ? new ResizeObserver(fit) : null;
+  if (resize) resize.observe($("graph"));
+
+  // ---- the loss's history (widget) -----------------------------------------------------------
+  function drawHistory() {
+    const box = $("history");
+    if (!box) return;
+    const values = G.history || [];
+    box.replaceChildren(html("div", "history of " + G.rootName, "caption"));
+    const now = html("div", values.length ? G.rootName + " = " +
+                     Number(values[values.length - 1]).toPrecision(6) : "", "current");
+    now.id = "current";
+    box.appendChild(now);
+    const W = 240, H = 150, L = 54, B = 20;
+    const plot = el("svg", {width: W, height: H, viewBox: "0 0 " + W + " " + H,
+                            class: "plot", role: "img",
+                            "aria-label": "the history of " + G.rootName}, box);
+    plot.dataset.values = JSON.stringify(values);
+    const finite = values.filter((v) => v !== null && Number.isFinite(v));
+    el("line", {x1: L, y1: H - B, x2: W - 4, y2: H - B, class: "axis"}, plot);
+    el("line", {x1: L, y1: 6, x2: L, y2: H - B, class: "axis"}, plot);
+    if (!finite.length) return;
+    let lo = Math.min(...finite), hi = Math.max(...finite);
+    if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
+    const x = (i) => L + (values.length > 1 ? i * (W - 8 - L) / (values.length - 1) : 0);
+    const y = (v) => H - B - (v - lo) / (hi - lo) * (H - B - 10);
+    label(plot, L - 4, y(hi) + 4, Number(hi.toPrecision(3)).toString(), "tick")
+      .setAttribute("text-anchor", "end");
+    label(plot, L - 4, y(lo) + 4, Number(lo.toPrecision(3)).toString(), "tick")
+      .setAttribute("text-anchor", "end");
+    label(plot, W - 6, H - 5, "steps: " + (values.length - 1), "tick")
+      .setAttribute("text-anchor", "end");
+    const points = values.map((v, i) => v === null || !Number.isFinite(v) ? null :
+                              x(i).toFixed(1) + "," + y(v).toFixed(1)).filter((p) => p);
+    el("polyline", {points: points.join(" "), class: "line"}, plot);
+    values.forEach((v, i) => {
+      if (v !== null && Number.isFinite(v)) el("circle", {cx: x(i), cy: y(v), r: 2.5}, plot);
+    });
+  }
+
   // ---- what is shown at the current step ---------------------------------------------------
   function gradView(id) {  // the rows of a node's gradient as far as the pass has got
     const all = arrivals.get(id) || [];
     const arrived = all.filter((a) => a.step <= state.step);
     const count = all.length > 1 ? arrived.length + " of " + all.length : "";
     if (id === G.root) {
-      return state.step >= 1 ? {rows: G.seed.rows, note: ""} : {rows: null, note: ""};
+      return state.step >= 1 ? {rows: G.seed.rows, values: G.seed.values, note: ""} :
+        {rows: null, note: ""};
     }
     if (!arrived.length) return {rows: null, note: count && count + " arrived"};
     if (arrived.some((a) => !done("w" + a.sent.wire))) return {rows: ["?"], note: count};
-    if (all.length < 2) return {rows: arrived[0].sent.total.rows, note: ""};
+    if (all.length < 2) {
+      return {rows: arrived[0].sent.total.rows, values: arrived[0].sent.total.values,
+              note: ""};
+    }
     if (!done(sumKey(id))) return {rows: ["?"], note: count + " arrived"};
     const complete = arrived.length === all.length;
-    return {rows: arrived[arrived.length - 1].sent.total.rows,
+    const last = arrived[arrived.length - 1].sent.total;
+    return {rows: last.rows, values: last.values,
             note: complete ? "sum of " + all.length + " gradients" : count + " so far"};
   }
 
   function render() {
     const k = state.step;
     const active = k >= 1 && k <= STEPS ? G.steps[k - 1] : null;
-    document.body.dataset.step = k;
-    document.body.dataset.mode = state.exercise ? "exercise" : "watch";
+    root.dataset.step = k;
+    root.dataset.mode = state.exercise ? "exercise" : "watch";
     G.nodes.forEach((n) => {
       const shown = drawn.nodes.get(n.id);
       const isActive = active ? active.node === n.id : (k === LAST && k > STEPS &&
@@ -183,6 +332,8 @@
         line.textContent = i < rows.length ? (i ? "     " : "grad ") + rows[i] : "";
         line.classList.toggle("pending", !view.rows || view.rows[0] === "?");
       });
+      if (view.values && view.rows[0] !== "?") shown.g.dataset.grad = JSON.stringify(view.values);
+      else delete shown.g.dataset.grad;
       if (shown.note) shown.note.textContent = view.note;
     });
     G.wires.forEach((w) => {
@@ -200,15 +351,18 @@
     renderScore();
     renderPanel(active);
     const focus = active ? drawn.nodes.get(active.node).g : null;
-    if (focus && focus.scrollIntoView) focus.scrollIntoView({block: "nearest", inline: "center"});
+    if (focus && focus.scrollIntoView && $("graph").scrollWidth > $("graph").clientWidth) {
+      focus.scrollIntoView({block: "nearest", inline: "nearest"});
+    }
   }
 
   function renderScore() {
     if (!state.exercise) { $("score").textContent = ""; return; }
     const asked = items.filter((item) => item.typed);
-    const right = asked.filter((item) => state.status[item.key] === "right").length;
-    const revealed = asked.filter((item) => state.status[item.key] === "revealed").length;
-    $("score").textContent = right + " right, " + revealed + " revealed, of " + asked.length;
+    const count = (kind) => asked.filter((item) => state.status[item.key] === kind).length;
+    const close = count("close");
+    $("score").textContent = count("right") + " right, " + (close ? close + " close, " : "") +
+      count("revealed") + " revealed, of " + asked.length;
   }
 
   function row(table, cells, cls) {  // a cell's text may be a list of lines (matrix rows)
@@ -243,7 +397,8 @@
       panel.appendChild(html("p", "Every value is computed (green). The backward pass starts " +
         "at " + G.rootName + ", whose gradient with respect to itself is 1, and visits each " +
         "node once all the nodes that use it have sent it their gradients. Press Next " +
-        "(\u2192) or Play."));
+        "(\u2192) or Play." + (live ? " Click an input's value to change it: the kernel " +
+        "recomputes the forward and the backward pass of this graph." : "")));
     } else if (active) {
       renderStep(panel, active, question);
     } else {
@@ -263,13 +418,9 @@
       });
       prompt.appendChild(input);
       box.appendChild(prompt);
-      const checkButton = html("button", "Check");
-      checkButton.id = "check";
-      checkButton.type = "button";
+      const checkButton = button("check", "Check");
       checkButton.addEventListener("click", () => check(input.value));
-      const revealButton = html("button", "Reveal");
-      revealButton.id = "reveal";
-      revealButton.type = "button";
+      const revealButton = button("reveal", "Reveal");
       revealButton.addEventListener("click", reveal);
       box.append(checkButton, revealButton);
       panel.appendChild(box);
@@ -278,7 +429,9 @@
                           state.message ? state.message.kind : "");
     feedback.id = "feedback";
     panel.appendChild(feedback);
-    if (question && document.activeElement !== $("exercise")) $("answer").focus();
+    if (question && document.activeElement !== $("exercise")) {
+      $("answer").focus({preventScroll: true});
+    }
   }
 
   function renderStep(panel, st, question) {
@@ -312,16 +465,25 @@
     if (done("u" + st.node)) value.dataset.values = JSON.stringify(st.upstream.values);
     panel.appendChild(up);
 
+    // an elementwise op multiplies by a local gradient per element; any other op's rule is
+    // shown as what it computes (upstream @ Wᵀ), with no "local gradient" column
     const table = html("table");
     const fanOut = st.sent.some((sent) => (arrivals.get(sent.to) || []).length > 1);
-    row(table, [{text: "input", head: true}, {text: "local gradient", head: true},
-                {text: "gradient sent down (upstream \u00d7 local)", head: true}].concat(
-                  fanOut ? [{text: "its gradient so far (fan-out adds)", head: true}] : []));
+    const summed = st.sent.some((sent) => sent.details.length && sent.formula.startsWith("sum"));
+    const head = st.elementwise ?
+      [{text: "input", head: true}, {text: "local gradient", head: true},
+       {text: "gradient sent down (upstream \u00d7 local" + (summed ? ", summed where " +
+                "the input was broadcast)" : ")"), head: true}] :
+      [{text: "input", head: true}, {text: "what the rule computes", head: true},
+       {text: "gradient sent down", head: true}];
+    row(table, head.concat(fanOut ? [{text: "its gradient so far (fan-out adds)", head: true}] :
+                           []));
     st.sent.forEach((sent) => {
       const shown = done("w" + sent.wire);
       const all = arrivals.get(sent.to) || [];
       const cells = [{text: sent.name},
-                     {text: shown ? sent.local.rows : "?", cls: "num"},
+                     st.elementwise ? {text: shown ? sent.local.rows : "?", cls: "num"} :
+                       {text: sent.formula, cls: "formula"},
                      {text: shown ? shownNumber(sent.grad, sent.arithmetic) : "?",
                       cls: "num gradtext"}];
       if (fanOut) {
@@ -335,7 +497,7 @@
       tr.dataset.to = sent.to;
       if (shown) {
         tr.dataset.grad = JSON.stringify(sent.grad.values);
-        tr.dataset.local = JSON.stringify(sent.local.values);
+        if (sent.local) tr.dataset.local = JSON.stringify(sent.local.values);
       }
       if (question && question.key === "w" + sent.wire) tr.classList.add("asked");
     });
@@ -351,9 +513,25 @@
       st.sent.forEach((sent) => {
         if (!seen.has(sent.rule)) rules.appendChild(html("li", sent.rule));
         seen.add(sent.rule);
+        if (sent.shapes) rules.appendChild(html("li", sent.shapes, "shapes"));
       });
       if (st.fanIn > 1) rules.appendChild(html("li", st.upstreamRule));
       panel.appendChild(rules);
+      st.sent.filter((sent) => sent.details.length).forEach((sent) => {
+        const details = html("div", null, "details");
+        details.dataset.to = sent.to;
+        details.appendChild(html("div", "How " + sent.name + "'s gradient is computed:",
+                                 "caption"));
+        const facts = html("table");
+        sent.details.forEach((fact) => {
+          const tr = row(facts, [{text: fact.label, head: true},
+                                 {text: fact.value.rows, cls: "num"}], "fact");
+          tr.dataset.label = fact.label;
+          if (fact.value.values) tr.dataset.values = JSON.stringify(fact.value.values);
+        });
+        details.appendChild(facts);
+        panel.appendChild(details);
+      });
     }
   }
 
@@ -385,10 +563,10 @@
   function parse(text) {
     const parts = text.split(/[\s,;()[\]]+/).filter((part) => part.length);
     const numbers = parts.map(Number);
-    return numbers.every((x) => Number.isFinite(x)) ? numbers : null;
+    return parts.length && numbers.every((x) => Number.isFinite(x)) ? numbers : null;
   }
-  function close(typed, truth) {
-    return Math.abs(typed - truth) <= 5e-3 * Math.abs(truth) + 1e-6;
+  function within(typed, truth, relative, absolute) {
+    return Math.abs(typed - truth) <= relative * Math.abs(truth) + absolute;
   }
   function check(text) {
     const item = pending(state.step).find((candidate) => candidate.typed);
@@ -398,10 +576,14 @@
     if (!typed || typed.length !== truth.length) {
       state.message = {kind: "wrong", text: "Type " + (truth.length === 1 ? "one number" :
         truth.length + " numbers (in order, row by row)") + " for " + item.label + "."};
-    } else if (typed.every((x, i) => close(x, truth[i]))) {
+    } else if (typed.every((x, i) => within(x, truth[i], 5e-4, 1e-9))) {
       state.status[item.key] = "right";
       state.message = {kind: "right", text: "\u2713 Right: " + item.product + ". " +
                                             item.rule + "."};
+    } else if (typed.every((x, i) => within(x, truth[i], 1e-2, 1e-9))) {
+      state.status[item.key] = "close";  // within 1%: accepted, with the exact value
+      state.message = {kind: "close", text: "\u2248 close: the exact value is " +
+                       item.answer.text + ". " + item.product + ". " + item.rule + "."};
     } else {
       state.message = {kind: "wrong", text: "\u2717 " + text.trim() + " is not " + item.label +
         ". The rule: " + item.rule + ". Try again, or reveal it."};
@@ -415,6 +597,48 @@
     state.message = {kind: "revealed", text: "Revealed: " + item.product + ". " + item.rule +
                                              "."};
     render();
+  }
+
+  // ---- editing a leaf (widget) -----------------------------------------------------------------
+  function startEdit(n) {
+    if (!live) return;
+    stop();
+    const shown = drawn.nodes.get(n.id);
+    const area = $("graph").getBoundingClientRect();
+    const box = shown.data[0].getBoundingClientRect();
+    const input = html("input", null, "edit");
+    input.id = "edit";
+    input.dataset.node = n.id;
+    input.value = n.data.values.map((v) => String(v)).join(", ");
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("aria-label", "new value of " + n.name);
+    let closed = false;  // removing a focused field blurs it: close once
+    const close = () => { if (!closed) { closed = true; input.remove(); } };
+    input.style.left = (box.left - area.left + $("graph").scrollLeft) + "px";
+    input.style.top = (box.top - area.top + $("graph").scrollTop - 3) + "px";
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        status("recomputing\u2026", "busy");
+        host.send({kind: "edit", node: n.id, text: input.value});
+        close();
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        close();
+      }
+    });
+    input.addEventListener("blur", close);
+    if (state.editing) state.editing();  // one field at a time
+    state.editing = close;
+    $("graph").appendChild(input);
+    input.focus();
+    input.select();
+  }
+  function status(text, kind) {
+    const line = $("status");
+    if (!line) return;
+    line.textContent = text;
+    line.className = "status " + (kind || "");
   }
 
   // ---- stepping -------------------------------------------------------------------------------
@@ -464,13 +688,94 @@
   });
   $("play").addEventListener("click", play);
   $("exercise").addEventListener("change", (event) => setExercise(event.target.checked));
-  document.addEventListener("keydown", (event) => {
-    if (event.target instanceof HTMLInputElement && event.target.type === "text") return;
-    if (event.target instanceof HTMLInputElement && event.key === " ") return;
+  if (live) {
+    $("lr").value = kept && kept.lr !== undefined ? kept.lr : String(G.lr);
+    const descend = () => {
+      status("recomputing\u2026", "busy");
+      host.send({kind: "step", lr: $("lr").value});
+    };
+    $("descend").addEventListener("click", descend);
+    $("lr").addEventListener("keydown", (event) => {
+      if (event.key === "Enter") { event.preventDefault(); descend(); }
+    });
+    $("reset").addEventListener("click", () => host.send({kind: "reset"}));
+    drawHistory();
+  }
+
+  function onKey(event) {
+    const target = event.target;
+    // typing goes to the text field; Space and Enter press a focused button or checkbox
+    if (target instanceof HTMLInputElement && target.type !== "checkbox" ||
+        target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return;
+    if ((event.key === " " || event.key === "Enter") &&
+        (target instanceof HTMLButtonElement || target instanceof HTMLInputElement)) return;
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
     const actions = {ArrowRight: () => { stop(); next(); },
                      ArrowLeft: () => { stop(); go(state.step - 1); },
                      " ": play, Home: () => { stop(); go(0); }, End: () => $("last").click()};
-    if (actions[event.key]) { event.preventDefault(); actions[event.key](); }
-  });
-  setExercise(Boolean(G.exercise));
-}());
+    if (actions[event.key]) {
+      event.preventDefault();
+      event.stopPropagation();
+      actions[event.key]();
+    }
+  }
+  keyTarget.addEventListener("keydown", onKey);
+  setExercise(Boolean(kept ? kept.exercise : G.exercise));
+  if (kept && !kept.exercise) go(Math.min(kept.step, LAST));
+  if (G.message) status(G.message, "");
+
+  return {
+    keep() {
+      return {step: state.step, exercise: state.exercise, lr: live ? $("lr").value : undefined};
+    },
+    destroy() {
+      stop();
+      keyTarget.removeEventListener("keydown", onKey);
+      if (resize) resize.disconnect();
+    },
+    error(text) { status(text, "error"); },
+  };
+}
+
+// The widget (anywidget): the graph lives in the model's `graph`; edits go to the kernel as
+// messages, which answers with a new graph or an error message.
+function render({model, el}) {
+  el.setAttribute("data-lm-suppress-shortcuts", "true");  // JupyterLab's keys stay out
+  el.tabIndex = 0;
+  // a view restored from a saved notebook has no kernel behind it: say so if none answers
+  let waiting = null;
+  const host = {keys: el, send: (message) => {
+    clearTimeout(waiting);
+    waiting = setTimeout(() => view.error("The kernel did not answer: run the cell again to " +
+                                          "change the values."), 8000);
+    try { model.send(message); } catch (error) { /* the timeout says it */ }
+  }};
+  let view = mount(el, model.get("graph"), host);
+  const redraw = () => {
+    clearTimeout(waiting);
+    const kept = view.keep();
+    view.destroy();
+    view = mount(el, model.get("graph"), host, kept);
+  };
+  const answer = (message) => {
+    clearTimeout(waiting);
+    if (message && message.kind === "error") view.error(message.text);
+  };
+  model.on("change:graph", redraw);
+  model.on("msg:custom", answer);
+  return () => {
+    clearTimeout(waiting);
+    model.off("change:graph", redraw);
+    model.off("msg:custom", answer);
+    view.destroy();
+  };
+}
+
+export default {render};
+
+// The self-contained page: its graph is the JSON in the page.
+if (typeof document !== "undefined" && document.body &&
+    document.body.dataset.explorer === "page") {
+  const data = document.getElementById("graph-data");
+  mount(document.body, JSON.parse(data.textContent), null);
+}

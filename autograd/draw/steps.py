@@ -5,8 +5,9 @@ a last row for the inputs, which receive and store their gradients."""
 import html
 
 from ..graph import Node
-from .walk import (all_values, edge_gradients, local_gradients, names_of, reverse_order,
-                   summary)
+from .display import bundle, stack_svgs
+from .explain import explain_step
+from .walk import all_values, names_of, reverse_order, summary
 
 COLUMNS = ("step", "node", "op", "upstream", "local", "downstream")
 
@@ -86,16 +87,42 @@ class BackwardSteps:
     def _repr_html_(self):
         return self.to_html()
 
+    def picture(self):
+        """The table drawn by Graphviz (a diagram whose one node is the table): the PNG of
+        the display bundle, for front ends that show no HTML."""
+        from .diagram import new_diagram, text
+        rows = "".join("<TR>" + "".join(f'<TD ALIGN="LEFT">{text(cell) or " "}</TD>'
+                                         for cell in line) + "</TR>"
+                       for line in [list(COLUMNS)] + self.lines())
+        picture = new_diagram(graph_attr={"pad": "0.05"},
+                              node_attr={"fontname": "Helvetica", "fontsize": "11"})
+        picture.node("table", shape="plaintext", label=f'<<TABLE BORDER="0" CELLBORDER="1" '
+                     f'CELLSPACING="0" CELLPADDING="3">{rows}</TABLE>>')
+        picture.about = f"the table of the {len(self.rows)} steps of a backward pass"
+        return picture
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        data, metadata = bundle(None, [self.picture()._repr_image_png()],
+                                f"The backward pass, step by step ({len(self.rows)} steps; "
+                                f"run the cell in Jupyter for the table):\n{self.to_text()}",
+                                include, exclude)
+        if (include is None or "text/html" in include) and "text/html" not in (exclude or ()):
+            data["text/html"] = self.to_html()
+        return data, metadata
+
 
 class Diagrams(list):
     """A list of diagrams (graphviz Digraphs) that Jupyter displays as the pictures themselves,
-    one under the other (each needs Graphviz's `dot`, as a single diagram's display does)."""
+    one under the other (each needs Graphviz's `dot`, as a single diagram's display does): one
+    SVG, one PNG (with Pillow, which stacks them) and a line of text."""
 
-    def _repr_html_(self):
-        return "".join(f"<div>{diagram._repr_image_svg_xml()}</div>" for diagram in self)
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        return bundle(stack_svgs([d._repr_image_svg_xml() for d in self]),
+                      [d._repr_image_png() for d in self], repr(self), include, exclude)
 
     def __repr__(self):
-        return (f"<{len(self)} diagrams: shown as pictures in Jupyter; save one with "
+        return (f"<{len(self)} diagrams of the backward pass, one per step: pictures, shown "
+                f"when the cell runs in Jupyter (run it if you see this line); save one with "
                 f".render('name', format='svg')>")
 
 
@@ -105,9 +132,12 @@ def backward_steps(root, model=None):
     (anything with `named_parameters()`), unlabelled values are named as `draw` names them.
 
     Local gradients come from each op's own rule applied to a gradient of ones: for a Scalar,
-    d(out)/d(input); for a Tensor, d sum(out)/d(input), the derivative of the sum of the
-    outputs (for an elementwise op, the elementwise derivative). Downstream gradients come
-    from the rule applied to the upstream gradient.
+    d(out)/d(input); for an elementwise Tensor op, the derivative of each output element by
+    the same element of the input, with the axes its gradient is summed over when the input
+    was broadcast (a bias receives the upstream summed over the batch rows). Other Tensor ops
+    have no elementwise local gradient: the column says what the rule computes (`upstream @
+    Wᵀ`) and what it does to the gradient's shape. Downstream gradients come from the rule
+    applied to the upstream gradient.
     """
     if not isinstance(root, Node):
         raise TypeError(f"backward_steps: expected a Scalar or Tensor, got "
@@ -118,20 +148,18 @@ def backward_steps(root, model=None):
     received = {}  # id(leaf) -> (leaf, the gradient it received in this pass)
     rows = []
     for step, node in enumerate(reverse_order(root), start=1):
-        downstream = edge_gradients(node)
-        local = local_gradients(node)
+        parts = explain_step(node, names)
         here = names[id(node)]
         rows.append({
             "step": step, "values": [node], "node": here, "op": node.op.name,
             "upstream": summary(node.grad),
-            "local": [_local_text(here, names[id(p)], v, node) for p, v in
-                      zip(node.parents, local) if v is not None],
-            "downstream": [f"{names[id(p)]} <- {summary(g)}" for p, g in
-                           zip(node.parents, downstream) if g is not None],
-            "sent": [(p, g) for p, g in zip(node.parents, downstream) if g is not None],
+            "local": [_local_text(here, part, names, node) for part in parts],
+            "downstream": [f"{names[id(part['parent'])]} <- {summary(part['grad'])}"
+                           for part in parts],
+            "sent": [(part["parent"], part["grad"]) for part in parts],
         })
-        for parent, g in zip(node.parents, downstream):
-            if g is not None and parent.op is None:
+        for parent, g in ((part["parent"], part["grad"]) for part in parts):
+            if parent.op is None:
                 leaf, total = received.get(id(parent), (parent, None))
                 received[id(parent)] = (leaf, g if total is None else total + g)
     if root.op is None and root.requires_grad:
@@ -155,7 +183,17 @@ def _item(texts, i):
     return texts[i] if i < len(texts) else ("-" if i == 0 else "")
 
 
-def _local_text(out_name, in_name, value, node):
+def _local_text(out_name, part, names, node):
+    """The local column of one input: its local gradient (elementwise for a Tensor, with the
+    axes summed where it was broadcast), or for other ops what the rule computes."""
+    in_name = names[id(part["parent"])]
     if isinstance(node.data, float):
-        return f"d{out_name}/d{in_name} = {summary(value)}"
-    return f"d sum({out_name})/d{in_name} = {summary(value)}"
+        return f"d{out_name}/d{in_name} = {summary(part['local'])}"
+    if part["elementwise"]:
+        text = f"d{out_name}/d{in_name} elementwise = {summary(part['local'])}"
+        if part["summed"]:
+            axes = ", ".join(map(str, part["summed"]))
+            text += f"; upstream \u00d7 local summed over axis {axes} (broadcast)"
+        return text
+    reshaped = part["reshaped"]
+    return part["formula"] + (f"; shape {reshaped[0]} -> {reshaped[1]}" if reshaped else "")

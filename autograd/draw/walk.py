@@ -1,82 +1,15 @@
-"""Walking a finished graph for pictures and tables: every value, names, per-edge gradients and
-short texts for numbers and arrays. Nothing here recurses."""
+"""Walking a finished graph for pictures and tables: per-edge gradients and short texts for
+numbers and arrays; every value and its name come from `autograd.naming` (one name per value
+across draw, the step table, the explorer and the generated code). Nothing here recurses."""
 
 import re
-from collections import deque
 
 import numpy as np
 
 from ..graph import Node, rule_gradients, toposort
 from ..kernels import raw
-
-
-def all_values(root):
-    """Every graph value `root` depends on (leaves included), each once, in breadth-first order
-    from `root` (so a prefix of the list is the part of the graph nearest the output). Inputs
-    are visited last to first, so that the reversed list reads left to right, inputs first."""
-    seen, order, queue = {id(root)}, [], deque([root])
-    while queue:
-        node = queue.popleft()
-        order.append(node)
-        for parent in reversed(node.parents):
-            if isinstance(parent, Node) and id(parent) not in seen:
-                seen.add(id(parent))
-                queue.append(parent)
-    return order
-
-
-def names_of(values, model=None):
-    """A name for every value: its label; else, with `model` (anything with
-    `named_parameters()`), a parameter's name and, for the other leaves, their role: `input`
-    for those the model's parameters are applied to, `target` for the others (numbered when
-    there are several); else the op's name numbered from the inputs up (add1, mul2, ...);
-    else x1, x2, ... for unlabelled leaves."""
-    parameters = parameter_names(model) if model is not None else {}
-    inputs = upstream_of(parameter_consumers(values, parameters)) if model is not None else set()
-    roles = {}  # id -> role, for the unlabelled leaves that are not parameters
-    for node in reversed(values):
-        if node.op is None and not _labelled(node) and id(node) not in parameters:
-            roles[id(node)] = ("input" if id(node) in inputs else "target") if model else "x"
-    totals = {role: list(roles.values()).count(role) for role in set(roles.values())}
-    names, counts = {}, {}
-    for node in reversed(values):
-        if _labelled(node):
-            names[id(node)] = str(node.label)
-        elif id(node) in parameters:
-            names[id(node)] = parameters[id(node)]
-        else:
-            stem = node.op.name if node.op is not None else roles[id(node)]
-            counts[stem] = counts.get(stem, 0) + 1
-            alone = stem in ("input", "target") and totals[stem] == 1
-            names[id(node)] = stem if alone else f"{stem}{counts[stem]}"
-    return names
-
-
-def _labelled(node):
-    return node.label is not None and str(node.label) != ""
-
-
-def parameter_names(model):
-    """id of each of the model's parameters -> its name in `model.named_parameters()`."""
-    return {id(p): name for name, p in model.named_parameters()}
-
-
-def parameter_consumers(values, parameters):
-    """The interior values among `values` that take a parameter (an id in `parameters`) as a
-    direct input."""
-    return [node for node in values if node.op is not None and any(
-        isinstance(p, Node) and id(p) in parameters for p in node.parents)]
-
-
-def upstream_of(nodes):
-    """The ids of `nodes` and of every value they depend on (an iterative walk)."""
-    seen, stack = {id(node) for node in nodes}, list(nodes)
-    while stack:
-        for parent in stack.pop().parents:
-            if isinstance(parent, Node) and id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append(parent)
-    return seen
+from ..naming import (all_values, names_of, parameter_consumers,  # noqa: F401 (shared names)
+                      parameter_names, upstream_of)
 
 
 def consumers(values):

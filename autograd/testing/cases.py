@@ -254,5 +254,16 @@ def _variance(draw):
 
 
 register_case("var", lambda tensor: _variance())
+
+
+def _clear_of_zero_spread(case):
+    """std's kink is zero spread: every std well above 0, or over one element (0 whatever the
+    values)."""
+    [x], params = case
+    std = np.std(x, axis=params["axis"], ddof=params["ddof"])
+    return x.size == np.size(std) or np.min(std, initial=np.inf) > KINK_GAP
+
+
+register_case("std", lambda tensor: _variance().filter(_clear_of_zero_spread))
 register_case("astype", lambda tensor: elementwise(1, True, [None], st.just(
     {"dtype": np.dtype(np.float64)})))  # finite differences need float64 on both sides
