@@ -294,3 +294,35 @@ def test_hostile_labels_are_shown_literally_and_nothing_runs(browser, tmp_path):
     page.page.keyboard.press("End")
     assert page.js("window.pwned === undefined")
     page.close()  # no request: the <img> never existed
+
+
+VISIBLE_NAMES = """() => {
+  const area = document.getElementById('graph').getBoundingClientRect();
+  const inside = (e) => { const r = e.getBoundingClientRect();
+    return r.width > 0 && r.left >= area.left - 1 && r.right <= area.right + 1; };
+  const shown = Array.from(document.querySelectorAll('g.node text.name')).filter(inside)
+    .map(e => e.textContent);
+  const pinned = Array.from(document.querySelectorAll('#graph .pin'))
+    .filter(e => getComputedStyle(e).display !== 'none' && inside(e)).map(e => e.textContent);
+  return shown.concat(pinned);
+}"""
+
+
+def test_a_wide_graph_keeps_its_input_names_in_view_at_every_step(browser, tmp_path):
+    x, w = Scalar(0.5, label="x"), Scalar(-1.5, label="w")
+    out = x * w
+    for i in range(10):  # a long chain: wider than the page even shrunk to the smallest scale
+        out = (out + w).tanh() if i % 2 else out.sigmoid()
+    out.label = "out"
+    out.backward()
+    page = Page(browser, out, tmp_path / "page.html")
+    assert page.js("document.getElementById('graph').scrollWidth > "
+                   "document.getElementById('graph').clientWidth")  # it does scroll
+    for step in range(page.js("Number(document.getElementById('counter').textContent"
+                              ".split(' of ')[1]) || 0") + 2):
+        visible = page.js(VISIBLE_NAMES)
+        assert {"x", "w"} <= set(visible), (step, visible)
+        page.page.keyboard.press("ArrowRight")
+    page.page.keyboard.press("End")
+    assert {"x", "w"} <= set(page.js(VISIBLE_NAMES))
+    page.close()

@@ -243,18 +243,46 @@ export function mount(root, G, host, kept) {
   $("title").textContent = G.title;
 
   // a wide graph shrinks to the width it has (never below MIN_SCALE, then it scrolls), so the
-  // inputs' names on the left stay in view
+  // inputs' names on the left stay in view; scrolled, the inputs' names are pinned to the left
+  // edge at their nodes' heights
+  const pins = G.nodes.filter((n) => n.kind === "value" && !n.op).map((n) => {
+    const pin = html("span", n.name, "pin");
+    pin.dataset.node = n.id;
+    $("graph").appendChild(pin);
+    return {pin: pin, node: n};
+  });
+  function scale() { return Number($("graph").dataset.scale) || 1; }
+  function pin() {
+    const left = $("graph").scrollLeft, s = scale();
+    pins.forEach(({pin, node}) => {
+      pin.hidden = (node.x + MARGIN + PAD) * s >= left;
+      pin.style.left = left + "px";
+      pin.style.top = Math.round((node.y + MARGIN + 3) * s) + "px";
+    });
+  }
   function fit() {
     const room = $("graph").clientWidth;
-    const scale = room > 0 ? Math.max(MIN_SCALE, Math.min(1, (room - 2) / width)) : 1;
-    if ($("graph").dataset.scale === scale.toFixed(3)) return;  // (no resize loop)
-    svg.setAttribute("width", Math.round(width * scale));
-    svg.setAttribute("height", Math.round(height * scale));
-    $("graph").dataset.scale = scale.toFixed(3);
+    const s = room > 0 ? Math.max(MIN_SCALE, Math.min(1, (room - 2) / width)) : 1;
+    if ($("graph").dataset.scale === s.toFixed(3)) return;  // (no resize loop)
+    svg.setAttribute("width", Math.round(width * s));
+    svg.setAttribute("height", Math.round(height * s));
+    $("graph").dataset.scale = s.toFixed(3);
+    pin();
   }
   fit();
+  pin();
+  $("graph").addEventListener("scroll", pin);
   const resize = typeof ResizeObserver === "function" ? new ResizeObserver(fit) : null;
   if (resize) resize.observe($("graph"));
+  // the active node in view, scrolled no further right than it needs (the inputs on the left
+  // come back into view as soon as the active node allows)
+  function bringIntoView(n) {
+    const area = $("graph"), s = scale();
+    if (!n) { area.scrollLeft = 0; return; }
+    const right = Math.ceil((n.x + n.w + 2 * MARGIN) * s);
+    const left = Math.floor(n.x * s);
+    area.scrollLeft = Math.min(left, Math.max(0, right - area.clientWidth));
+  }
 
   // ---- the loss's history (widget) -----------------------------------------------------------
   function drawHistory() {
@@ -350,10 +378,7 @@ export function mount(root, G, host, kept) {
     $("play").textContent = state.timer ? "\u23F8 Pause" : "\u25B6 Play";
     renderScore();
     renderPanel(active);
-    const focus = active ? drawn.nodes.get(active.node).g : null;
-    if (focus && focus.scrollIntoView && $("graph").scrollWidth > $("graph").clientWidth) {
-      focus.scrollIntoView({block: "nearest", inline: "nearest"});
-    }
+    bringIntoView(active ? byId.get(active.node) : null);
   }
 
   function renderScore() {
