@@ -308,11 +308,16 @@ VISIBLE_NAMES = """() => {
 }"""
 
 
+PINNED_BOXES = """Array.from(document.querySelectorAll('#graph .pin'))
+  .filter(e => getComputedStyle(e).display !== 'none')
+  .map(e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; })"""
+
+
 def test_a_wide_graph_keeps_its_input_names_in_view_at_every_step(browser, tmp_path):
     x, w = Scalar(0.5, label="x"), Scalar(-1.5, label="w")
     out = x * w
     for i in range(10):  # a long chain: wider than the page even shrunk to the smallest scale
-        out = (out + w).tanh() if i % 2 else out.sigmoid()
+        out = (out + Scalar(0.1 * i, label=f"b{i}")).tanh() if i % 2 else out.sigmoid()
     out.label = "out"
     out.backward()
     page = Page(browser, out, tmp_path / "page.html")
@@ -322,6 +327,10 @@ def test_a_wide_graph_keeps_its_input_names_in_view_at_every_step(browser, tmp_p
                               ".split(' of ')[1]) || 0") + 2):
         visible = page.js(VISIBLE_NAMES)
         assert {"x", "w"} <= set(visible), (step, visible)
+        pinned = page.js(PINNED_BOXES)  # pinned names never cover one another
+        for i, (top, bottom) in enumerate(pinned):
+            assert all(bottom <= other_top or other_bottom <= top
+                       for other_top, other_bottom in pinned[i + 1:]), (step, pinned)
         page.page.keyboard.press("ArrowRight")
     page.page.keyboard.press("End")
     assert {"x", "w"} <= set(page.js(VISIBLE_NAMES))

@@ -254,11 +254,16 @@ export function mount(root, G, host, kept) {
   function scale() { return Number($("graph").dataset.scale) || 1; }
   function pin() {
     const left = $("graph").scrollLeft, s = scale();
-    pins.forEach(({pin, node}) => {
-      pin.hidden = (node.x + MARGIN + PAD) * s >= left;
-      pin.style.left = left + "px";
-      pin.style.top = Math.round((node.y + MARGIN + 3) * s) + "px";
-    });
+    let below = 0;  // pins of inputs at nearly the same height go one under the other
+    pins.map(({pin, node}) => ({pin: pin, top: Math.round((node.y + MARGIN + 3) * s)}))
+      .sort((p, q) => p.top - q.top).forEach(({pin, top}) => {
+        const node = byId.get(Number(pin.dataset.node));
+        pin.hidden = (node.x + MARGIN + PAD) * s >= left;
+        if (pin.hidden) return;
+        pin.style.left = left + "px";
+        pin.style.top = Math.max(top, below) + "px";
+        below = Math.max(top, below) + 17;
+      });
   }
   function fit() {
     const room = $("graph").clientWidth;
