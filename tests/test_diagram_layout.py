@@ -119,6 +119,17 @@ def test_inputs_keep_their_natural_order_left_to_right():
     assert x["z1"] < x["z2"] and x["a1"] < x["a2"]
 
 
+def test_left_to_right_each_gates_inputs_run_top_down_in_written_order():
+    # the explorer's picture (left to right, the op in its own node): w1 * x1 puts w1 above x1
+    svg = draw(neuron(), edge_values=True).pipe(format="svg", encoding="utf-8")
+    y = {}
+    for group in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}g"):
+        if group.get("class") == "node":
+            first = next(group.iter("{http://www.w3.org/2000/svg}text"))
+            y[first.text] = float(first.get("y"))
+    assert y["w0"] < y["x0"] < y["w1"] < y["x1"], y
+
+
 def test_pow_shows_its_exponent_and_the_compact_boxes_keep_every_number():
     loss = two_layer_network()
     diagram = draw(loss, rankdir="TB", compact=True)

@@ -259,8 +259,12 @@ def draw(root, model=None, *, rankdir="LR", show_gradients=True, edge_values=Fal
                          f"which own no parameter in this graph; modules with parameters here: "
                          f"{module_names}")
 
+    # a tree keeps each gate's inputs in written order (w1 * x1: w1 first); where a value feeds
+    # several gates, dot's own order avoids the crossings that forcing it would make
+    tree = all(uses.get(id(v), 0) <= 1 for v in shown)
     dot = new_diagram(graph_attr={"rankdir": rankdir, **_GRAPH_STYLE,
-                                  **({"ranksep": _COMPACT_RANKSEP} if compact else {})},
+                                  **({"ranksep": _COMPACT_RANKSEP} if compact else {}),
+                                  **({"ordering": "in"} if tree else {})},
                       node_attr={"fontname": "Helvetica", "fontsize": "11"},
                       edge_attr={"fontname": "Helvetica", "fontsize": "10"})
     if title is None and derivative_of(root):  # a gradient recorded with create_graph=True
