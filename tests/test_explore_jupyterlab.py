@@ -179,3 +179,30 @@ def test_a_notebook_opened_without_running_shows_the_explorer_as_a_picture(
     del notebook.metadata["widgets"]
     exported, _ = HTMLExporter().from_notebook_node(notebook)
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', exported)) == 1
+
+
+WIDE = """from autograd import Scalar, explore
+x, w = Scalar(0.5, label="x"), Scalar(-1.5, label="w")
+out = x * w
+for i in range(10):
+    out = (out + Scalar(0.1 * i, label=f"b{i}")).tanh() if i % 2 else out.sigmoid()
+out.label = "out"
+explore(out)"""
+
+
+def test_a_wide_graph_inline_keeps_its_input_names_in_view(jupyterlab, lab_page):
+    from test_explore_browser import PINNED_BOXES, VISIBLE_NAMES
+    write_notebook(jupyterlab.root / "wide.ipynb", [WIDE])
+    lab_page.open_notebook("wide.ipynb")
+    lab_page.run_all()
+    widget = Widget(lab_page, 0)
+    graph = widget.root.locator("#graph")
+    assert graph.evaluate("(g) => g.scrollWidth > g.clientWidth")  # inline, it does scroll
+    for step in range(4):  # the first steps are at the right end of the graph
+        visible = widget.root.evaluate(f"(root) => ({VISIBLE_NAMES})()")
+        assert {"x", "w"} <= set(visible), (step, visible)
+        pinned = widget.root.evaluate(f"(root) => {PINNED_BOXES}")
+        assert all(b <= t2 or b2 <= t for i, (t, b) in enumerate(pinned)
+                   for t2, b2 in pinned[i + 1:]), pinned
+        widget.root.locator("#next").click()
+    lab_page.assert_clean()
