@@ -45,3 +45,10 @@ def test_the_anomaly_example_prints_the_report_shown(tmp_path):
     assert done.returncode != 0
     report = done.stderr[done.stderr.index("AnomalyError: ") + len("AnomalyError: "):]
     assert report.rstrip("\n").splitlines() == shown_output(block)
+
+
+def test_every_picture_the_readme_shows_is_in_the_repository():
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", README.read_text())
+    assert len(pictures) >= 6  # the diagrams, the explorer's screenshots, the training view
+    missing = [p for p in pictures if "://" not in p and not (README.parent / p).is_file()]
+    assert missing == []
