@@ -27,7 +27,8 @@ def write_atomically(files):
                 os.fsync(file.fileno())
             os.chmod(temporaries[path], 0o666 & ~_umask())  # mkstemp makes it private (0600)
         for path in files:
-            os.replace(temporaries.pop(path), path)
+            os.replace(temporaries[path], path)
+            del temporaries[path]  # (after the replace: a failed one still removes it)
     finally:
         for temporary in temporaries.values():
             Path(temporary).unlink(missing_ok=True)

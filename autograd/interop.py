@@ -14,7 +14,7 @@ import numpy as np
 
 from . import ops
 from .joining import concatenate, stack
-from .graph import apply_binary
+from .graph import apply_binary, apply_unary
 from .scalar import Scalar
 from .selection import where
 from .tensor import Tensor
@@ -22,10 +22,12 @@ from .value import Value
 
 # ---- ufuncs -----------------------------------------------------------------------------------
 
-UNARY = {np.negative: "__neg__", np.positive: "__pos__", np.exp: "exp", np.log: "log",
-         np.tanh: "tanh", np.absolute: "abs", np.sqrt: "sqrt", np.square: "square",
-         np.log1p: "log1p", np.logical_not: "__invert__", np.invert: "__invert__"}
-"""One-input ufuncs and the method that records the same node."""
+# The ufuncs of the op rows (np.exp, np.maximum, ...) are read off the rows: `ops.UFUNCS`.
+
+METHODS = {np.positive: "__pos__", np.conjugate: "__pos__", np.square: "square",
+           np.logical_not: "__invert__", np.invert: "__invert__"}
+"""One-input ufuncs with no row of their own, and the method that answers them (np.positive(t)
+and np.conj(t) are t, as in PyTorch for real values; np.square(t) is t ** 2)."""
 
 BINARY = {np.add: ("__add__", "__radd__"), np.subtract: ("__sub__", "__rsub__"),
           np.multiply: ("__mul__", "__rmul__"), np.true_divide: ("__truediv__", "__rtruediv__"),
@@ -38,9 +40,6 @@ BINARY = {np.add: ("__add__", "__radd__"), np.subtract: ("__sub__", "__rsub__"),
           np.bitwise_or: ("__or__", "__ror__"), np.bitwise_xor: ("__xor__", "__rxor__")}
 """Two-input ufuncs: the method when the graph value comes first, and when it comes second
 (x < v is v > x)."""
-
-ORDERED = {np.maximum: ops.MAXIMUM, np.minimum: ops.MINIMUM}
-"""Two-input ufuncs recorded as their op with the inputs in the order given."""
 
 TESTS = (np.isnan, np.isinf, np.isfinite, np.signbit)
 """Ufuncs that test each element: a boolean Tensor (or a bool for a Scalar), no gradient."""
@@ -69,8 +68,12 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
                 elif y is self and x.__class__ in _PLAIN:
                     if x.__class__ is not np.ndarray or x.ndim or y.__class__ is not Scalar:
                         return getattr(y, methods[1])(x)
-        elif len(inputs) == 1 and ufunc in UNARY:
-            return getattr(self, UNARY[ufunc])()
+        elif len(inputs) == 1:
+            op = ops.UFUNCS.get(ufunc)
+            if op is not None:
+                return apply_unary(op, self)
+            if ufunc in METHODS:
+                return getattr(self, METHODS[ufunc])()
     return _other_ufunc(ufunc, method, inputs, kwargs)
 
 
@@ -96,21 +99,25 @@ def _other_ufunc(ufunc, method, inputs, kwargs):
                             f"write `result = array + t` instead")
         raise TypeError(f"{name}: the keyword arguments {sorted(kwargs)} are not supported on a "
                         f"{kind}; call it with the inputs alone")
-    if ufunc in UNARY and len(inputs) == 1:
-        return getattr(inputs[0], UNARY[ufunc])()
+    op = ops.UFUNCS.get(ufunc)
+    if len(inputs) == 1 and isinstance(inputs[0], Value):
+        if op is not None:
+            return apply_unary(op, inputs[0])
+        if ufunc in METHODS:
+            return getattr(inputs[0], METHODS[ufunc])()
     if ufunc in TESTS and len(inputs) == 1:
         return inputs[0]._constant(ufunc(inputs[0].data))
     if len(inputs) == 2:
         x, y = inputs
-        if ufunc in ORDERED:
-            if isinstance(x, Value):
-                return apply_binary(ORDERED[ufunc], x, x._operand(y, ufunc.__name__))
-            return apply_binary(ORDERED[ufunc], y._operand(x, ufunc.__name__), y)
         if ufunc in BINARY:
             forward, reflected = BINARY[ufunc]
             if isinstance(x, Value):
                 return getattr(x, forward)(y)
             return getattr(y, reflected)(x)
+        if op is not None:  # a row's ufunc: the op, with the inputs in the order given
+            if isinstance(x, Value):
+                return apply_binary(op, x, x._operand(y, ufunc.__name__))
+            return apply_binary(op, y._operand(x, ufunc.__name__), y)
     raise TypeError(f"{name} has no gradient rule in the engine, so it cannot take a {kind}; "
                     f"{_spelling(ufunc.__name__, values)}")
 

@@ -27,6 +27,10 @@ from .kernels import divide, exp, power, summed_product, where_positive
 OPS = {}
 """Every registered primitive by name: the built-ins below and the user's (see `primitive`)."""
 
+UFUNCS = {}
+"""The elementwise rows by their numpy ufunc (one that takes exactly the row's inputs): what
+`np.<ufunc>(t)` records (kept by `register`, from the rows' `ufunc`)."""
+
 DOMAINS = ("positive", "nonzero")
 """Where an op may restrict an input (`Op.domain`); None: any real number."""
 
@@ -68,7 +72,22 @@ class Op:
       disagree with the eager engine. It finds out by running both on the traced values,
       unless the row says that its templates are its rules written out: `code_exact`, True
       (for every input) or a function of the inputs' raw data saying where (a test holds every
-      row to it).
+      row to it). `code_fallback`: second templates, tried where the first do not give what the
+      rule gives (the mul gate's summed product for a 0-d factor);
+    - how compiled code and numpy reach the forward (the row is their only source):
+      `ufunc`, the numpy ufunc computing the forward on arrays (`np.exp`): `np.exp(t)` records
+      the op (interop), an augmented assignment applies it in place, and compiled code writes
+      it into a buffer (a tuple names numpy's other spellings too: `np.fabs` for abs); `into`, how compiled code writes the forward on arrays into a buffer
+      `{buf}` (a template over the same fields as `code`, giving the same bits as `forward`;
+      by default the ufunc's call with `out=`); `fresh`, whether the forward's array result
+      is always a new array (by default: when the row has an `into` form and no `view`), so
+      that compiled code may reuse its buffer; `kernel`, the name compiled code calls the
+      forward by (by default the op's name); `code_forward`, the forward as a template where
+      it is an operator (`"{x} + {y}"`; a pair gives the form for floats, then for arrays);
+      and `zero_safe`, whether the local gradients are finite wherever the values they read
+      are (so that an example whose gradient is zero contributes exact zeros). An elementwise
+      row must give compile its `into` form, and numpy its ufunc where numpy has one (a test
+      holds every row to it);
     - for pictures and tables: `explain`, what the rule does to the gradient in words, one
       short text per input (one text for all inputs of a variadic op), naming `{this}` (the
       input receiving it), `{other}`, `{x}`, `{y}`, the op's parameters and `{along}` (its
@@ -82,7 +101,8 @@ class Op:
     def __init__(self, name, forward, *input_vjps, vjp=None, gate=None, domain=None, arity=1,
                  tensor_only=False, doc=None, reads=None, view=False,
                  code=None, code_exact=False, twin=None, kink=None, expression_name="",
-                 explain=None, elementwise=None):
+                 explain=None, elementwise=None, code_fallback=None, ufunc=None, into=None,
+                 fresh=None, kernel=None, code_forward=None, zero_safe=False):
         if bool(input_vjps) == (vjp is not None):
             raise TypeError(f"op {name!r}: give one rule per input, or one joint vjp=, not "
                             f"{'both' if input_vjps else 'neither'}")
@@ -99,6 +119,8 @@ class Op:
         self.tensor_only = tensor_only
         self.reads = _checked_reads(name, reads, self.arity)
         self.view = view
+        if code is None and input_vjps and all(hasattr(r, "template") for r in input_vjps):
+            code, code_exact = tuple(r.template for r in input_vjps), True  # (see `rules`)
         self.code = None if code is None else tuple(code)
         self._code_rules = self.input_vjps  # the rules `code` describes (a swapped rule has none)
         self.code_exact = code_exact
@@ -107,6 +129,15 @@ class Op:
         self.expression_name = name if expression_name == "" else expression_name
         self.explain = None if explain is None else tuple(explain)
         self.elementwise = not tensor_only if elementwise is None else bool(elementwise)
+        self.code_fallback = None if code_fallback is None else tuple(code_fallback)
+        self.ufuncs = ufunc if isinstance(ufunc, tuple) else (ufunc,) if ufunc else ()
+        self.ufunc = self.ufuncs[0] if self.ufuncs else None
+        ufunc = self.ufunc
+        self.into = into if into is not None or ufunc is None else _ufunc_into(ufunc, self.arity)
+        self.fresh = (self.into is not None and not view) if fresh is None else fresh
+        self.kernel = kernel or name
+        self.code_forward = code_forward
+        self.zero_safe = zero_safe
         self.__doc__ = doc or getattr(forward, "__doc__", None)
 
     def vjp(self, g, out, *inputs, **params):
@@ -135,6 +166,15 @@ class Op:
 
     def __repr__(self):
         return f"Op({self.name!r})"
+
+
+def _ufunc_into(ufunc, arity):
+    """The `into` template of a row computed by a numpy ufunc of its inputs alone; None when
+    the ufunc takes something else too (give `into` then)."""
+    if ufunc.nin != arity or arity not in (1, 2):
+        return None
+    inputs = ", ".join(["{x}", "{y}"][:arity])
+    return f"np.{ufunc.__name__}({inputs}, out={{buf}})"
 
 
 def _checked_domain(name, domain, arity):
@@ -186,6 +226,9 @@ def register(name, forward, *input_vjps, **attributes):
     if not callable(forward):
         raise TypeError(f"register {name!r}: forward must be callable")
     op = OPS[name] = Op(name, forward, *input_vjps, **attributes)
+    for ufunc in op.ufuncs if op.elementwise else ():
+        if ufunc.nin == op.arity:
+            UFUNCS.setdefault(ufunc, op)
     return op
 
 
@@ -234,31 +277,58 @@ def _arity(forward):
                for p in parameters)
 
 
+TEMPLATE_FUNCTIONS = {name: f for name, f in vars(kernels).items() if callable(f) and
+                      not name.startswith("_") and getattr(f, "__module__", "") == kernels.__name__}
+"""What a rule's template may call, by name: the functions of kernels.py, and the helpers of
+this table named at its end (`winner_share`, `expand`, `scatter_add`)."""
+
+
+def rules(*templates, params=()):
+    """An op's rules written once, as templates, one per input (`"{g} * {out}"`): each is
+    compiled here into the function the eager engine runs, and compiled steps write the same
+    template out as their line, so the two cannot disagree (as Tangent's templates are their
+    rules' only copy). A template names `{g}`, `{out}`, the inputs `{x}` and `{y}`, the op's
+    `params`, the static facts `{x_shape}`, `{x_size}` and `{out_size}` (literals in compiled
+    code, `x.shape` and so on here) and the functions of `TEMPLATE_FUNCTIONS`; the row's
+    `code` is then these templates, exact for every input."""
+    inputs = ["x", "y"][:len(templates)]
+    signature = ", ".join(["g", "out", *inputs, *params])
+    names = dict(g="g", out="out", x="x", y="y", x_shape="x.shape", x_size="x.size",
+                 y_shape="y.shape", y_size="y.size", out_shape="out.shape",
+                 out_size="out.size", **{p: p for p in params})
+    compiled = []
+    for template in templates:
+        body = template.format(**names)
+        rule = eval(f"lambda {signature}: {body}", TEMPLATE_FUNCTIONS)  # noqa: S307 (the row's)
+        rule.template = template
+        compiled.append(rule)
+    return compiled
+
+
 # ---- elementwise arithmetic: Scalar and Tensor (written as operators) ---------------------------
 
 ADD = register("add", operator.add,
-               lambda g, out, x, y: g,     # the add gate distributes g unchanged
-               lambda g, out, x, y: g,     # to both inputs
-               gate="add distributes", reads=("", ""), code=("{g}", "{g}"),
-               code_exact=True, expression_name=None,
-               explain=["add distributes: {this} receives the upstream gradient"] * 2)
+               *rules("{g}", "{g}"),    # the add gate distributes g unchanged to both inputs
+               gate="add distributes", reads=("", ""), expression_name=None,
+               explain=["add distributes: {this} receives the upstream gradient"] * 2,
+               ufunc=np.add, code_forward="{x} + {y}", zero_safe=True)
 SUB = register("sub", operator.sub,
-               lambda g, out, x, y: g,
-               lambda g, out, x, y: -g,
-               reads=("", ""), code=("{g}", "-{g}"), code_exact=True,
-               expression_name=None,
+               *rules("{g}", "-{g}"),
+               reads=("", ""), expression_name=None,
                explain=["sub: {this} receives the upstream gradient",
-                        "sub: {this} receives minus the upstream gradient"])
+                        "sub: {this} receives minus the upstream gradient"],
+               ufunc=np.subtract, code_forward="{x} - {y}", zero_safe=True)
 NEG = register("neg", operator.neg,
-               lambda g, out, x: -g,
-               reads=("",), code=("-{g}",), code_exact=True, expression_name=None,
-               explain=["neg: {this} receives minus the upstream gradient"])
+               *rules("-{g}"),
+               reads=("",), expression_name=None,
+               explain=["neg: {this} receives minus the upstream gradient"],
+               ufunc=np.negative, code_forward="-{x}", zero_safe=True)
 IDENTITY = register("identity", operator.pos,
-                    lambda g, out, x: g,
+                    *rules("{g}"),
                     doc="A new node holding x's value (what `grad` differentiates with respect "
-                        "to).", reads=("",), code=("{g}",), code_exact=True,
-                    expression_name=None,
-                    explain=["identity: {this} receives the upstream gradient"])
+                        "to).", reads=("",), expression_name=None,
+                    explain=["identity: {this} receives the upstream gradient"],
+                    into="np.positive({x}, out={buf})")
 MUL = register("mul", operator.mul,
                # the mul gate swaps its inputs: x gets g * y and y gets g * x (a 0-d array factor
                # of an array gets that product summed at once: `summed_product`)
@@ -269,17 +339,18 @@ MUL = register("mul", operator.mul,
                gate="mul swaps", reads=("y", "x"), code=("{g} * {y}", "{g} * {x}"),
                code_exact=lambda x, y: np.ndim(x) > 0 and np.ndim(y) > 0, expression_name=None,
                explain=["mul swaps: {this} receives the upstream gradient times the other input, "
-                        "{other}"] * 2)
+                        "{other}"] * 2,
+               code_fallback=("summed_product({g}, {y})", "summed_product({g}, {x})"),
+               ufunc=np.multiply, code_forward="{x} * {y}", zero_safe=True)
 DIV = register("div", divide,
-               lambda g, out, x, y: divide(g, y),           # d(x/y)/dx = 1/y
-               # d(x/y)/dy = -x/y**2, from x and y (as PyTorch: a change to the output in place
-               # leaves both gradients computable)
-               lambda g, out, x, y: -g * divide(divide(x, y), y),
+               # d(x/y)/dx = 1/y; d(x/y)/dy = -x/y**2, from x and y (as PyTorch: a change to the
+               # output in place leaves both gradients computable)
+               *rules("divide({g}, {y})", "-{g} * divide(divide({x}, {y}), {y})"),
                domain=(None, "nonzero"), reads=("y", "x y"), twin=np.divide,
                expression_name=None,
-               code=("divide({g}, {y})", "-{g} * divide(divide({x}, {y}), {y})"), code_exact=True,
                explain=["div: {x} receives the upstream gradient divided by {y}",
-                        "div: {y} receives minus the upstream gradient times {x} / {y}²"])
+                        "div: {y} receives minus the upstream gradient times {x} / {y}²"],
+               ufunc=np.divide, code_forward=("divide({x}, {y})", "{x} / {y}"))
 
 
 def _pow_vjp(g, out, x, exponent):
@@ -298,7 +369,9 @@ POW = register("pow", lambda x, exponent: power(x, exponent), _pow_vjp,
                twin=lambda x, exponent: np.power(x, exponent), expression_name=None,
                code=("{g} * {exponent} * power({x}, {exponent} - 1)",),
                explain=["pow: {this} receives the upstream gradient times c · {this}^(c − 1), c "
-                        "= {exponent}"])
+                        "= {exponent}"],
+               ufunc=np.power, into="np.power({x}, {exponent}, out={buf})", kernel="power",
+               code_forward="power({x}, {exponent})")
 
 
 def _power_base_vjp(g, out, x, y):
@@ -344,36 +417,37 @@ POWER = register("power", power, _power_base_vjp, _power_exponent_vjp,
                  domain=("positive", None), reads=("x y out", "x y out"), twin=np.power,
                  expression_name=None,
                  explain=["power: {x} receives the upstream gradient times {y} · {x}^({y} − 1)",
-                          "power: {y} receives the upstream gradient times out · ln {x}"])
+                          "power: {y} receives the upstream gradient times out · ln {x}"],
+                 ufunc=np.power)
 
 # ---- elementwise functions: the local gradient from the output where that is simplest ----------
 
 EXP = register("exp", kernels.exp,
-               lambda g, out, x: g * out,
-               reads=("out",), twin=np.exp, code=("{g} * {out}",), code_exact=True,
-               explain=["exp: the local gradient is the output itself, e^{this}"])
+               *rules("{g} * {out}"),
+               reads=("out",), twin=np.exp,
+               explain=["exp: the local gradient is the output itself, e^{this}"],
+               ufunc=np.exp, zero_safe=True)
 LOG = register("log", kernels.log,
-               lambda g, out, x: divide(g, x),
-               domain="positive", reads=("x",), twin=np.log, code=("divide({g}, {x})",),
-               code_exact=True,
-               explain=["log: the local gradient is 1 / {this}"])
+               *rules("divide({g}, {x})"),
+               domain="positive", reads=("x",), twin=np.log,
+               explain=["log: the local gradient is 1 / {this}"],
+               ufunc=np.log)
 SQRT = register("sqrt", kernels.sqrt,
-                lambda g, out, x: divide(0.5 * g, out),    # d sqrt(x) = 1 / (2 sqrt(x))
+                *rules("divide(0.5 * {g}, {out})"),    # d sqrt(x) = 1 / (2 sqrt(x))
                 domain="positive", reads=("out",), twin=np.sqrt,
-                code=("divide(0.5 * {g}, {out})",),
-                code_exact=True,
-                explain=["sqrt: the local gradient is 1 / (2 √{this}), one over twice the output"])
+                explain=["sqrt: the local gradient is 1 / (2 √{this}), one over twice the output"],
+                ufunc=np.sqrt)
 SIGMOID = register("sigmoid", kernels.sigmoid,
-                   lambda g, out, x: kernels.sigmoid_slope_times(g, out),
+                   *rules("sigmoid_slope_times({g}, {out})"),
                    reads=("out",), twin=lambda x: 1.0 / (1.0 + np.exp(-x)),
-                   code=("sigmoid_slope_times({g}, {out})",), code_exact=True,
                    explain=["sigmoid: the local gradient is out · (1 − out), σ({this})(1 − "
-                            "σ({this}))"])
+                            "σ({this}))"],
+                   into="sigmoid_into({x}, {buf})", zero_safe=True)
 TANH = register("tanh", kernels.tanh,
-                lambda g, out, x: kernels.tanh_slope_times(g, out),  # d tanh = 1 - tanh**2
-                reads=("out",), twin=np.tanh, code=("tanh_slope_times({g}, {out})",),
-                code_exact=True,
-                explain=["tanh: the local gradient is 1 − out²"])
+                *rules("tanh_slope_times({g}, {out})"),  # d tanh = 1 - tanh**2
+                reads=("out",), twin=np.tanh,
+                explain=["tanh: the local gradient is 1 − out²"],
+                ufunc=np.tanh, zero_safe=True)
 
 # ---- the max gate: the gradient goes to the larger input; tied maxima share it evenly ----------
 
@@ -394,20 +468,21 @@ def winner_share(x, y):
 
 
 MAXIMUM = register("maximum", kernels.maximum,
-                   lambda g, out, x, y: g * winner_share(x, y),  # the max gate routes g to the
-                   lambda g, out, x, y: g * winner_share(y, x),  # larger; a tie splits it
+                   # the max gate routes g to the larger input; a tie splits it
+                   *rules("{g} * winner_share({x}, {y})", "{g} * winner_share({y}, {x})"),
                    gate="max routes", reads=("x y", "x y"), twin=np.maximum, expression_name="max",
                    kink=lambda x, y: np.abs(np.subtract(x, y)),
-                   code=("{g} * winner_share({x}, {y})", "{g} * winner_share({y}, {x})"),
                    explain=["max routes: {this} receives the upstream gradient where it is the "
-                            "larger input, else 0 (a tie splits it evenly)"] * 2)
+                            "larger input, else 0 (a tie splits it evenly)"] * 2,
+                   ufunc=np.maximum, zero_safe=True)
 RELU = register("relu", kernels.relu,
                 # a max gate against 0 (0 at the tie), switched by the output, as PyTorch's
                 # relu: out > 0 exactly where x > 0 (and nan where x is nan)
-                lambda g, out, x: g * where_positive(out),
+                *rules("{g} * where_positive({out})"),
                 gate="max routes", reads=("out",), twin=lambda x: np.maximum(x, 0.0),
-                kink=np.abs, code=("{g} * where_positive({out})",),
-                explain=["relu routes: the upstream gradient passes where {this} > 0, else 0"])
+                kink=np.abs,
+                explain=["relu routes: the upstream gradient passes where {this} > 0, else 0"],
+                into="np.maximum({x}, 0, out={buf})", zero_safe=True)
 
 
 def _max_vjp(g, out, x, axis, keepdims):
@@ -424,7 +499,8 @@ def _max_vjp(g, out, x, axis, keepdims):
 MAX = register("max", lambda x, axis, keepdims: np.maximum.reduce(x, axis=axis, keepdims=keepdims),
                _max_vjp, gate="max routes", tensor_only=True, reads=("x out",),
                explain=["max routes: {along}, the largest element of {this} receives "
-                        "the upstream gradient, the others 0 (tied maxima share it evenly)"])
+                        "the upstream gradient, the others 0 (tied maxima share it evenly)"],
+               fresh=True, kernel="reduce_max")
 
 # ---- shape operations: Tensor only ---------------------------------------------------------------
 
@@ -448,15 +524,14 @@ def _expand(g, shape, axis, keepdims):
 
 
 BROADCAST_TO = register("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
-                        lambda g, out, x, shape: g,  # a copy gate: the core sums g back
+                        *rules("{g}", params=("shape",)),  # a copy gate: the core sums g back
                         tensor_only=True, doc="Broadcast x to `shape` (a copy gate).",
-                        reads=("",), view=True, code=("{g}",),
+                        reads=("",), view=True,
                         explain=["broadcast_to copies {this} to shape {shape}: {this} receives "
                                  "the upstream gradient summed over the copies"])
 RESHAPE = register("reshape", lambda x, shape: np.reshape(x, shape),
-                   lambda g, out, x, shape: g.reshape(x.shape),
+                   *rules("{g}.reshape({x_shape})", params=("shape",)),
                    tensor_only=True, reads=("",), view=True,
-                   code=("{g}.reshape({x_shape})",),
                    explain=["reshape: {this} receives the upstream gradient reshaped back to its "
                             "own shape (the same numbers in the same order)"])
 TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes),
@@ -468,11 +543,11 @@ TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes),
 # reductions call the ufuncs' reduce directly: np.sum and friends add microseconds of dispatch
 SUM = register("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keepdims=keepdims),
                # the sum gate is an add with many inputs: each element gets g
-               lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims),
+               *rules("expand({g}, {x_shape}, {axis}, {keepdims})", params=("axis", "keepdims")),
                gate="add distributes", tensor_only=True, reads=("",),
-               code=("expand({g}, {x_shape}, {axis}, {keepdims})",),
                explain=["sum distributes: every element of {this} summed {along} "
-                        "receives the upstream gradient (copied back to its shape)"])
+                        "receives the upstream gradient (copied back to its shape)"],
+               fresh=True, kernel="reduce_sum")
 
 
 def _mean(x, axis, keepdims):
@@ -493,7 +568,8 @@ MEAN = register("mean", _mean,
                 code=("expand({g} * ({out_size} / {x_size}), {x_shape}, {axis}, {keepdims})",),
                 explain=["mean: every element of {this} averaged {along} receives the "
                          "upstream gradient divided by the number of elements averaged (copied "
-                         "back to its shape)"])
+                         "back to its shape)"],
+                fresh=True)
 
 
 def _swap_last(a):
@@ -529,7 +605,8 @@ MATMUL = register("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y,
                   code=("{g} @ {y}.swapaxes(-1, -2)", "{x}.swapaxes(-1, -2) @ {g}"),
                   code_exact=lambda x, y: np.ndim(x) >= 2 and np.ndim(y) >= 2,
                   explain=["matmul swaps: {x} receives upstream @ {y}ᵀ",
-                           "matmul swaps: {y} receives {x}ᵀ @ upstream"])
+                           "matmul swaps: {y} receives {x}ᵀ @ upstream"],
+                  ufunc=np.matmul, code_forward="{x} @ {y}")
 
 
 def _is_basic_index(index):
@@ -549,10 +626,11 @@ def _scatter_add(g, index, shape):
 
 
 SCATTER_ADD = register("scatter_add", _scatter_add,
-                       lambda g, out, x, index, shape: g[index],
-                       tensor_only=True, reads=("",), code=("{g}[{index}]",),
+                       *rules("{g}[{index}]", params=("index", "shape")),
+                       tensor_only=True, reads=("",),
                        explain=["scatter_add: {this} receives the upstream gradient at the "
-                                "positions [{index}]"])
+                                "positions [{index}]"],
+                       fresh=True)
 
 
 def _getitem(x, index):
@@ -592,13 +670,15 @@ CONCATENATE = register(
                                                axis % out.ndim),
     arity=None, tensor_only=True, reads="",
     explain=["concatenate: {this} receives its own slice of the upstream gradient along axis "
-             "{axis}"])
+             "{axis}"],
+    fresh=True)
 STACK = register(
     "stack", lambda *xs, axis: np.stack(xs, axis=axis),
     vjp=lambda g, out, *xs, axis: tuple(
         g[(slice(None),) * (axis % out.ndim) + (i,)] for i in range(len(xs))),
     arity=None, tensor_only=True, reads="",
-    explain=["stack: {this} receives its own slice of the upstream gradient along axis {axis}"])
+    explain=["stack: {this} receives its own slice of the upstream gradient along axis {axis}"],
+    fresh=True)
 
 # ---- stable log-sum-exp family --------------------------------------------------------------------
 
@@ -627,19 +707,22 @@ LOGSUMEXP = register("logsumexp", _logsumexp,
                      exp(x - _expand(out, x.shape, axis, keepdims)),
                      tensor_only=True, reads=("x out",),
                      explain=["logsumexp: {this} receives the upstream gradient times "
-                              "softmax({this}) {along}"])
+                              "softmax({this}) {along}"],
+                     fresh=True)
 LOG_SOFTMAX = register("log_softmax", lambda x, axis: x - _logsumexp(x, axis, True),
-                       lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True),
+                       *rules("{g} - exp({out}) * {g}.sum(axis={axis}, keepdims=True)",
+                              params=("axis",)),
                        tensor_only=True, reads=("out",),
-                       code=("{g} - exp({out}) * {g}.sum(axis={axis}, keepdims=True)",),
                        explain=["log_softmax: {this} receives the upstream gradient minus "
-                                "softmax({this}) times the upstream's sum {along}"])
+                                "softmax({this}) times the upstream's sum {along}"],
+                       fresh=True)
 SOFTMAX = register("softmax", lambda x, axis: np.exp(x - _logsumexp(x, axis, True)),
-                   lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),
+                   *rules("{out} * ({g} - ({g} * {out}).sum(axis={axis}, keepdims=True))",
+                          params=("axis",)),
                    tensor_only=True, reads=("out",),
-                   code=("{out} * ({g} - ({g} * {out}).sum(axis={axis}, keepdims=True))",),
                    explain=["softmax: {this} receives out · (upstream − the sum of upstream · "
-                            "out {along})"])
+                            "out {along})"],
+                   fresh=True)
 
 
 def _softmax_cross_entropy(z, labels):
@@ -666,50 +749,54 @@ SOFTMAX_CROSS_ENTROPY = register(
     tensor_only=True, reads=("x out",),
     doc="Per-row cross-entropy of logits (N, C) against integer labels, as one node.",
     explain=["softmax cross-entropy: {this} receives softmax({this}) − onehot(labels), each row "
-             "times its upstream gradient"])
+             "times its upstream gradient"],
+    fresh=True)
 
 # ---- more elementwise functions: Scalar and Tensor -------------------------------------------
 # (the surface a numpy or PyTorch user types: abs, log1p, softplus, minimum, clip, where)
 
 ABS = register("abs", kernels.absolute,
                # abs routes g by x's sign: passed on where x > 0, negated where x < 0
-               lambda g, out, x: g * kernels.sign(x),
-               reads=("x",), code=("{g} * sign({x})",), twin=np.abs, kink=np.abs,
+               *rules("{g} * sign({x})"),
+               reads=("x",), twin=np.abs, kink=np.abs,
                doc="|x|; its gradient at 0 is 0, as in PyTorch.",
                explain=["abs routes by sign: {this} receives the upstream gradient where {this} "
-                        "> 0, minus it where {this} < 0, 0 at 0"])
-LOG1P = register("log1p", kernels.log1p, lambda g, out, x: divide(g, 1.0 + x),
-                 domain="positive", reads=("x",), code=("divide({g}, 1.0 + {x})",),
+                        "> 0, minus it where {this} < 0, 0 at 0"],
+               ufunc=(np.absolute, np.fabs))
+LOG1P = register("log1p", kernels.log1p, *rules("divide({g}, 1.0 + {x})"),
+                 domain="positive", reads=("x",),
                  twin=np.log1p,
                  doc="log(1 + x), accurate for small x (defined above -1; tested above 0).",
-                 explain=["log1p: the local gradient is 1 / (1 + {this})"])
+                 explain=["log1p: the local gradient is 1 / (1 + {this})"],
+                 ufunc=np.log1p)
 SOFTPLUS = register("softplus", kernels.softplus,
-                    lambda g, out, x: g * kernels.sigmoid(x),  # d softplus = sigmoid
-                    reads=("x",), code=("{g} * sigmoid({x})",),
+                    *rules("{g} * sigmoid({x})"),  # d softplus = sigmoid
+                    reads=("x",),
                     twin=lambda x: np.logaddexp(0.0, x),
                     doc="log(1 + e^x), a smooth relu, computed stably.",
-                    explain=["softplus: the local gradient is sigmoid({this})"])
+                    explain=["softplus: the local gradient is sigmoid({this})"],
+                    into="np.logaddexp(0.0, {x}, out={buf})")
 MINIMUM = register("minimum", kernels.minimum,
                    # the min gate routes g to the smaller input; a tie splits it evenly
-                   lambda g, out, x, y: g * winner_share(y, x),
-                   lambda g, out, x, y: g * winner_share(x, y),
+                   *rules("{g} * winner_share({y}, {x})", "{g} * winner_share({x}, {y})"),
                    gate="min routes", reads=("x y", "x y"),
-                   code=("{g} * winner_share({y}, {x})", "{g} * winner_share({x}, {y})"),
                    twin=np.minimum, kink=lambda x, y: np.abs(np.subtract(x, y)),
                    doc="Elementwise min(x, y): the max gate mirrored.",
                    explain=["min routes: {this} receives the upstream gradient where it is the "
-                            "smaller input, else 0 (a tie splits it evenly)"] * 2)
+                            "smaller input, else 0 (a tie splits it evenly)"] * 2,
+                   ufunc=np.minimum)
 CLIP = register("clip", kernels.clip,
                 # clip routes g: passed where lo <= x <= hi, 0 where a bound holds x (the max
                 # and min gates against constants, as relu is; PyTorch's convention)
-                lambda g, out, x, lo, hi: g * kernels.within(x, lo, hi),
-                reads=("x",), code=("{g} * within({x}, {lo}, {hi})",),
+                *rules("{g} * within({x}, {lo}, {hi})", params=("lo", "hi")),
+                reads=("x",),
                 twin=lambda x, lo, hi: np.clip(x, lo, hi),
                 kink=lambda x, lo, hi: np.minimum(np.inf if lo is None else np.abs(x - lo),
                                                   np.inf if hi is None else np.abs(x - hi)),
                 doc="x limited to [lo, hi] (constant bounds; None: unbounded on that side).",
                 explain=["clip routes: the upstream gradient passes where {lo} ≤ {this} ≤ {hi}, "
-                         "else 0"])
+                         "else 0"],
+                into="np.clip({x}, {lo}, {hi}, out={buf})")
 WHERE = register(
     "where", lambda a, b, cond: kernels.select(cond, a, b),
     # where routes g by its mask: a gets g where cond holds, b gets it elsewhere
@@ -720,7 +807,8 @@ WHERE = register(
     doc="a where the constant mask cond holds, else b (broadcast together).",
     explain=["where routes: {this} receives the upstream gradient where the mask holds, else 0",
              "where routes: {this} receives the upstream gradient where the mask does not hold, "
-             "else 0"])
+             "else 0"],
+    into="select_into({cond}, {x}, {y}, {buf})")
 
 # ---- more reductions and casts: Tensor only ----------------------------------------------------
 
@@ -729,7 +817,8 @@ MIN = register("min", lambda x, axis, keepdims: np.minimum.reduce(x, axis=axis, 
                # tied minima share it evenly
                _max_vjp, gate="min routes", tensor_only=True, reads=("x out",),
                explain=["min routes: {along}, the smallest element of {this} receives "
-                        "the upstream gradient, the others 0 (tied minima share it evenly)"])
+                        "the upstream gradient, the others 0 (tied minima share it evenly)"],
+               fresh=True)
 
 
 def _var(x, axis, keepdims, ddof):
@@ -747,7 +836,8 @@ def _var_vjp(g, out, x, axis, keepdims, ddof):
 VAR = register("var", _var, _var_vjp, tensor_only=True, reads=("x",),
                doc="Variance over `axis` with `ddof` (0: numpy's default; 1: unbiased).",
                explain=["var: {this} receives the upstream gradient times 2 ({this} − mean) / (n "
-                        "− ddof) {along}"])
+                        "− ddof) {along}"],
+               fresh=True)
 
 
 def _std(x, axis, keepdims, ddof):
@@ -766,11 +856,17 @@ def _std_vjp(g, out, x, axis, keepdims, ddof):
 STD = register("std", _std, _std_vjp, tensor_only=True, reads=("x out",),
                doc="Standard deviation over `axis` with `ddof`; its gradient is 0 where it is 0.",
                explain=["std: {this} receives the upstream gradient times ({this} − mean) / "
-                        "((n − ddof) std) {along}, 0 where std is 0"])
+                        "((n − ddof) std) {along}, 0 where std is 0"],
+               fresh=True)
 ASTYPE = register("astype", lambda x, dtype: x.astype(dtype),
-                  lambda g, out, x, dtype: g.astype(x.dtype),
-                  tensor_only=True, reads=("",), code=("{g}.astype({x}.dtype)",),
+                  *rules("{g}.astype({x}.dtype)", params=("dtype",)),
+                  tensor_only=True, reads=("",),
                   doc="x cast to a floating-point `dtype`; the gradient is cast back.",
                   explain=["astype: {this} receives the upstream gradient cast back to its own "
                            "dtype"],
-                  elementwise=True)
+                  elementwise=True,
+                  into="np.positive({x}, out={buf})")  # (the cast rounds as astype does)
+
+BUILT_IN = frozenset(OPS)
+"""The names of the rows above (a user's primitive's result is fitted as the core fits it)."""
+TEMPLATE_FUNCTIONS.update(winner_share=winner_share, expand=_expand, scatter_add=_scatter_add)

@@ -150,7 +150,8 @@ class Tensor(Value):
             raise ValueError(f"{symbol}: this tensor's data is a read-only view (of a broadcast "
                              f"or of an array given as read-only); update a copy instead")
         try:
-            _IN_PLACE[op.name](self.data, other, out=self.data, casting="same_kind")
+            store = _copy_into if op.name == "copy" else op.ufunc  # (the row's numpy ufunc)
+            store(self.data, other, out=self.data, casting="same_kind")
         except TypeError as error:
             raise TypeError(f"{symbol}: cannot store the result in a {self.dtype} tensor in "
                             f"place: {error}") from None
@@ -480,9 +481,9 @@ class Tensor(Value):
         return apply_unary(ops.GETITEM, self, {"index": _index(index)})
 
 
-_IN_PLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
-             "pow": np.power, "power": np.power,  # the ufuncs behind the augmented assignments, and copy_'s copy
-             "copy": lambda old, new, out, casting: np.copyto(out, new, casting=casting)}
+def _copy_into(old, new, out, casting):
+    """What copy_ applies in place: the new values, whatever the old ones were."""
+    return np.copyto(out, new, casting=casting)
 
 
 def check_axis(axis, ndim, name, single=False):

@@ -16,7 +16,7 @@ const STYLE = `
 .gg-live .gg-loss { font-size: 20px; font-variant-numeric: tabular-nums; }
 .gg-live .gg-row { display: flex; gap: 12px; flex-wrap: wrap; margin: 6px 0; }
 .gg-live .gg-panel { border: 1px solid #ddd; border-radius: 4px; padding: 4px; }
-.gg-live .gg-panel > div { font-weight: 600; margin-bottom: 2px; }
+.gg-live .gg-panel > .gg-name { font-weight: 600; margin-bottom: 2px; }
 .gg-live .gg-graph img { max-width: 100%; height: auto; }
 .gg-live .gg-layers { display: flex; gap: 8px; flex-wrap: wrap; }
 .gg-live .gg-stats { color: #555; font-size: 11px; font-variant-numeric: tabular-nums; }
@@ -43,8 +43,11 @@ function label(parent, x, y, text, anchor = "start", size = 10) {
   return t;
 }
 
-function format(value) {
-  return value === null || value === undefined ? "nan" : Number(value).toPrecision(4);
+function format(value, digits = 4) {
+  if (value === null || value === undefined) return "nan";
+  const size = Math.abs(value);
+  return size !== 0 && (size < 1e-3 || size >= 1e5) ? Number(value).toExponential(digits - 2)
+    : Number(value).toPrecision(digits);
 }
 
 // a line chart of the named curves against the epochs
@@ -68,8 +71,8 @@ function drawCurves(box, curves, names, title) {
   const y = v => T + (H - T - B) * (1 - (v - lo) / (hi - lo));
   svg("rect", { x: L, y: T, width: W - L - R, height: H - T - B, fill: "none",
     stroke: "#bbb" }, chart);
-  label(chart, L - 3, T + 8, format(hi), "end", 9);
-  label(chart, L - 3, H - B, format(lo), "end", 9);
+  label(chart, L - 3, T + 8, format(hi, 3), "end", 9);
+  label(chart, L - 3, H - B, format(lo, 3), "end", 9);
   label(chart, L, H - 8, String(e0), "start", 9);
   label(chart, W - R, H - 8, `epoch ${epochs[epochs.length - 1]}`, "end", 9);
   names.forEach((name, k) => {
@@ -93,11 +96,14 @@ function drawBoundary(box, boundary, points) {
   if (!boundary || !points) return;
   const S = 220;
   const [x0, x1, y0, y1] = points.extent;
+  html("div", "gg-name", box, "decision boundary");
   const chart = svg("svg", { width: S, height: S, viewBox: `0 0 ${S} ${S}`,
     class: "gg-boundary" }, box);
   const x = v => S * (v - x0) / (x1 - x0);
   const y = v => S * (1 - (v - y0) / (y1 - y0));
-  const rows = boundary.classes, n = rows.length, m = rows[0].length;
+  // one string of base-36 digits per row of cells, from low y to high y
+  const rows = boundary.classes.map(r => Array.from(r, c => parseInt(c, 36))),
+    n = rows.length, m = rows[0].length;
   const cw = S / m, ch = S / n;
   const regions = svg("g", { opacity: 0.45 }, chart);
   rows.forEach((row, i) => {
@@ -115,7 +121,7 @@ function drawBoundary(box, boundary, points) {
   points.x.forEach((px, k) => svg("circle", { cx: x(px).toFixed(1), cy: y(points.y[k]).toFixed(1),
     r: 2.6, fill: PALETTE[points.label[k] % PALETTE.length], stroke: "#222",
     "stroke-width": 0.5 }, dots));
-  box.dataset.classes = rows.map(r => r.join("")).join("/");
+  box.dataset.classes = boundary.classes.join("/");
 }
 
 // a small histogram with its summary numbers under it
@@ -147,7 +153,7 @@ function drawLayers(box, layers) {
   for (const layer of layers) {
     const panel = html("div", "gg-panel gg-layer", box);
     panel.dataset.name = layer.name;
-    html("div", "", panel, `${layer.name} (${layer.shape.join(" x ")})`);
+    html("div", "gg-name", panel, `${layer.name} (${layer.shape.join(" x ")})`);
     drawHistogram(panel, layer.weight, "darkgreen", "weight");
     drawHistogram(panel, layer.grad, "#d62728", "grad");
   }
@@ -175,7 +181,7 @@ function render({ model, el }) {
     title.textContent = setup.title || "training";
     graph.replaceChildren();
     if (setup.graph) {
-      html("div", "", graph, "the model's graph (layers collapsed)");
+      html("div", "gg-name", graph, "the model's graph (layers collapsed)");
       const image = html("img", "", graph);
       image.alt = "the model's graph";
       image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(setup.graph);

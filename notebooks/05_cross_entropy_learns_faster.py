@@ -58,10 +58,6 @@ def train(w, b, cost, epochs=300, eta=0.15):
 
 starts, costs = [(0.6, 0.9), (2.0, 2.0)], ["quadratic", "cross-entropy"]
 runs = {(start, cost): train(*start, cost) for start in starts for cost in costs}
-assert round(runs[(0.6, 0.9), "quadratic"][0], 2) == 0.82
-assert round(runs[(2.0, 2.0), "quadratic"][0], 2) == 0.98
-assert abs(runs[(0.6, 0.9), "quadratic"][299] - 0.09) < 0.01
-assert runs[(2.0, 2.0), "quadratic"][149] > 0.5 > 0.1 > runs[(2.0, 2.0), "cross-entropy"][149]
 for (start, cost), out in runs.items():
     print(f"start {start}, {cost:>13}: output {out[0]:.2f} -> {out[-1]:.3f} after 300 epochs")
 
@@ -85,8 +81,9 @@ plt.show()
 #
 # At the saturated start $z = 4$: $a = 0.982$ and $\sigma'(4) = a(1-a) = 0.0177$. Under the
 # quadratic cost, the gradient arriving at the sigmoid gate is the error $a - y = 0.982$, and
-# the gate multiplies it by its local gradient $0.0177$, so $z$ receives $0.0174$: the error
-# shrunk by the factor $1/\sigma'(4)$, which the cell prints.
+# the gate multiplies it by its local gradient $0.0177$, so $z$ receives
+# $0.982 \times 0.0177 = 0.0173$: the error shrunk by the factor $1/\sigma'(4) = 57$, which the
+# cell prints.
 
 # %%
 z = Scalar(4.0, label="z")
@@ -94,13 +91,10 @@ a = z.sigmoid(); a.label = "a"
 C = 0.5 * (a - 0.0) ** 2; C.label = "C"          # the quadratic cost for y = 0
 quadratic = autograd.backward_steps(C)
 print(quadratic)
-gate = next(row for row in quadratic.rows if row["op"] == "sigmoid")
-assert math.isclose(float(gate["upstream"]), a.data, rel_tol=1e-3)     # a - y
-assert math.isclose(z.grad, a.data * a.data * (1 - a.data))             # (a - y) σ'(z)
+quadratic_z = z
 shrink = a.data / z.grad
 print(f"the sigmoid gate turns the error {a.data:.4f} into {z.grad:.4f}: "
       f"{shrink:.1f} times smaller")
-assert math.isclose(shrink, 1 / (a.data * (1 - a.data))) and round(shrink) == 57
 
 # %% [markdown]
 # Now the cross-entropy for $y = 0$, $C = -\ln(1 - a)$, written out so that every gate shows. The
@@ -113,9 +107,6 @@ a = z.sigmoid(); a.label = "a"
 C = -(1.0 - a).log(); C.label = "C"
 cross_entropy = autograd.backward_steps(C)
 print(cross_entropy)
-gate = next(row for row in cross_entropy.rows if row["op"] == "sigmoid")
-assert math.isclose(float(gate["upstream"]), 1 / (1 - a.data), rel_tol=1e-3)   # 55.6
-assert math.isclose(z.grad, a.data)                                               # a - y
 print(f"dC/dz: quadratic {a.data**2 * (1 - a.data):.4f}, cross-entropy {z.grad:.4f}")
 
 # %% [markdown]
@@ -123,13 +114,12 @@ print(f"dC/dz: quadratic {a.data**2 * (1 - a.data):.4f}, cross-entropy {z.grad:.
 # stays finite for any $z$; its gradient is the same $a - y$.
 
 # %%
-z = Scalar(4.0)
-nn.binary_cross_entropy_with_logits(z, [0.0]).backward()
-assert math.isclose(z.grad, 1 / (1 + math.exp(-4.0)))
+logit = Scalar(4.0)
+nn.binary_cross_entropy_with_logits(logit, [0.0]).backward()
 big = Scalar(1000.0)
 loss = nn.binary_cross_entropy_with_logits(big, [0.0])
 loss.backward()
-assert loss.data == 1000.0 and big.grad == 1.0
+print(f"z = 4: gradient {logit.grad:.4f};  z = 1000: loss {loss.data:g}, gradient {big.grad:g}")
 
 # %% [markdown]
 # ## Softmax with the log-likelihood
@@ -145,11 +135,11 @@ nn.cross_entropy(logits, np.array([1]), reduction="sum").backward()
 a = logits.softmax().data
 one_hot = np.array([[0.0, 1.0, 0.0]])
 print("gradient", logits.grad, " a - y", a - one_hot)
-assert np.allclose(logits.grad, a - one_hot)
 batch = Tensor(np.random.default_rng(0).normal(size=(5, 4)), requires_grad=True)
 labels = np.array([0, 3, 1, 1, 2])
 nn.cross_entropy(batch, labels, reduction="sum").backward()
-assert np.allclose(batch.grad, batch.softmax().data - np.eye(4)[labels])
+print("a batch of 5: largest |gradient - (a - y)| =",
+      np.abs(batch.grad - (batch.softmax().data - np.eye(4)[labels])).max())
 
 # %% [markdown]
 # ## What to try next

@@ -34,6 +34,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
 LOCAL_SCHEMES = ("file", "about", "data", "blob")
 STARTUP_SECONDS = 90   # a cold JupyterLab on a busy 2-core machine
 KERNEL_SECONDS = 90
+CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"  # the notebook shown
 
 # JupyterLab's own settings that would otherwise ask the internet from the page
 _LAB_SETTINGS = {
@@ -117,8 +118,8 @@ class JupyterLab:
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "jupyter", "lab", "--no-browser"],
-                cwd=self.root, env=self._environment(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                cwd=self.root, env=self._environment(), stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -181,8 +182,8 @@ class LabPage:
 
     def open_notebook(self, name):
         """Open `name` (relative to the server's root) and wait for its kernel to be idle."""
-        self.page.goto(f"{self.lab.url}/lab/tree/{name}")
-        self.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=KERNEL_SECONDS * 1000)
+        self.page.goto(f"{self.lab.url}/lab/tree/{name}?reset")  # no earlier test's tabs
+        self.page.wait_for_selector(f"{CURRENT} .jp-Cell", timeout=KERNEL_SECONDS * 1000)
         self.wait_for_kernel()
         return self
 
@@ -227,7 +228,7 @@ class LabPage:
 
     def output(self, index):
         """A Playwright locator of the output area of the cell at `index`."""
-        return self.page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-OutputArea")
+        return self.page.locator(f"{CURRENT} .jp-Cell").nth(index).locator(".jp-OutputArea")
 
     def outputs_text(self, index):
         """The text of the outputs of the cell at `index` (without the prompt)."""

@@ -3,12 +3,14 @@ the steps come in the order backward runs them, hostile labels cannot leave thei
 saving never leaves a half-written file. (tests/test_explore_browser.py runs the page.)"""
 
 import json
+import os
 import re
 
 import numpy as np
 import pytest
 
 import autograd
+import autograd.files
 from autograd import Scalar, Tensor, explore
 from autograd.draw import ExplorerError, explorer
 from autograd.draw.__main__ import main
@@ -131,22 +133,28 @@ def test_nan_and_inf_become_null_numbers_and_are_not_typed():
     assert graph["inputs"][0]["typed"] is False
 
 
-def test_jupyter_shows_the_page_in_a_sandboxed_frame():
-    shown = explore(fxyz())._repr_html_()
+def test_outside_a_kernel_jupyter_gets_the_page_in_a_sandboxed_frame_a_picture_and_text():
+    bundle, metadata = explore(fxyz())._repr_mimebundle_()
+    shown = bundle["text/html"]
     assert shown.startswith("<iframe srcdoc=") and 'sandbox="allow-scripts"' in shown
     assert "<script" not in shown  # the page is an escaped attribute value
+    assert bundle["image/png"].startswith(b"\x89PNG\r\n\x1a\n") and metadata["image/png"]
+    assert "explorer of f" in bundle["text/plain"] and "run the cell" in bundle["text/plain"]
 
 
 def test_save_writes_the_page_and_a_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
     page = explore(fxyz())
     target = page.save(tmp_path / "f.html")
     assert target.read_text(encoding="utf-8") == page.html
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # as open() makes it, not 0600
     target.write_text("mine")
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(explorer.os, "replace", broken)
+    monkeypatch.setattr(autograd.files.os, "replace", broken)
     with pytest.raises(OSError, match="disk full"):
         page.save(target)
     assert target.read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == [

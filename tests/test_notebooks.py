@@ -1,8 +1,11 @@
 """The course notebooks as committed: each `.ipynb` is its Jupytext source (`notebooks/*.py`,
 percent format) executed top to bottom, and follows the house style (an opening that says what
 you will learn, a closing with what to try next, cells no longer than a screen, one output
-block per print). `make test` also re-executes every notebook with nbmake."""
+block per print, no test machinery in a lesson). Each notebook's numbers are checked by its
+check in `notebooks/course_checks.py`, run here on the notebook's own namespace and displayed
+outputs. `make test` also re-executes every notebook with nbmake."""
 
+import sys
 from pathlib import Path
 
 import jupytext
@@ -12,6 +15,11 @@ import pytest
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 SOURCES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
 MAX_CELL_LINES = 40  # a screen
+MACHINERY = ("assert ", "assert(", "legible(", "course_checks", "shown(", "four_digits(",
+             "xml.etree", "re.findall")  # what a lesson cell never shows
+
+sys.path.insert(0, str(NOTEBOOKS))
+import course_checks  # noqa: E402
 
 
 def committed(source):
@@ -19,7 +27,7 @@ def committed(source):
 
 
 def test_every_notebook_has_its_source_and_nothing_else_is_left():
-    assert len(SOURCES) == 6
+    assert len(SOURCES) == 7  # six lessons and the optional notebook on compiled steps
     assert {p.stem for p in NOTEBOOKS.glob("*.ipynb")} == {p.stem for p in SOURCES}
     assert not (NOTEBOOKS / "build.py").exists()
 
@@ -56,3 +64,20 @@ def test_house_style(source):
         assert lines <= MAX_CELL_LINES, f"a cell of {lines} lines: {cell.source[:60]!r}"
     setup = cells[1].source
     assert cells[1].cell_type == "code" and "import" in setup and "re.findall" not in setup
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_lessons_show_no_test_machinery(source):
+    for cell in jupytext.read(source).cells:
+        if cell.cell_type == "code":
+            found = [word for word in MACHINERY if word in cell.source]
+            assert not found, f"{source.name}: {found} in a lesson cell: {cell.source[:80]!r}"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_every_number_the_lesson_states_is_what_its_cells_compute(source, tmp_path,
+                                                                   monkeypatch):
+    monkeypatch.chdir(tmp_path)  # whatever a cell writes lands here
+    namespace, outputs = course_checks.run(source)
+    check = getattr(course_checks, f"check_{source.stem[:2]}")
+    check(namespace, outputs)

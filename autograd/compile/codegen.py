@@ -9,10 +9,16 @@ For Tensor graphs the generator runs each backward line on the trace's values as
 that gives every gradient's shape and dtype (so broadcasting is undone, and dtypes fitted,
 only where the eager core would do it), and a template is used only where it gives what the
 rule gives; elsewhere the rule is called. Scalar programs are float arithmetic throughout.
+
+Lines are data until the end (`Statement`: the name it defines, its right-hand side as an
+`Expr` with its operands and kind); the buffer and liveness passes read those fields, and the
+text is written last (`assemble`). What a row's template computes is read from the template
+itself, once (`template_shape`), never from the program's text.
 """
 
 import ast
-import re
+import functools
+import string
 
 import numpy as np
 
@@ -25,48 +31,10 @@ from .runtime import NAMESPACE
 from .blocks import MIXED, SHARED
 from .trace import ArgRef
 
-FORWARD = {"add": "{x} + {y}", "sub": "{x} - {y}", "mul": "{x} * {y}", "neg": "-{x}",
-           "pow": "power({x}, {exponent})"}
-"""Forward ops written as operators (each op's forward is exactly this)."""
-FORWARD_SCALAR = dict(FORWARD, div="divide({x}, {y})")
-FORWARD_TENSOR = dict(FORWARD, div="{x} / {y}", matmul="{x} @ {y}")
-
-INPLACE = {
-    "add": "np.add({x}, {y}, out={buf})", "sub": "np.subtract({x}, {y}, out={buf})",
-    "mul": "np.multiply({x}, {y}, out={buf})", "div": "np.divide({x}, {y}, out={buf})",
-    "neg": "np.negative({x}, out={buf})", "exp": "np.exp({x}, out={buf})",
-    "log": "np.log({x}, out={buf})", "tanh": "np.tanh({x}, out={buf})",
-    "relu": "np.maximum({x}, 0, out={buf})", "maximum": "np.maximum({x}, {y}, out={buf})",
-    "pow": "np.power({x}, {exponent}, out={buf})", "sigmoid": "sigmoid_into({x}, {buf})",
-}
-"""Elementwise ops on arrays written into a dead input's buffer (the same ufuncs as eager)."""
-
-FRESH = frozenset(INPLACE) | {"matmul", "sum", "mean", "max", "logsumexp", "softmax",
-                              "log_softmax", "softmax_cross_entropy", "concatenate", "stack",
-                              "scatter_add"}
-"""Built-in ops whose array output is a new buffer (never a view of an input)."""
-VIEWS = frozenset({"reshape", "transpose", "broadcast_to", "getitem"})
-"""Built-in ops whose output may be a view of their first input."""
-
-ALTERNATIVES = {"mul": ("summed_product({g}, {y})", "summed_product({g}, {x})")}
-"""Second templates, tried when the first does not give the rule's value: the mul gate's
-gradient for a 0-d factor of a big array is one dot product, as its rule computes it."""
-
-FORWARD_NAMES = {"sum": "reduce_sum", "max": "reduce_max", "pow": "power"}
-"""Names for forward functions that would shadow Python builtins."""
-
 _SCALAR_FACTS = {"x_shape": "()", "y_shape": "()", "out_shape": "()", "x_size": "1",
                  "y_size": "1", "out_size": "1"}
-ZERO_SAFE = frozenset({"add", "sub", "neg", "mul", "relu", "maximum", "tanh", "sigmoid", "exp"})
-"""Ops whose local gradients are finite when the values they read are: an example whose
-incoming gradients are all zero (an inactive hinge) contributes exact zeros through them."""
-BUILTIN_OPS = frozenset(op.name for op in vars(ops).values() if isinstance(op, ops.Op))
-"""The ops of autograd/ops.py (a user's primitive's result is fitted as the core fits it)."""
-_BINARY = re.compile(r"^(\w+) ([*+/-]) (\w+)$")
-_NAME = re.compile(r"^\w+$")
-_UFUNCS = {"*": "np.multiply", "+": "np.add", "-": "np.subtract", "/": "np.divide"}
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_MATMUL = re.compile(r"^(\w+(?:\.swapaxes\(-1, -2\))?) @ (\w+(?:\.swapaxes\(-1, -2\))?)$")
+_UFUNCS = {ast.Add: "np.add", ast.Sub: "np.subtract", ast.Mult: "np.multiply",
+           ast.Div: "np.divide"}
 NEW_ARRAY_FUNCTIONS = frozenset({
     "divide", "power", "exp", "log", "sigmoid", "tanh", "relu", "maximum", "sign", "within",
     "select", "where_positive", "sigmoid_slope_times", "tanh_slope_times", "summed_product",
@@ -74,17 +42,99 @@ NEW_ARRAY_FUNCTIONS = frozenset({
 """Functions of the namespace whose result is a new array, never a view of an argument."""
 
 
+class Expr:
+    """The right-hand side of an assignment, as data: its `text`, the `operands` (the names it
+    reads, in the order it reads them) and what the buffer pass needs to know of it, its
+    `kind`: "name" (the value of the one operand itself), "ufunc" (`a * b` of two names:
+    `args` = (ufunc, a, b)), "matmul" (`a @ b`, each side a name maybe transposed: `args` =
+    (a, b)), "new" (certainly a new array) or "any" (may share memory with its operands)."""
+
+    __slots__ = ("text", "operands", "kind", "args")
+
+    def __init__(self, text, operands=(), kind="any", args=()):
+        self.text, self.operands, self.kind, self.args = text, tuple(operands), kind, args
+
+    def wrapped(self, text, kind):
+        """Another expression over the same operands (a call around this one)."""
+        return Expr(text, self.operands, kind)
+
+    def into(self, buffer):
+        """This product or arithmetic written into `buffer` (kinds "ufunc" and "matmul")."""
+        if self.kind == "ufunc":
+            ufunc, a, b = self.args
+            return Expr(f"{ufunc}({a}, {b}, out={buffer})", self.operands, "new")
+        a, b = self.args
+        return Expr(f"np.matmul({a}, {b}, out={buffer})", self.operands, "new")
+
+
 class Statement:
-    """One line of the program: its text, a comment, the names it reads and defines."""
+    """One line of the program, as data: the name it defines (`output`) and its right-hand
+    side (`expr`, an Expr), or a whole `line` of text that defines nothing; a comment; the
+    names it reads (`operands`, and `reads`: those that are program values); the traced node
+    whose forward it computes, with its op's buffer form (`inplace`, `fields`); the rule it
+    writes out (`rule`); whether what it reads is handed to the caller (`escapes`)."""
 
-    __slots__ = ("text", "note", "reads", "defines", "node", "inplace", "fields", "escapes",
-                 "rule")
+    __slots__ = ("output", "expr", "line", "note", "operands", "reads", "node", "inplace",
+                 "fields", "escapes", "rule")
 
-    def __init__(self, text, note="", defines=(), node=None):
-        self.text, self.note, self.defines, self.node = text, note, tuple(defines), node
+    def __init__(self, line=None, note="", output=None, expr=None, node=None, operands=()):
+        self.output, self.expr, self.line, self.note, self.node = output, expr, line, note, node
+        self.operands = expr.operands if expr is not None else tuple(operands)
         self.reads, self.inplace, self.fields = (), None, None
         self.rule = None  # (j, k): the line sending node j's rule's gradient to its input k
-        self.escapes = False  # what it reads is handed to the caller (a .grad)
+        self.escapes = False
+
+    @property
+    def text(self):
+        """The line as it is written."""
+        return self.line if self.output is None else f"{self.output} = {self.expr.text}"
+
+    @property
+    def defines(self):
+        return () if self.output is None else (self.output,)
+
+
+def assign(output, text, note="", operands=(), kind="any", node=None):
+    """The statement `output = text`."""
+    return Statement(None, note, output, Expr(text, operands, kind), node=node)
+
+
+@functools.cache
+def template_shape(template):
+    """What a row's template computes, read once from the template (the row's own text, never
+    the program's): its fields in the order it reads them, and its kind and operand fields for
+    the buffer pass (see Expr): ("name", f), ("ufunc", ufunc, a, b), ("matmul", (a, t), (b, t))
+    with t whether the side is transposed, ("new",) or ("any",)."""
+    fields = tuple(dict.fromkeys(f for _, f, _, _ in string.Formatter().parse(template) if f))
+    marks = {f: f"F{i}_" for i, f in enumerate(fields)}
+    tree = ast.parse(template.format(**marks), mode="eval").body
+    back = {v: k for k, v in marks.items()}
+
+    def side(node):
+        if isinstance(node, ast.Name) and node.id in back:
+            return back[node.id], False
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr == "swapaxes" and isinstance(node.func.value, ast.Name) and \
+                node.func.value.id in back and \
+                [ast.literal_eval(a) for a in node.args] == [-1, -2]:
+            return back[node.func.value.id], True
+        return None
+
+    if isinstance(tree, ast.Name) and tree.id in back:
+        return fields, ("name", back[tree.id])
+    if isinstance(tree, ast.BinOp):
+        a, b = side(tree.left), side(tree.right)
+        if a and b and type(tree.op) in _UFUNCS and not a[1] and not b[1]:
+            return fields, ("ufunc", _UFUNCS[type(tree.op)], a[0], b[0])
+        if a and b and isinstance(tree.op, ast.MatMult):
+            return fields, ("matmul", a, b)
+    return fields, ("new",) if _makes_new_array(tree) else ("any",)
+
+
+def _word(text):
+    """Whether a field's text is one word (a name or a number): an operand of arithmetic the
+    buffer pass may rewrite."""
+    return bool(text) and all(c.isalnum() or c == "_" for c in text)
 
 
 class Generated:
@@ -103,14 +153,19 @@ def generate(trace, arg_names=None, function_name="step", record=False, backward
     (in `flatten` order), P the persistent leaves; it delivers the leaves' gradients and
     returns the tuple of output values. With `record`, it also calls `record(kind, j, value)`
     for every node's value ("value") and gradient ("grad") (for checks)."""
-    writer = _Writer(trace, arg_names, function_name, record, backward)
-    writer.plan, writer.top_names = plan, top_names
-    return writer.write()
+    return _Writer(trace, arg_names, function_name, record, backward, plan, top_names).write()
 
 
 class _Writer:
-    def __init__(self, trace, arg_names, function_name, record, backward):
+    """Writes one program. Its state is all set here; the phases fill it in order: names
+    (`write`, `name_leaves`), the forward lines, the backward pass (`compute_needs`, then per
+    scope `prepare_scope`), the buffers (`place_in_buffers` returns the last use of every
+    name, which `assemble` is handed)."""
+
+    def __init__(self, trace, arg_names, function_name, record, backward, plan=None,
+                 top_names=None):
         self.trace, self.record, self.backward = trace, record, backward
+        self.plan, self.top_names = plan, top_names
         self.function_name = function_name
         self.ns = dict(NAMESPACE)
         self.by_object = {id(v): k for k, v in self.ns.items()}
@@ -121,13 +176,50 @@ class _Writer:
         self.external = {}      # name -> line reading an input
         self.args_used = {}     # argument position -> name
         self.tensor = any(node.value_type is not Scalar for node in trace.nodes)
-        self.plan, self.example_params, self.accumulators = None, {}, {}
+        self.example_params, self.accumulators = {}, {}
         self.constant_params = {}  # (id(node), input) -> parameter of the example function
+        self.example_constants = []  # the names of the per-example constants' parameters
         self.folded = set()     # names of gradients that are the same at every call
         self.kept, self.buffers = set(), []  # names in buffers kept between calls; their specs
         self.buffer_names = []
+        self.persistent = []    # the persistent leaves, in the order the program reads them
+        self.suggested = self.suggested_leaves = None  # names suggested for nodes and leaves
+        self.leaf_names, self.node_names = [], []
+        self.root, self.needs = None, None  # the loss's node; nodes on a path to a gradient
+        # the scope being written: who sends a gradient to what, the contributions' names,
+        # and the gradients' names
+        self.sends, self.contributions, self.g_names = {}, {}, {}
 
     # ---- names and constants ---------------------------------------------------------------
+    def expr(self, template, fields, node=None):
+        """A row's template filled in with `fields` (see `fields`), as an Expr: the operands
+        are the names its fields hold, and an argument a parameter refers to."""
+        names, shape = template_shape(template)
+        operands = []
+        for f in names:
+            if node is not None and node.params and f in node.params:
+                operands += self.argument_refs(node.params[f])
+            elif _word(fields[f]):
+                operands.append(fields[f])
+        kind, args = shape[0], ()
+        if kind == "name":
+            args = (fields[shape[1]],)
+        elif kind == "ufunc" and _word(fields[shape[2]]) and _word(fields[shape[3]]):
+            args = (shape[1], fields[shape[2]], fields[shape[3]])
+        elif kind == "matmul" and _word(fields[shape[1][0]]) and _word(fields[shape[2][0]]):
+            args = tuple(fields[f] + (".swapaxes(-1, -2)" if t else "") for f, t in shape[1:])
+        elif kind in ("ufunc", "matmul"):
+            kind = "new"  # (arithmetic on a constant written out: a new array, not rewritten)
+        return Expr(template.format(**fields), operands, kind, args)
+
+    def argument_refs(self, value):
+        """The names of the arguments a parameter refers to (a label or index array)."""
+        if isinstance(value, ArgRef):
+            return [self.argument(value.position)]
+        if isinstance(value, tuple):
+            return [n for v in value for n in self.argument_refs(v)]
+        return []
+
     def bind(self, value, suggestion):
         """A namespace name for a constant or function (the same object keeps one name)."""
         name = self.by_object.get(id(value))
@@ -247,36 +339,41 @@ class _Writer:
         outputs = [self.reference(ref) for ref in trace.outputs]
         body = forward + backward
         for statement in body:
-            statement.reads = tuple(n for n in _IDENTIFIER.findall(statement.text)
+            statement.reads = tuple(n for n in statement.operands
                                     if n in self.env or n in self.external)
-        if self.tensor:
-            self.place_in_buffers(body, len(forward), outputs)
-        return self.assemble(body, len(forward), outputs)
+        last = self.place_in_buffers(body, len(forward), outputs) if self.tensor else None
+        return self.assemble(body, len(forward), outputs, last)
 
     def forward_line(self, j, node):
         op = node.op
         names = self.input_names(node)
         out = self.node_names[j]
         fields = self.fields(node, names, out)
-        table = FORWARD_SCALAR if node.value_type is Scalar else FORWARD_TENSOR
-        if op.name in table:
-            expression = table[op.name].format(**fields)
+        written = op.code_forward
+        if isinstance(written, tuple):  # (for floats, for arrays)
+            written = written[0] if node.value_type is Scalar else written[1]
+        if written is not None:
+            expression = self.expr(written, fields, node)
         else:
-            function = self.bind(op.forward, FORWARD_NAMES.get(op.name, op.name))
+            function = self.bind(op.forward, op.kernel)
             params = node.params or {}
             arguments = names + [f"{k}={self.constant(v)}" for k, v in params.items()]
-            expression = f"{function}({', '.join(arguments)})"
+            operands = [n for n in names if _word(n)] + \
+                [n for v in params.values() for n in self.argument_refs(v)]
+            expression = Expr(f"{function}({', '.join(arguments)})", operands)
         lines = []
         if op.name == "softmax_cross_entropy" and isinstance(node.params["labels"], ArgRef):
             lines += self.label_check(node)
         note = f"{comment(node.label)}" if node.label and node.label != out else ""
-        inplace = INPLACE.get(op.name) if node.value_type is not Scalar else None
+        inplace = op.into if node.value_type is not Scalar else None
         if node.value_type is not Scalar and np.ndim(node.data) == 0:
             # the core keeps a 0-d result as a 0-d array, not the numpy scalar numpy gives
-            expression, inplace = f"as_data({expression})", None
-        elif node.value_type is Scalar and op.name not in BUILTIN_OPS:
-            expression = f"to_float({expression})"  # a primitive's result, fitted as the core does
-        statement = Statement(f"{out} = {expression}", note, (out,), node=j)
+            expression = expression.wrapped(f"as_data({expression.text})", "any")
+            inplace = None
+        elif node.value_type is Scalar and op.name not in ops.BUILT_IN:
+            # a primitive's result, fitted as the core does
+            expression = expression.wrapped(f"to_float({expression.text})", "any")
+        statement = Statement(None, note, out, expression, node=j)
         statement.inplace = inplace
         statement.fields = fields
         lines.append(statement)
@@ -294,14 +391,13 @@ class _Writer:
         given = self.trace.arg_leaves[node.params["labels"].position]
         check = f"check_labels({labels}, {rows}, {classes})"
         if given.dtype.kind not in "iu":
-            return [Statement(f"{labels} = {check}", "the label check of eager mode",
-                              (labels,))]
+            return [assign(labels, check, "the label check of eager mode", (labels,))]
         if not rows:
             return []
         unsigned = self.bind(np.dtype(f"u{given.dtype.itemsize}").type,
                              f"uint{8 * given.dtype.itemsize}")
         return [Statement(f"if {labels}.view({unsigned}).max() >= {classes}: {check}",
-                          "the label check of eager mode (raises)")]
+                          "the label check of eager mode (raises)", operands=(labels,))]
 
     def input_names(self, node):
         if self.constant_params:
@@ -390,11 +486,11 @@ class _Writer:
         root, node = self.root, self.trace.nodes[self.root]
         g_root = self.g_names[("node", root)]
         if node.value_type is Scalar:
-            return [Statement(f"{g_root} = 1.0", "d loss / d loss", (g_root,))]
+            return [assign(g_root, "1.0", "d loss / d loss")]
         self.env[g_root] = ones = np.ones_like(node.data)
         self.folded.add(g_root)
-        return [Statement(f"{g_root} = {self.bind(_frozen(ones), 'ONE')}",
-                          "d loss / d loss (ones, the same at every call)", (g_root,))]
+        return [assign(g_root, self.bind(_frozen(ones), "ONE"),
+                       "d loss / d loss (ones, the same at every call)")]
 
     def emit_rules(self, consumers):
         lines = []
@@ -402,7 +498,8 @@ class _Writer:
             if j != self.root:
                 lines += self.gather(("node", j))
             if self.record:
-                lines.append(Statement(f"record('grad', {j}, {self.g_names[('node', j)]})"))
+                g = self.g_names[("node", j)]
+                lines.append(Statement(f"record('grad', {j}, {g})", operands=(g,)))
             lines += self.rule_lines(j, self.trace.nodes[j])
         return lines
 
@@ -418,7 +515,8 @@ class _Writer:
                 else:  # (a value kept between calls is never what a .grad holds: a copy)
                     text = f"deliver({holder}, {g}{'.copy()' if g in self.folded else ''})"
                 lines.append(Statement(text, f"{comment(leaf.label or self.leaf_names[i])}"
-                                       f".grad (leaves accumulate until zero_grad)"))
+                                       f".grad (leaves accumulate until zero_grad)",
+                                       operands=(g,)))
                 lines[-1].escapes = True
         return lines
 
@@ -476,10 +574,11 @@ class _Writer:
                 else:
                     items.append("0.0")
             lists.append(self.namer(f"G_{inner[j]}", "G"))
-            backward.append(Statement(f"{lists[-1]} = [{', '.join(items)}]",
-                                      f"the gradient of {inner[j]} in each example"))
+            backward.append(assign(lists[-1], f"[{', '.join(items)}]",
+                                   f"the gradient of {inner[j]} in each example",
+                                   [i for i in items if _word(i)]))
         for acc in accumulators.values():
-            backward.append(Statement(f"{acc} = 0.0", "summed over the examples below"))
+            backward.append(assign(acc, "0.0", "summed over the examples below"))
         outer_state = (self.sends, self.contributions, self.g_names)
         # the examples' part, inside example_backward
         self.accumulators = accumulators
@@ -522,7 +621,7 @@ class _Writer:
         contributions would be zeros), when every op of the block allows it."""
         nodes, needs = self.trace.nodes, self.needs
         in_block = set(rep)
-        safe = all(nodes[j].op.name in ZERO_SAFE for j in rep)
+        safe = all(nodes[j].op.zero_safe for j in rep)
         lines, checked = [], False
         live = {ref for ref, parts in self.contributions.items() if parts}  # the outputs
         for j in inner_order:
@@ -536,7 +635,8 @@ class _Writer:
                 if len(self.sends[ref]) == 1:
                     g = self.g_names[ref]
                     lines.append(Statement(f"if {g} == 0.0 and isfinite(sum(saved)): return",
-                                           "an inactive gate: the rest would add zeros"))
+                                           "an inactive gate: the rest would add zeros",
+                                           operands=(g,)))
                     checked = True
         return lines
 
@@ -544,11 +644,11 @@ class _Writer:
                           output_names, before):
         """The two per-example functions and the loops that call them."""
         plan = self.plan
-        defined = {s.text.split(" = ", 1)[0] for s in block_forward}
+        defined = {s.output for s in block_forward}
         params = list(self.example_params.values()) + self.example_constants
         reads = []
         for statement in body:
-            for name in _IDENTIFIER.findall(statement.text):
+            for name in statement.operands:
                 if (name in defined or name in params) and name not in reads and \
                         name not in output_names:
                     reads.append(name)
@@ -598,18 +698,17 @@ class _Writer:
         name = self.g_names[ref]
         if len(parts) == 1:
             return []  # the one contribution was written straight into the gradient's name
-        text = f"{name} = {' + '.join(parts)}"
-        statement = Statement(text, f"fan-out: the gradients from {len(parts)} uses add up",
-                              (name,))
+        total = Expr(" + ".join(parts), parts, *(("ufunc", ("np.add", *parts)) if len(parts) == 2
+                                                  else ("new", ())))
         if self.tensor and all(p in self.env for p in parts):
             value = self.env[parts[0]]
             for p in parts[1:]:
                 value = value + self.env[p]
-            text, value = self.fit(text.split(" = ", 1)[1], value, self.target_value(ref))
-            statement.text = f"{name} = {text}"
+            total, value = self.fit(total, value, self.target_value(ref))
             self.env[name] = value
             self.arrays.add(name)
-        return [statement]
+        return [Statement(None, f"fan-out: the gradients from {len(parts)} uses add up", name,
+                          total)]
 
     def target_value(self, ref):
         kind, key = ref
@@ -641,21 +740,24 @@ class _Writer:
         params = node.params or {}
         call_args = [fields["g"], out] + names + \
             [f"{k}={self.constant(v)}" for k, v in params.items()]
+        call_operands = [n for n in [fields["g"], out] + names if _word(n)] + \
+            [n for v in params.values() for n in self.argument_refs(v)]
         if op.input_vjps is None:  # one rule for all inputs: call it once
-            rule = self.bind(op.joint_vjp, f"{FORWARD_NAMES.get(op.name, op.name)}_rule")
+            rule = self.bind(op.joint_vjp, f"{op.kernel}_rule")
             all_name = self.namer(f"grads_{out}", "grads")
-            lines.append(Statement(f"{all_name} = {rule}({', '.join(call_args)})", gate,
-                                   (all_name,)))
+            lines.append(assign(all_name, f"{rule}({', '.join(call_args)})", gate,
+                                call_operands))
             if tensor:
                 values = self.call_rule(op.joint_vjp, j, node)
                 self.env[all_name] = values
             for k, ref in targets:
-                expression, value = f"{all_name}[{k}]", values[k] if tensor else None
+                expression = Expr(f"{all_name}[{k}]", (all_name,))
+                value = values[k] if tensor else None
                 lines += self.sent(j, k, self.send(ref, expression, value, "", tensor))
             return lines
         for k, ref in targets:
             template = templates[k] if templates is not None else None
-            expression = template.format(**fields) if template is not None else None
+            expression = self.expr(template, fields, node) if template is not None else None
             rule = op.input_vjps[k]
             value = None
             if tensor and expression is not None and self.written_out(op, node):
@@ -666,25 +768,26 @@ class _Writer:
                 value = self.call_rule(rule, j, node)
                 if expression is not None and not self.same(expression, value):
                     expression = None
-                    if op.name in ALTERNATIVES and templates is not None:
-                        expression = ALTERNATIVES[op.name][k].format(**fields)
+                    if op.code_fallback is not None and templates is not None:
+                        expression = self.expr(op.code_fallback[k], fields, node)
                         if not self.same(expression, value):
                             expression = None
             if expression is None:
                 suffix = f"_{k}" if op.arity != 1 else ""
-                name = self.bind(rule, f"{FORWARD_NAMES.get(op.name, op.name)}_rule{suffix}")
-                expression = f"{name}({', '.join(call_args)})"
+                name = self.bind(rule, f"{op.kernel}_rule{suffix}")
+                expression = Expr(f"{name}({', '.join(call_args)})", call_operands)
                 if not tensor and op.code is None:
-                    expression = f"to_float({expression})"
+                    expression = expression.wrapped(f"to_float({expression.text})", "any")
             lines += self.sent(j, k, self.send(ref, expression, value, gate, tensor))
         return lines
 
     def sent(self, j, k, statement):
         """The line sending node j's gradient to its input k (and, recording, its record)."""
         statement.rule = (j, k)
-        if not self.record or not statement.defines:
+        if not self.record or statement.output is None:
             return [statement]
-        return [statement, Statement(f"record('send', ({j}, {k}), {statement.defines[0]})")]
+        return [statement, Statement(f"record('send', ({j}, {k}), {statement.output})",
+                                     operands=(statement.output,))]
 
     def call_rule(self, rule, j, node):
         """The rule run as the eager core runs it: on g, out and the inputs' raw data."""
@@ -712,7 +815,7 @@ class _Writer:
         """The expression's value on the trace's values (None where it raises)."""
         try:
             with np.errstate(all="ignore"):
-                return eval(expression, self.ns, self.env)  # noqa: S307 (engine text)
+                return eval(expression.text, self.ns, self.env)  # noqa: S307 (engine text)
         except Exception:  # the template does not apply to these shapes: the rule is called
             return None
 
@@ -730,35 +833,38 @@ class _Writer:
 
     def send(self, ref, expression, value, note, tensor):
         if ref in self.accumulators:  # inside the per-example function: sum over the examples
-            return Statement(f"{self.accumulators[ref]} += {expression}", note)
+            return Statement(f"{self.accumulators[ref]} += {expression.text}", note,
+                             operands=expression.operands)
         name = self.contribution_name(ref)
         if tensor:
             expression, value = self.fit(expression, value, self.target_value(ref))
             self.env[name] = value
             self.arrays.add(name)
-            if all(n in self.folded for n in _IDENTIFIER.findall(expression)
+            if all(n in self.folded for n in expression.operands
                    if n in self.env or n in self.external):
                 # it reads only values that are the same at every call (the seed, shapes):
                 # computed once, here, and kept read-only
                 self.folded.add(name)
-                note = f"{note}: {expression}, the same at every call"
-                expression = self.bind(_frozen(value), f"G_{name.removeprefix('g_')}")
-        return Statement(f"{name} = {expression}", note, (name,))
+                note = f"{note}: {expression.text}, the same at every call"
+                expression = Expr(self.bind(_frozen(value), f"G_{name.removeprefix('g_')}"))
+        return Statement(None, note, name, expression)
 
     def fit(self, expression, value, target):
         """Wrap expression so that its value has the target's shape and dtype, exactly where the
         eager core's _fit_grad changes something."""
         if not isinstance(value, np.ndarray):
-            expression, value = f"np.asarray({expression})", np.asarray(value)
+            expression = expression.wrapped(f"np.asarray({expression.text})", "any")
+            value = np.asarray(value)
         if value.shape != np.shape(target):
             expression = _summed_to(expression, value.shape, np.shape(target))
             value = np.asarray(unbroadcast(value, np.shape(target)))
             if not isinstance(value, np.ndarray):
-                expression, value = f"np.asarray({expression})", np.asarray(value)
+                expression = expression.wrapped(f"np.asarray({expression.text})", "any")
+                value = np.asarray(value)
         if value.dtype != np.asarray(target).dtype:
             dtype = self.bind(np.asarray(target).dtype.type, str(np.asarray(target).dtype))
-            expression, value = f"({expression}).astype({dtype})", \
-                value.astype(np.asarray(target).dtype)
+            expression = expression.wrapped(f"({expression.text}).astype({dtype})", "new")
+            value = value.astype(np.asarray(target).dtype)
         return expression, value
 
     # ---- buffers -----------------------------------------------------------------------------
@@ -809,56 +915,49 @@ class _Writer:
                     continue
                 node, out = self.trace.nodes[j], self.node_names[j]
                 inputs = [self.reference(ref) for ref in node.inputs if ref[0] == "node"]
-                fresh = node.op.name in FRESH and out in self.arrays and \
-                    node.data.base is None and node.data.ndim  # (0-d: numpy scalars at run time)
-                if not fresh:
+                if not (node.op.fresh and out in self.arrays and node.data.base is None):
                     joins(out, inputs)  # a view, or a primitive that may return an input
                     continue
-                for buffer in inputs if statement.inplace is not None else ():
+                if not node.data.ndim:  # a new 0-d array (as_data): nothing to write into
+                    new_buffer(out)
+                    continue
+                # (only an elementwise op reads each element before it writes it)
+                for buffer in inputs if statement.inplace and node.op.elementwise else ():
                     if dying(buffer, i, node.data.shape, node.data.dtype):
-                        statement.text = f"{out} = " + statement.inplace.format(
-                            **dict(statement.fields, buf=buffer))
+                        statement.expr = _written_into(statement, buffer)
                         write_into(out, buffer)
                         break
                 else:
                     new_buffer(out)
-                    template = statement.inplace or \
-                        ("np.matmul({x}, {y}, out={buf})" if node.op.name == "matmul" else None)
-                    if template is not None:
-                        fields = statement.fields
-                        fresh_ops.append((i, out, lambda slot, template=template, fields=fields:
-                                          template.format(**dict(fields, buf=slot))))
+                    if statement.inplace is not None:
+                        fresh_ops.append((i, out, functools.partial(_written_into, statement)))
                 continue
-            if len(statement.defines) != 1 or " = " not in statement.text:
+            if statement.output is None:
                 continue
-            name, expression = statement.defines[0], statement.text.split(" = ", 1)[1]
+            name, expression = statement.output, statement.expr
             value = self.env.get(name)
-            binary = _BINARY.match(expression)
-            if _NAME.match(expression) and expression in exact:
-                write_into(name, expression)  # the same array under another name
-            elif binary and isinstance(value, np.ndarray) and value.ndim:
-                a, symbol, b = binary.groups()
-                for buffer in (a, b):
+            array = isinstance(value, np.ndarray) and value.ndim
+            if expression.kind == "name" and expression.args[0] in exact:
+                write_into(name, expression.args[0])  # the same array under another name
+            elif expression.kind == "ufunc" and array:
+                for buffer in expression.args[1:]:
                     if buffer in self.arrays and dying(buffer, i, value.shape, value.dtype):
-                        statement.text = f"{name} = {_UFUNCS[symbol]}({a}, {b}, out={buffer})"
+                        statement.expr = expression.into(buffer)
                         write_into(name, buffer)
                         break
                 else:
                     new_buffer(name)
-                    fresh_ops.append((i, name, lambda slot, a=a, b=b, f=_UFUNCS[symbol]:
-                                      f"{f}({a}, {b}, out={slot})"))
-            elif _MATMUL.match(expression) and isinstance(value, np.ndarray) and value.ndim:
+                    fresh_ops.append((i, name, expression.into))
+            elif expression.kind == "matmul" and array:
                 new_buffer(name)  # a product is a new array
-                a, b = _MATMUL.match(expression).groups()
-                fresh_ops.append((i, name, lambda slot, a=a, b=b:
-                                  f"np.matmul({a}, {b}, out={slot})"))
-            elif _makes_new_array(ast.parse(expression, mode="eval").body):
+                fresh_ops.append((i, name, expression.into))
+            elif expression.kind in ("new", "ufunc", "matmul"):
                 new_buffer(name)
             else:
                 joins(name, statement.reads)
-        self.last = last
         if not self.record:
             self.keep_buffers(flat, fresh_ops, outputs, shares, members, last)
+        return last
 
     def keep_buffers(self, flat, fresh_ops, outputs, shares, members, last):
         """Give the arrays that never leave the program buffers kept between calls: each op
@@ -889,15 +988,14 @@ class _Writer:
                 self.buffer_names.append(self.namer(f"buffer{slot}", "buffer"))
             busy.append((max(last.get(m, len(flat)) for m in members[name]), slot))
             statement = flat[i]
-            statement.text = f"{name} = {rewrite(self.buffer_names[slot])}"
+            statement.expr = rewrite(self.buffer_names[slot])
             statement.note = (statement.note + "; " if statement.note else "") + \
                 f"into {self.buffer_names[slot]}, kept between calls"
             self.kept.update(members[name])
         self.buffers = slots
 
     # ---- assembly ----------------------------------------------------------------------------
-    def assemble(self, flat, n_forward, outputs):
-        last = getattr(self, "last", None)
+    def assemble(self, flat, n_forward, outputs, last=None):
         deaths = {}
         if last is not None:
             for name, i in last.items():
@@ -930,14 +1028,19 @@ class _Writer:
                 out.append(_line(f"del {', '.join(sorted(deaths[i]))}", "last use"))
         out.append(_line(f"return ({''.join(o + ', ' for o in outputs)})"))
         source = "\n".join(out) + "\n"
-        grad_names = {j: self.g_names.get(("node", j)) for j in range(len(self.trace.nodes))} \
-            if hasattr(self, "g_names") else {}
+        grad_names = {j: self.g_names.get(("node", j)) for j in range(len(self.trace.nodes))}
         generated = Generated(source, self.ns, self.function_name, self.node_names, grad_names,
                               node_lines)
         generated.persistent = self.persistent
         generated.rule_lines = rule_lines
         generated.buffers = self.buffers
         return generated
+
+
+def _written_into(statement, buffer):
+    """A forward statement's op written into `buffer` by its row's `into` form."""
+    return Expr(statement.inplace.format(**dict(statement.fields, buf=buffer)),
+                statement.operands, "new")
 
 
 def _rep_of(plan, j):
@@ -976,20 +1079,22 @@ def _frozen(value):
 
 
 def _summed_to(expression, g_shape, shape):
-    """`unbroadcast(expression, shape)` written out for a gradient of shape g_shape: the sums
-    it does for these shapes (the same numpy calls in the same order, so the same bits)."""
+    """`unbroadcast(expression, shape)` written out for a gradient of shape g_shape (an Expr):
+    the sums it does for these shapes (the same numpy calls in the same order, so the same
+    bits)."""
     extra = len(g_shape) - len(shape)
     if extra < 0 or any(gn != n and n != 1 for gn, n in zip(g_shape[extra:], shape)):
-        return f"unbroadcast({expression}, {shape!r})"  # not a broadcast: it raises as eager
+        # not a broadcast: it raises as eager
+        return expression.wrapped(f"unbroadcast({expression.text}, {shape!r})", "any")
     kept = tuple(extra + i for i, n in enumerate(shape) if n == 1 and g_shape[extra + i] != 1)
     axes = tuple(range(extra)) + kept
-    if not _NAME.match(expression):
-        expression = f"({expression})"
+    text = expression.text if expression.kind == "name" or expression.text.isidentifier() \
+        else f"({expression.text})"
     axis = axes[0] if len(axes) == 1 else axes
     if not kept:
-        return f"{expression}.sum(axis={axis!r})"
-    summed = f"{expression}.sum(axis={axis!r}, keepdims=True)"
-    return f"{summed}.reshape({shape!r})" if extra else summed
+        return expression.wrapped(f"{text}.sum(axis={axis!r})", "new")
+    summed = f"{text}.sum(axis={axis!r}, keepdims=True)"
+    return expression.wrapped(f"{summed}.reshape({shape!r})" if extra else summed, "new")
 
 
 def _line(text, note=""):

@@ -71,17 +71,23 @@ def check_labels(labels, rows, classes):
     return class_labels(labels, rows, classes, "softmax_cross_entropy")
 
 
+def select_into(cond, a, b, out):
+    """kernels.select (numpy's where) of arrays, written into `out`, which may be a or b
+    itself (each element is read before it is written)."""
+    if out is a:
+        np.copyto(out, b, where=~np.asarray(cond))
+    elif out is b:
+        np.copyto(out, a, where=cond)
+    else:
+        np.copyto(out, b)
+        np.copyto(out, a, where=cond)
+    return out
+
+
 NAMESPACE = {
-    "np": np, "isfinite": math.isfinite, "inf": math.inf, "nan": math.nan, "slice": slice, "Ellipsis": Ellipsis,
-    "unbroadcast": unbroadcast, "deliver": deliver,
-    "to_float": to_float, "as_data": as_data, "check_labels": check_labels, "sigmoid_into": sigmoid_into,
-    # what the op table's code templates call (the same functions the rules call)
-    "divide": kernels.divide, "power": kernels.power, "exp": kernels.exp, "log": kernels.log,
-    "sigmoid": kernels.sigmoid, "tanh": kernels.tanh, "relu": kernels.relu,
-    "winner_share": ops.winner_share, "where_positive": kernels.where_positive,
-    "sigmoid_slope_times": kernels.sigmoid_slope_times,
-    "tanh_slope_times": kernels.tanh_slope_times, "summed_product": kernels.summed_product,
-    "expand": ops._expand, "scatter_add": ops._scatter_add, "maximum": kernels.maximum,
-    "sign": kernels.sign, "within": kernels.within, "select": kernels.select,
-}
+    "np": np, "isfinite": math.isfinite, "inf": math.inf, "nan": math.nan, "slice": slice,
+    "Ellipsis": Ellipsis, "unbroadcast": unbroadcast, "deliver": deliver, "to_float": to_float,
+    "as_data": as_data, "check_labels": check_labels, "sigmoid_into": sigmoid_into,
+    "select_into": select_into,
+    **{k: f for k, f in ops.TEMPLATE_FUNCTIONS.items() if not k.startswith("__")}}
 """The names every generated program may use (its globals); nothing else is bound."""

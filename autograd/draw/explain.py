@@ -25,7 +25,8 @@ def explain_step(node, names):
     the rule gives before the core fits it to the input's shape), `grad` (the gradient sent
     down), `summed` (the axes summed to fit a broadcast input: empty when none), `formula` (a
     short text of the computation), `reshaped` ((upstream shape, gradient shape) when they
-    differ, else None), `shapes` (that change in words) and `details` (labelled numbers behind it: (label, value) pairs)."""
+    differ, else None), `shapes` (that change in words) and `details` (the labelled numbers
+    behind it: (label, value) pairs)."""
     op, parents = node.op, node.parents
     scalar = isinstance(node.data, float)
     words = {"op": op.name, "x": _name(parents[0], names), "y": _name(parents[-1], names),

@@ -6,7 +6,7 @@
 // Every text goes in with textContent, so labels are shown, never run.
 const NS = "http://www.w3.org/2000/svg";
 const LINE = 17, PAD = 10, MARGIN = 30, CHAR = 7.2;
-const MIN_SCALE = 0.55;  // a wide graph shrinks to fit, down to this; then it scrolls
+const MIN_SCALE = 0.7;  // a wide graph shrinks to fit, down to this (still readable); then it scrolls
 
 const CONTROLS = [
   ["first", "\u00ab Start", "back to the forward pass (Home)"],
@@ -162,7 +162,8 @@ export function mount(root, G, host, kept) {
   const svg = el("svg", {viewBox: "0 0 " + width + " " + height, width: width, height: height,
                          role: "img", "aria-label": "the computation graph"});
   const defs = el("defs", {}, svg);
-  const marker = el("marker", {id: "arrow", viewBox: "0 0 10 10", refX: "10", refY: "5",
+  const arrow = "gg-arrow-" + Math.random().toString(36).slice(2);  // one per explorer shown
+  const marker = el("marker", {id: arrow, viewBox: "0 0 10 10", refX: "10", refY: "5",
                                markerWidth: "9", markerHeight: "9", orient: "auto",
                                markerUnits: "userSpaceOnUse"}, defs);
   el("path", {d: "M 0 0 L 10 5 L 0 10 z", fill: "#777"}, marker);
@@ -226,7 +227,7 @@ export function mount(root, G, host, kept) {
     const middle = (x1 + x2) / 2;
     const g = el("g", {class: "wire", "data-wire": w.id}, wireLayer);
     el("path", {d: "M" + x1 + "," + y1 + " C" + middle + "," + y1 + " " + middle + "," + y2 +
-                   " " + (x2 - 1) + "," + y2, "marker-end": "url(#arrow)"}, g);
+                   " " + (x2 - 1) + "," + y2, "marker-end": "url(#" + arrow + ")"}, g);
     // the numbers sit half-way; wires joining the same two nodes (x * x) spread them out
     const twins = G.wires.filter((o) => o.from === w.from && o.to === w.to);
     const t = twins.length > 1 ? 0.3 + 0.4 * twins.indexOf(w) / (twins.length - 1) : 0.5;
@@ -246,6 +247,7 @@ export function mount(root, G, host, kept) {
   function fit() {
     const room = $("graph").clientWidth;
     const scale = room > 0 ? Math.max(MIN_SCALE, Math.min(1, (room - 2) / width)) : 1;
+    if ($("graph").dataset.scale === scale.toFixed(3)) return;  // (no resize loop)
     svg.setAttribute("width", Math.round(width * scale));
     svg.setAttribute("height", Math.round(height * scale));
     $("graph").dataset.scale = scale.toFixed(3);
@@ -264,7 +266,7 @@ export function mount(root, G, host, kept) {
                      Number(values[values.length - 1]).toPrecision(6) : "", "current");
     now.id = "current";
     box.appendChild(now);
-    const W = 240, H = 150, L = 44, B = 20;
+    const W = 240, H = 150, L = 54, B = 20;
     const plot = el("svg", {width: W, height: H, viewBox: "0 0 " + W + " " + H,
                             class: "plot", role: "img",
                             "aria-label": "the history of " + G.rootName}, box);
@@ -610,6 +612,8 @@ export function mount(root, G, host, kept) {
     input.value = n.data.values.map((v) => String(v)).join(", ");
     input.setAttribute("autocomplete", "off");
     input.setAttribute("aria-label", "new value of " + n.name);
+    let closed = false;  // removing a focused field blurs it: close once
+    const close = () => { if (!closed) { closed = true; input.remove(); } };
     input.style.left = (box.left - area.left + $("graph").scrollLeft) + "px";
     input.style.top = (box.top - area.top + $("graph").scrollTop - 3) + "px";
     input.addEventListener("keydown", (event) => {
@@ -617,14 +621,15 @@ export function mount(root, G, host, kept) {
         event.preventDefault();
         status("recomputing\u2026", "busy");
         host.send({kind: "edit", node: n.id, text: input.value});
-        input.remove();
+        close();
       } else if (event.key === "Escape") {
         event.preventDefault();
-        input.remove();
+        close();
       }
     });
-    input.addEventListener("blur", () => input.remove());
-    $("graph").querySelectorAll("input.edit").forEach((other) => other.remove());
+    input.addEventListener("blur", close);
+    if (state.editing) state.editing();  // one field at a time
+    state.editing = close;
     $("graph").appendChild(input);
     input.focus();
     input.select();
@@ -737,19 +742,29 @@ export function mount(root, G, host, kept) {
 function render({model, el}) {
   el.setAttribute("data-lm-suppress-shortcuts", "true");  // JupyterLab's keys stay out
   el.tabIndex = 0;
-  const host = {send: (message) => model.send(message), keys: el};
+  // a view restored from a saved notebook has no kernel behind it: say so if none answers
+  let waiting = null;
+  const host = {keys: el, send: (message) => {
+    clearTimeout(waiting);
+    waiting = setTimeout(() => view.error("The kernel did not answer: run the cell again to " +
+                                          "change the values."), 8000);
+    try { model.send(message); } catch (error) { /* the timeout says it */ }
+  }};
   let view = mount(el, model.get("graph"), host);
   const redraw = () => {
+    clearTimeout(waiting);
     const kept = view.keep();
     view.destroy();
     view = mount(el, model.get("graph"), host, kept);
   };
   const answer = (message) => {
+    clearTimeout(waiting);
     if (message && message.kind === "error") view.error(message.text);
   };
   model.on("change:graph", redraw);
   model.on("msg:custom", answer);
   return () => {
+    clearTimeout(waiting);
     model.off("change:graph", redraw);
     model.off("msg:custom", answer);
     view.destroy();

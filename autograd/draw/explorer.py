@@ -1,4 +1,6 @@
-"""`explore(root)`: one self-contained HTML page that steps through the backward pass.
+"""`explore(root)`: an explorer that steps through the backward pass: a live widget in Jupyter
+(autograd/draw/widget.py), and one self-contained HTML page for files, the command line and
+front ends without a widget manager. Both run the one script explorer.js.
 
 The page holds the graph (laid out here, in Python, and drawn by the page's own script as SVG),
 the forward values and every number of the backward pass, computed by the engine's own rules
@@ -9,18 +11,20 @@ the page as JSON escaped for a <script> element, and the page's script writes ev
 """
 
 import json
-import os
+import math
 import re
-import tempfile
 from html import escape
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from ..files import write_atomically
 from ..graph import Node
 from ..kernels import raw
+from .display import bundle
 from .explain import explain_step
+from .replay import replay
 from .walk import all_values, consumers, names_of, reverse_order, summary
 
 MAX_VALUES = 200     # a bigger graph is not readable one step at a time
@@ -40,43 +44,221 @@ class ExplorerError(ValueError):
 
 
 class Explorer:
-    """The explorer page of one graph: `.html` is the page, `.save(path)` writes it, and
-    Jupyter shows it inline (in a sandboxed frame)."""
+    """The explorer of one graph. In Jupyter it shows as a live widget connected to the kernel
+    (`.widget`, with the `widgets` extra: anywidget), with a picture of the graph (PNG, made
+    by Graphviz) and a line of text beside it for front ends that cannot run it (an untrusted
+    notebook, GitHub, nbconvert); without anywidget, as the page in a sandboxed frame.
+    `.html` is the self-contained page of the graph as it is now, `.save(path)` writes it.
 
-    def __init__(self, page, height):
-        self.html = page
-        self._height = height
+    `set_value(node, text)`, `descend(lr)` and `reset()` change the inputs' values (what the
+    widget's edits and its gradient-descent button call): the recorded graph is replayed with
+    the new values (`autograd.draw.replay`), never the Python that built it, and the user's
+    graph is left as it was. `root` is the graph shown now; `history` the root's value after
+    each change (for a root of one number)."""
+
+    def __init__(self, root, model=None, *, exercise=False, title=None, lr=0.1):
+        self._original, self._model = root, model
+        self._exercise, self._title = bool(exercise), title
+        self._values = all_values(root)
+        self._names = names_of(self._values, model)
+        self._order = list(reversed(self._values))  # a node's id on the page is its index
+        self._seed = root.grad
+        self._data = {}  # id of an original leaf -> its value now, where changed
+        self.root, self.lr = root, float(lr)
+        self.history = [_number_of(root.data)]
+        self._widget = None
+
+    # ---- changing the inputs ----------------------------------------------------------------
+    def set_value(self, node, text):
+        """Give the input with page id `node` the value typed in `text` (numbers separated by
+        spaces or commas, one per element, row by row) and recompute both passes. Bad input
+        raises ExplorerError and changes nothing."""
+        leaf = self._leaf(node)
+        numbers = _parse_numbers(text, f"the value of {self._names[id(leaf)]}")
+        size = int(np.size(leaf.data))
+        if len(numbers) != size:
+            raise ExplorerError(f"{self._names[id(leaf)]} holds {size} number"
+                                f"{'s' if size != 1 else ''} (shape "
+                                f"{tuple(np.shape(leaf.data))}): type {size}, got "
+                                f"{len(numbers)}")
+        data = dict(self._data)
+        data[id(leaf)] = numbers[0] if isinstance(leaf.data, float) else \
+            np.array(numbers, dtype=leaf.data.dtype).reshape(leaf.data.shape)
+        self._recompute(data)
+
+    def descend(self, lr=None):
+        """One step of gradient descent: every input that requires a gradient moves by
+        -lr * its gradient (`lr`: a positive number, or text of one; by default the last one
+        used), then both passes are recomputed."""
+        if lr is not None:
+            (rate,) = _parse_numbers(str(lr), "the learning rate", count=1)
+            if not rate > 0:
+                raise ExplorerError(f"the learning rate must be a positive number, got {lr!r}")
+            self.lr = rate
+        current = self._current()
+        data = dict(self._data)
+        for leaf in self._order:
+            now = current[id(leaf)]
+            if leaf.op is None and leaf.requires_grad and now.grad is not None:
+                data[id(leaf)] = now.data - self.lr * now.grad
+        self._recompute(data)
+
+    def reset(self):
+        """Back to the values the graph was made with (and its history cleared)."""
+        self._data, self.root = {}, self._original
+        self.history = [_number_of(self.root.data)]
+        self._changed()
+
+    def _leaf(self, node):
+        if isinstance(node, bool) or not isinstance(node, int) or \
+                not 0 <= node < len(self._order) or self._order[node].op is not None:
+            raise ExplorerError(f"explore: {node!r} is not the id of one of the graph's inputs")
+        return self._order[node]
+
+    def _current(self):
+        """id of each original value -> the value shown now."""
+        if self.root is self._original:
+            return {id(v): v for v in self._values}
+        return self._mapping
+
+    def _recompute(self, data):
+        seed = None if self._seed is None or np.size(raw(self._seed)) == 1 else self._seed
+        with np.errstate(all="ignore"):  # nan and inf are shown as such
+            root, mapping = replay(self._original, data, self._names, seed)
+        self._data, self.root, self._mapping = data, root, mapping
+        self.history.append(_number_of(root.data))
+        self._changed()
+
+    def _changed(self):
+        if self._widget is not None:
+            self._widget.graph = self.graph()
+
+    # ---- what is shown ----------------------------------------------------------------------
+    def graph(self):
+        """Everything the page and the widget show, as plain data (see `graph_data`)."""
+        model = self._model if self.root is self._original else None
+        graph = graph_data(self.root, all_values(self.root), model)
+        graph["title"] = str(self._title) if self._title is not None else \
+            f"Backward pass from {graph['rootName']}"
+        graph["exercise"] = self._exercise
+        graph["lr"] = self.lr
+        graph["history"] = [v if v is None or np.isfinite(v) else None for v in self.history]
+        return graph
+
+    @property
+    def html(self):
+        """The self-contained page of the graph as it is now."""
+        return page(self.graph())
 
     def save(self, path):
-        """Write the page to `path` (UTF-8). The file is replaced at once when the page is
-        complete, so a failed save leaves an existing file as it was. Returns the path."""
-        path = Path(path)
-        handle, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.",
-                                             suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(self.html)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-        return path
+        """Write the page to `path` (UTF-8), with the permissions a new file gets (0644 under
+        the usual umask). The file is replaced at once when the page is complete, so a failed
+        save leaves an existing file as it was. Returns the path."""
+        content = self.html.encode("utf-8")
+        write_atomically({path: lambda file: file.write(content)})
+        return Path(path)
 
-    def _repr_html_(self):
+    @property
+    def widget(self):
+        """The live widget (anywidget) of this explorer, made on first use."""
+        if self._widget is None:
+            from .widget import explorer_widget
+            self._widget = explorer_widget(self)
+        return self._widget
+
+    def png(self):
+        """A PNG picture of the graph as it is now, with its values and gradients (made by
+        Graphviz's `dot`, as a diagram's display makes it), or None where Graphviz is
+        missing."""
+        from .diagram import draw
+        try:
+            model = self._model if self.root is self._original else None
+            return draw(self.root, model, edge_values=True)._repr_image_png()
+        except (ImportError, RuntimeError, OSError):
+            return None
+
+    def __repr__(self):
+        count = sum(1 for _ in all_values(self.root))
+        return (f"<backward-pass explorer of {self._names[id(self._original)]} ({count} values): "
+                f"an interactive widget in Jupyter; run the cell to explore it, or "
+                f".save('page.html') for a page any browser opens>")
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        # the picture and the text are what an untrusted notebook, GitHub and nbconvert show
+        picture = self.png()
+        data, metadata = bundle(None, [picture] if picture is not None else [], repr(self),
+                                include, exclude)
+        view = _widget_view(self)
+        live = view if view is not None else {"text/html": self._frame()}  # else: the page
+        data.update({key: value for key, value in live.items()
+                     if (include is None or key in include) and key not in (exclude or ())})
+        return data, metadata
+
+    def _frame(self):
         # a frame keeps the page's script and element ids apart from the notebook's
+        height = self.graph()["height"] + 460  # + controls and panel
         return (f'<iframe srcdoc="{escape(self.html, quote=True)}" sandbox="allow-scripts" '
-                f'style="width: 100%; height: {self._height}px; border: 1px solid #ccc" '
+                f'style="width: 100%; height: {height}px; border: 1px solid #ccc" '
                 f'title="backward pass explorer"></iframe>')
 
 
+def _widget_view(explorer):
+    """The widget's part of a display bundle, or None outside a Jupyter kernel or without
+    anywidget."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return None
+    try:
+        widget = explorer.widget
+    except ImportError:
+        return None
+    shown = widget._repr_mimebundle_()
+    data = shown[0] if isinstance(shown, tuple) else shown  # ipywidgets 8: (data, metadata)
+    return {key: value for key, value in data.items()
+            if key == "application/vnd.jupyter.widget-view+json"}
+
+
+def _parse_numbers(text, what, count=None):
+    """The numbers in `text` (separated by spaces, commas, semicolons or brackets), as
+    floats: float() of each part, never eval. Not a finite number: ExplorerError."""
+    if not isinstance(text, str):
+        raise ExplorerError(f"{what}: expected text, got {type(text).__name__}")
+    parts = [part for part in re.split(r"[\s,;()\[\]]+", text) if part]
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        raise ExplorerError(f"{what}: {text.strip()[:40]!r} is not a number; type numbers "
+                            f"such as 0.5 or -2, separated by commas") from None
+    if not numbers or not all(math.isfinite(n) for n in numbers):
+        raise ExplorerError(f"{what}: type finite numbers such as 0.5 or -2, got "
+                            f"{text.strip()[:40]!r}")
+    if count is not None and len(numbers) != count:
+        raise ExplorerError(f"{what}: type one number, got {text.strip()[:40]!r}")
+    return numbers
+
+
+def _number_of(data):
+    """A root's value as one float for the history (None for an array of several)."""
+    value = raw(data)
+    return float(np.asarray(value).reshape(())) if np.size(value) == 1 else None
+
+
 def explore(root, model=None, *, exercise=False, title=None):
-    """An `Explorer`: a page that steps through the backward pass from `root` one node at a
-    time, in the order `backward()` runs them (buttons, arrow keys, play and pause).
+    """An `Explorer`: steps through the backward pass from `root` one node at a time, in the
+    order `backward()` runs them (buttons, arrow keys, play and pause). In Jupyter it is a
+    live widget: click an input's value to change it, or take a step of gradient descent,
+    and the kernel recomputes both passes of the same recorded graph; elsewhere, `.save(path)`
+    writes a page any browser opens.
 
     Each step shows the active node, the gradient arriving from above (upstream), its local
-    gradient and the product sent down each wire; a value used several times adds up the
+    gradient and the product sent down each wire (for Tensor ops that are not elementwise,
+    what the rule computes, e.g. upstream @ Wᵀ); a value used several times adds up the
     gradients it receives (fan-out); the last step shows the `.grad` of every input. In
-    exercise mode (`exercise=True`, or the page's checkbox) the gradients are hidden and the
+    exercise mode (`exercise=True`, or the checkbox) the gradients are hidden and the
     learner types each one; the page checks it against the engine's number and says the rule.
 
     `root` is a Scalar or a small Tensor graph (at most `MAX_VALUES` values; tensors are
@@ -96,10 +278,7 @@ def explore(root, model=None, *, exercise=False, title=None):
                         f"{type(model).__name__}")
     if root.grad is None:
         root.backward()
-    graph = graph_data(root, values, model)
-    graph["title"] = str(title) if title is not None else f"Backward pass from {graph['rootName']}"
-    graph["exercise"] = bool(exercise)
-    return Explorer(page(graph), height=graph["height"] + 460)  # + controls and panel
+    return Explorer(root, model, exercise=exercise, title=title)
 
 
 def graph_data(root, values, model=None):
@@ -115,6 +294,7 @@ def graph_data(root, values, model=None):
         "dtype": None if isinstance(v.data, float) else str(v.data.dtype),
         "data": number(v.data), "grad": number(v.grad) if v.grad is not None else None,
         "input": v.op is None and v.requires_grad,
+        "editable": v.op is None and np.size(v.data) <= TYPED_SIZE,
         "uses": uses.get(id(v), 0),
     } for v in order]
     wires = []

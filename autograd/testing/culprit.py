@@ -231,14 +231,19 @@ def _compare(node, index, inputs, rule, eps, atol, rtol, rounding, directional, 
 def compare_rule(value, x, rule, eps, atol, rtol, rounding, directional, rng, at_kink=None):
     """(element or None, rule value, numeric value) where `rule` (the gradient of the number
     `value(x)` that a node's vjp gives for input x) misses central differences of `value` by
-    more than the tolerance (the worst element), or None. `at_kink(move, rule value)`, when
-    given, excuses an element or direction where the op has a kink (`kinks.at_kink`; `move(t)`
-    is the value a step t along it).
+    more than the tolerance (the worst element), or None. `at_kink(point, rule value)`, when
+    given, excuses an element or direction where the op has a kink (`kinks.at_kink`; `point(t)`
+    is the input a step t along it).
     Shared by gategrad's own culprit search and that of other frameworks' graphs."""
     x = np.array(x, dtype=np.float64)
 
-    def difference(direction):
-        return (value(x + eps * direction) - value(x - eps * direction)) / (2 * eps)
+    def difference(direction, element=None):
+        ahead, behind = x + eps * direction, x - eps * direction
+        # (the step one element actually moves: x + eps - x is not eps when |x| is large)
+        step = eps if element is None else float(ahead[element] - behind[element]) / 2
+        if step == 0:  # eps is below the input's resolution: nothing to judge by
+            return np.nan
+        return (value(ahead) - value(behind)) / (2 * step)
 
     if directional:
         direction = rng.normal(size=x.shape)
@@ -250,7 +255,7 @@ def compare_rule(value, x, rule, eps, atol, rtol, rounding, directional, rng, at
         for element in np.ndindex(x.shape):
             direction = np.zeros(x.shape)
             direction[element] = 1.0
-            numeric[element] = difference(direction)
+            numeric[element] = difference(direction, element)
     if not np.all(np.isfinite(numeric)):
         return None  # the op is not defined within eps of its input: it cannot be judged here
     excess = np.abs(analytic - numeric) - (atol / 100 + rtol / 10 * np.abs(numeric) + rounding)
@@ -264,7 +269,7 @@ def compare_rule(value, x, rule, eps, atol, rtol, rounding, directional, rng, at
             else:
                 unit = np.zeros(x.shape)
                 unit[worst] = 1.0
-            if at_kink(lambda t, unit=unit: value(x + t * unit), float(analytic[worst])):
+            if at_kink(lambda t, unit=unit: x + t * unit, float(analytic[worst])):
                 excess[worst] = -np.inf
                 continue
         element = None if directional else worst

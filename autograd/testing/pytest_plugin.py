@@ -34,8 +34,10 @@ class Gradients:
         from autograd.testing import GradcheckError
         try:
             check(*args, **options)
+            return
         except GradcheckError as error:
-            pytest.fail(str(error), pytrace=False)
+            report = str(error)
+        pytest.fail(report, pytrace=False)  # (outside the except: no chained traceback)
 
 
 @pytest.fixture

@@ -38,6 +38,9 @@ def array_code(array, framework, dtype):
 def function_code(f):
     """(lines that make f available, the expression naming it)."""
     module, qualname = getattr(f, "__module__", None), getattr(f, "__qualname__", "")
+    owner = getattr(f, "__self__", None)
+    if isinstance(owner, type):  # a classmethod, such as a custom Function's apply
+        module, qualname = owner.__module__, f"{owner.__qualname__}.{f.__name__}"
     if module and module != "__main__" and "<" not in qualname and qualname:
         head = qualname.split(".")[0]
         return [f"from {module} import {head}"], qualname

@@ -58,16 +58,41 @@ class Adapter:
                       f"JAX array of shape {tuple(inputs[i].shape)})" for i in self.slots]
         self.run_dtypes = [jnp.float64] * len(self.slots)
         self.low_precision = self.low_precision_reason = None
+        self._jitted = None
         outs = self.value_arrays(self.datas)
         if not outs:
             raise TypeError("check_gradients: f returns no floating JAX array; return the "
                             "array(s) whose gradient you want checked")
-        lower = [o.dtype for o in outs if o.dtype != jnp.float64]
+        lower = [o.dtype for o in outs if o.dtype != jnp.float64] or self._lower_inside()
         if lower:
             self.run_dtypes = list(self.dtypes)
-            self.low_precision = str(np.dtype(min(self.dtypes, key=lambda d: -jnp.finfo(d).eps)))
-            self.low_precision_reason = f"it returns {lower[0]} for float64 inputs"
+            self.low_precision = str(np.dtype(max([*lower, *self.dtypes],
+                                                  key=lambda d: jnp.finfo(d).eps)))
+            self.low_precision_reason = f"it computes in {lower[0]} for float64 inputs"
         self.precision = self.low_precision or "float64"
+        # finite differences evaluate f twice per element: compile it when that is many times
+        # (compiling costs about as much as a hundred eager evaluations of a small f)
+        self._jitted = jax.jit(self._flat) if sum(d.size for d in self.datas) > 64 else None
+
+    def _lower_inside(self):
+        """The float dtypes below float64 that f computes in, given float64 inputs."""
+        with jax.enable_x64(True):
+            try:
+                closed = jax.make_jaxpr(self._flat)(*self._arrays(self.datas))
+            except Exception:  # noqa: BLE001 - no jaxpr (Python control flow on values)
+                return []
+        found, stack = [], [closed.jaxpr]
+        while stack:
+            jaxpr = stack.pop()
+            for eqn in jaxpr.eqns:
+                found += [v.aval.dtype for v in eqn.outvars if hasattr(v.aval, "dtype")
+                          and jnp.issubdtype(v.aval.dtype, jnp.floating)
+                          and v.aval.dtype != jnp.float64]
+                for value in eqn.params.values():
+                    inner = getattr(value, "jaxpr", None)
+                    if inner is not None and hasattr(inner, "eqns"):
+                        stack.append(inner)
+        return found
 
     def _flat(self, *diffs):
         args = list(self.inputs)
@@ -79,8 +104,16 @@ class Adapter:
         return [jnp.asarray(a, dtype=d) for a, d in zip(arrays, self.run_dtypes)]
 
     def value_arrays(self, arrays):
+        """f's floating outputs at `arrays` (compiled once with jax.jit for large inputs, since
+        finite differences evaluate f many times; eagerly when f cannot be jitted)."""
         with jax.enable_x64(True):
-            return self._flat(*self._arrays(arrays))
+            xs = self._arrays(arrays)
+            if self._jitted is not None:
+                try:
+                    return self._jitted(*xs)
+                except jax.errors.JAXTypeError:  # Python control flow on values, and such
+                    self._jitted = None
+            return self._flat(*xs)
 
     def value(self, arrays):
         """f's floating outputs at `arrays`, as float64 arrays."""
@@ -193,19 +226,14 @@ def _record(eqn, invals, indeps, floats, outvals):
     dtypes = [str(jnp.result_type(invals[i])) for i in slots]
     differentiable = [k for k, i in enumerate(slots) if indeps[i]]
     kept = list(invals)
+    promote = {"on": True}  # run at float64 where the equation allows it
 
     def run(arrays):
         values = list(kept)
         for i, a in zip(slots, arrays):
-            values[i] = jnp.asarray(a, dtype=jnp.result_type(kept[i]))
+            values[i] = jnp.asarray(a, dtype=jnp.float64 if promote["on"] else
+                                    jnp.result_type(kept[i]))
         return values
-
-    def only_floats(*diffs):
-        values = run([np.asarray(a) for a in inputs])
-        for k, x in zip(differentiable, diffs):
-            values[slots[k]] = x
-        out = _bind(eqn, values)
-        return [out[i] for i in floats]
 
     def call(arrays):
         with jax.enable_x64(True):
@@ -232,7 +260,12 @@ def _record(eqn, invals, indeps, floats, outvals):
     kind = _CUSTOM.get(name, "primitive")
     op = _custom_name(eqn) if name in _CUSTOM else name
     node = Node(op, kind, inputs, dtypes, differentiable, call, vjp, site=_site(eqn))
-    node.low_precision = any(jnp.result_type(outvals[i]) != jnp.float64 for i in floats)
+    try:
+        with jax.enable_x64(True), np.errstate(all="ignore"):
+            low = any(jnp.result_type(o) != jnp.float64 for o in _bind(eqn, run(inputs)))
+    except Exception:  # noqa: BLE001 - it refuses float64: run it at the dtypes it saw
+        promote["on"], low = False, True
+    node.low_precision = low
     return {"node": node, "outputs": [outvals[i] for i in floats]}
 
 

@@ -48,6 +48,9 @@ class Adapter:
     framework = "torch"
 
     def __init__(self, f, inputs):
+        owner = getattr(f, "__self__", None)
+        if isinstance(owner, type) and issubclass(owner, torch.autograd.Function):
+            f = _late_apply(owner)  # (so that the trace's wrapped apply is the one called)
         self.f, self.inputs = f, list(inputs)
         self.slots = []
         for i, x in enumerate(inputs):
@@ -71,17 +74,21 @@ class Adapter:
         self.precision = self.low_precision or "float64"
 
     def _choose_precision(self):
+        lower = []
         try:
-            outs = _float_outputs(self._call(self.datas))
-            lower = [o.dtype for o in outs if o.dtype != torch.float64]
-            reason = lower and f"it returns {str(lower[0]).replace('torch.', '')} for float64 inputs"
-        except Exception as error:  # noqa: BLE001 - f refuses float64: run it as given
+            watch = _Dtypes()
+            with watch:
+                self._call(self.datas)
+            lower = sorted(watch.lower, key=str)
+            reason = lower and f"it computes in {str(lower[0]).replace('torch.', '')} for " \
+                               f"float64 inputs"
+        except Exception as error:
             if all(d == torch.float64 for d in self.dtypes):
                 raise
             reason = f"given float64 inputs it raises {type(error).__name__}: {error}"
         if reason:
             self.run_dtypes = list(self.dtypes)
-            lowest = min(self.dtypes, key=lambda d: torch.finfo(d).eps * -1)
+            lowest = max([*lower, *self.dtypes], key=lambda d: torch.finfo(d).eps)
             self.low_precision = str(lowest).replace("torch.", "")
             self.low_precision_reason = reason
         if not _float_outputs(self._call(self.datas)):
@@ -168,6 +175,27 @@ def _receive(records, outs, cotangents):
     for record in records:
         if record.node.g is not None:
             record.node.g = [np.zeros(()) if g is None else g for g in record.node.g]
+
+
+def _late_apply(cls):
+    """`cls.apply` looked up at each call, not bound once."""
+    def apply(*args):
+        return cls.apply(*args)
+    return apply
+
+
+class _Dtypes(TorchDispatchMode):
+    """Collects the float dtypes below float64 that the operators f runs produce."""
+
+    def __init__(self):
+        super().__init__()
+        self.lower = set()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        self.lower |= {o.dtype for o in tree_flatten(out)[0] if isinstance(o, torch.Tensor)
+                       and o.is_floating_point() and o.dtype != torch.float64}
+        return out
 
 
 class _Record:
