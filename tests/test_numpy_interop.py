@@ -44,6 +44,8 @@ SPELLED = [  # (numpy call, the engine's own spelling) on x (2, 3) and y (3,)
     (lambda x, y: np.multiply(X, y), lambda x, y: X * y),
     (lambda x, y: np.divide(x, 2.0), lambda x, y: x / 2.0),
     (lambda x, y: np.power(np.abs(x), 3), lambda x, y: abs(x) ** 3),
+    (lambda x, y: np.power(np.abs(x) + 0.5, y), lambda x, y: (abs(x) + 0.5) ** y),
+    (lambda x, y: np.float_power(np.abs(x) + 0.5, y), lambda x, y: (abs(x) + 0.5) ** y),
     (lambda x, y: np.maximum(x, 0.0), lambda x, y: x.maximum(0.0)),
     (lambda x, y: np.minimum(Y, x), lambda x, y: autograd.ops.MINIMUM(Y, x)),
     (lambda x, y: np.matmul(x, Y), lambda x, y: x @ Y),
@@ -93,7 +95,8 @@ def test_numpy_spellings_record_the_engine_s_nodes(numpy_call, engine_call):
 
 def test_every_ufunc_of_the_table_is_covered_above():
     covered = {np.exp, np.log, np.tanh, np.sqrt, np.square, np.log1p, np.negative, np.add,
-               np.subtract, np.multiply, np.divide, np.power, np.maximum, np.minimum,
+               np.subtract, np.multiply, np.divide, np.power, np.float_power, np.maximum,
+               np.minimum,
                np.matmul, np.absolute, np.fabs}
     differentiable = {u for u in METHODS if METHODS[u] != "__invert__"} | set(ops.UFUNCS) | {
         u for u, (method, _) in BINARY.items() if method.strip("_r") in
