@@ -16,7 +16,7 @@ const STYLE = `
 .gg-live .gg-loss { font-size: 20px; font-variant-numeric: tabular-nums; }
 .gg-live .gg-row { display: flex; gap: 12px; flex-wrap: wrap; margin: 6px 0; }
 .gg-live .gg-panel { border: 1px solid #ddd; border-radius: 4px; padding: 4px; }
-.gg-live .gg-panel > div { font-weight: 600; margin-bottom: 2px; }
+.gg-live .gg-panel > .gg-name { font-weight: 600; margin-bottom: 2px; }
 .gg-live .gg-graph img { max-width: 100%; height: auto; }
 .gg-live .gg-layers { display: flex; gap: 8px; flex-wrap: wrap; }
 .gg-live .gg-stats { color: #555; font-size: 11px; font-variant-numeric: tabular-nums; }
@@ -96,11 +96,14 @@ function drawBoundary(box, boundary, points) {
   if (!boundary || !points) return;
   const S = 220;
   const [x0, x1, y0, y1] = points.extent;
+  html("div", "gg-name", box, "decision boundary");
   const chart = svg("svg", { width: S, height: S, viewBox: `0 0 ${S} ${S}`,
     class: "gg-boundary" }, box);
   const x = v => S * (v - x0) / (x1 - x0);
   const y = v => S * (1 - (v - y0) / (y1 - y0));
-  const rows = boundary.classes, n = rows.length, m = rows[0].length;
+  // one string of base-36 digits per row of cells, from low y to high y
+  const rows = boundary.classes.map(r => Array.from(r, c => parseInt(c, 36))),
+    n = rows.length, m = rows[0].length;
   const cw = S / m, ch = S / n;
   const regions = svg("g", { opacity: 0.45 }, chart);
   rows.forEach((row, i) => {
@@ -118,7 +121,7 @@ function drawBoundary(box, boundary, points) {
   points.x.forEach((px, k) => svg("circle", { cx: x(px).toFixed(1), cy: y(points.y[k]).toFixed(1),
     r: 2.6, fill: PALETTE[points.label[k] % PALETTE.length], stroke: "#222",
     "stroke-width": 0.5 }, dots));
-  box.dataset.classes = rows.map(r => r.join("")).join("/");
+  box.dataset.classes = boundary.classes.join("/");
 }
 
 // a small histogram with its summary numbers under it
@@ -150,7 +153,7 @@ function drawLayers(box, layers) {
   for (const layer of layers) {
     const panel = html("div", "gg-panel gg-layer", box);
     panel.dataset.name = layer.name;
-    html("div", "", panel, `${layer.name} (${layer.shape.join(" x ")})`);
+    html("div", "gg-name", panel, `${layer.name} (${layer.shape.join(" x ")})`);
     drawHistogram(panel, layer.weight, "darkgreen", "weight");
     drawHistogram(panel, layer.grad, "#d62728", "grad");
   }
@@ -178,7 +181,7 @@ function render({ model, el }) {
     title.textContent = setup.title || "training";
     graph.replaceChildren();
     if (setup.graph) {
-      html("div", "", graph, "the model's graph (layers collapsed)");
+      html("div", "gg-name", graph, "the model's graph (layers collapsed)");
       const image = html("img", "", graph);
       image.alt = "the model's graph";
       image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(setup.graph);

@@ -16,7 +16,7 @@ from IPython.core.formatters import DisplayFormatter
 
 import nn
 from autograd import Scalar, Tensor
-from nn.live import BINS, GRID, MAX_POINTS, MIN_INTERVAL
+from nn.live import BINS, BUDGET, GRID, MAX_POINTS, MIN_INTERVAL
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -89,6 +89,14 @@ def test_the_boundary_is_the_models_prediction_at_every_grid_cell(outputs):
     assert set(np.unique(classes)) <= set(range(max(outputs, 2)))
 
 
+def test_the_state_sends_the_boundary_as_one_string_of_digits_per_row():
+    model, X, y = moons_model(seed=3, outputs=3)
+    view = widget_view(model, X, y)
+    rows = view.state()["boundary"]["classes"]
+    assert [[int(c, 36) for c in row] for row in rows] == view.boundary()["classes"]
+    assert len(rows) == GRID and all(len(row) == GRID for row in rows)
+
+
 def test_a_trained_boundary_separates_the_moons_as_the_accuracy_says():
     X, y = nn.data.make_moons(200, noise=0.1, seed=1)
     model = nn.MLP([2, 16, 16, 1], activation="relu", rng=1)
@@ -157,7 +165,7 @@ def test_updates_are_throttled_by_the_clock():
     assert sent == [1, 2, 3]
 
 
-def test_a_costly_redraw_waits_fifty_times_its_cost():
+def test_a_costly_redraw_waits_its_cost_divided_by_the_budget():
     model, X, y = moons_model()
     clock = Clock()
     view = widget_view(model, X, y, clock=clock)
@@ -168,10 +176,12 @@ def test_a_costly_redraw_waits_fifty_times_its_cost():
         return state()
 
     view.state = slow_state
-    assert view.update(epoch=1, loss=1.0)  # from 0 to 0.1: next draw at 0 + 0.1 / 0.02
-    clock.now = 4.9
+    assert view.update(epoch=1, loss=1.0)  # from 0 to 0.1: next draw at 0 + 0.1 / BUDGET
+    wait = 0.1 / BUDGET
+    assert wait > MIN_INTERVAL
+    clock.now = wait - 0.01
     assert not view.update(epoch=2, loss=0.5)
-    clock.now = 5.0
+    clock.now = wait
     assert view.update(epoch=3, loss=0.25)
 
 
@@ -268,6 +278,16 @@ def test_outside_jupyter_live_training_says_so_once_and_trains(tmp_path):
     assert "view.save('training.png')" in done.stderr
     assert f"epoch 3: loss {float(done.stdout.split()[1]):.4g}" in done.stderr
     assert list(tmp_path.iterdir()) == []  # no file written unasked
+
+
+def test_a_bad_number_records_nothing():
+    model, X, y = moons_model()
+    view = widget_view(model, X, y)
+    view.update(epoch=1, loss=0.5)
+    with pytest.raises(TypeError, match="accuracy must be a number"):
+        view.update(epoch=2, loss=0.4, accuracy=[0.9])
+    assert view.curves["epoch"] == [1] and view.curves["loss"] == [0.5]
+    assert all(len(values) == 1 for values in view.curves.values())
 
 
 def test_a_view_in_text_mode_does_no_drawing_work():

@@ -62,7 +62,15 @@ def test_live_training_updates_curves_and_boundary_while_it_runs(jupyterlab, lab
     assert later["points"] > first["points"]  # the curve grew, epoch by epoch
     assert len({s["boundary"] for s in seen}) >= 2, "the boundary never changed"
     assert first["dots"] == 200 and first["rects"] > 2 and first["histograms"] == 12
-    assert first["graph"] and first["title"] == "training"
+    assert later["graph"] and first["title"] == "training"  # the graph comes from a thread
+    # when the cell has run, its output holds the widget, a PNG of the last state and text
+    kinds = lab_page.js(f"() => Object.keys({lab_page._notebook()}.content.model.cells.get(1)"
+                        f".outputs.toJSON()[0].data)")
+    assert set(kinds) == {"application/vnd.jupyter.widget-view+json", "image/png",
+                          "text/plain"}
+    text = lab_page.js(f"() => {lab_page._notebook()}.content.model.cells.get(1)"
+                       f".outputs.toJSON()[0].data['text/plain']")
+    assert "epoch 200: loss" in text and "run it if you see this line" in text
 
     lab_page.run_cell(2)
     final = json.loads(lab_page.outputs_text(2))
