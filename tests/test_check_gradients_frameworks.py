@@ -47,6 +47,8 @@ def test_a_planted_wrong_backward_is_named_with_its_line(framework, lib, tmp_pat
         assert culprit.site[0].filename == str(program.path)
         assert culprit.site[0].lineno == program.line, (program.source, str(caught.value))
         assert culprit.rule != pytest.approx(culprit.numeric, rel=1e-3)
+        assert culprit.kind in ("torch.autograd.Function", "custom_vjp")
+        assert culprit.input_dtypes == ("float64",)
         text = str(caught.value)
         assert f"{program.path.name}:{program.line}" in text and "'Planted'" in text
         assert set(vars(culprit)) >= {"op", "name", "input_shapes", "element", "rule",
@@ -141,7 +143,7 @@ def test_a_wrong_custom_jvp_is_found_through_reverse_mode():
 @pytest.mark.torch
 def test_random_nodes_are_reported_as_not_checked_alone():
     import torch
-    x = torch.tensor([0.5, -1.0, 2.0, 0.25])
+    x = torch.linspace(-2.0, 2.0, 64)  # (two runs drawing the same mask: 2^-64)
     for _ in range(5):  # whatever the masks drawn
         with pytest.raises(GradcheckError) as caught:
             check_gradients(lambda x: torch.nn.functional.dropout(x.sin(), 0.5, training=True),
@@ -303,9 +305,9 @@ def test_the_property_search_calls_no_kink_or_tie_a_failure(framework, lib):
             return lib.nn.relu(jnp.maximum(x, y)) * jnp.abs(x) + jnp.clip(y, -1.0, 1.0) + \
                 jnp.minimum(x, y)
     given_inputs(kinked, shapes="broadcast", framework=framework,
-                 max_examples=150 if framework == "torch" else 40)
+                 max_examples=150 if framework == "torch" else 15)
     given_inputs(kinked, shapes="broadcast", framework=framework, dtype="float32",
-                 max_examples=60 if framework == "torch" else 20)
+                 max_examples=60 if framework == "torch" else 8)
 
 
 @pytest.mark.torch

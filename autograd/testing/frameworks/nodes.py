@@ -80,8 +80,11 @@ def search(nodes, eps, atol, rtol, seed=0, fast=False):
 
 
 def _culprit(node, index=None, element=None, rule=None, numeric=None, problem=None):
-    return Culprit(node, node.name, index, element, rule, numeric, problem, op=node.op,
-                   input_shapes=tuple(np.shape(x) for x in node.inputs), site=site_of(node))
+    """gradcheck's Culprit for a traced node, with its `kind` and `input_dtypes` besides."""
+    culprit = Culprit(node, node.name, index, element, rule, numeric, problem, op=node.op,
+                      input_shapes=tuple(np.shape(x) for x in node.inputs), site=site_of(node))
+    culprit.kind, culprit.input_dtypes = node.kind, tuple(node.dtypes)
+    return culprit
 
 
 def _check(node, eps, atol, rtol, fast, rng):
