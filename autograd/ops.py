@@ -22,7 +22,7 @@ import operator
 import numpy as np
 
 from . import kernels
-from .kernels import divide, exp, power, summed_product, where_positive
+from .kernels import divide, exp, power, summed_product
 
 OPS = {}
 """Every registered primitive by name: the built-ins below and the user's (see `primitive`)."""
