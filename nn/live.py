@@ -28,6 +28,7 @@ from .training import _threshold, predicted_classes
 MIN_INTERVAL = 1.0  # seconds: the view redraws at most this often...
 BUDGET = 0.01       # ...and never spends more than this share of the wall time redrawing (the
                     # kernel's IOPub thread then sends the message beside the training: 1%, not 5%)
+GRAPH_AFTER = 2.0   # seconds into training before the graph is drawn (a 1% budget for dot)
 GRID = 48            # boundary grid: cells per side
 BINS = 24            # histogram bins
 MAX_POINTS = 400     # points per curve sent to the widget (longer curves are thinned)
@@ -151,10 +152,9 @@ class LiveView:
         self.curves = {"epoch": [], **{name: [] for name in CURVES}}
         self.updates, self._next, self._handle, self._graph = 0, -math.inf, None, None
         self._pictures = {}
-        self.widget = None
+        self.widget, self._graph_thread, self._born = None, None, clock()
         if mode == "widget":
             self.widget = _widget()(setup=self.setup(graph=False))
-            self._send_graph_soon()
         if mode == "text":
             print("nn.LiveView: no Jupyter kernel with a widget here, so the training is not "
                   "drawn live; the numbers are kept and view.save('training.png') draws them "
@@ -219,10 +219,11 @@ class LiveView:
         return self._graph
 
     def _send_graph_soon(self):
-        """Send the graph's SVG to the widget from a thread: the DOT text is made here, before
-        training changes anything, and Graphviz's `dot` (tens of milliseconds, in its own
-        process) runs while training goes on."""
-        if self._graph_diagram() is None:
+        """Send the graph's SVG to the widget from a thread: the DOT text is made here and
+        Graphviz's `dot` (a few tens of milliseconds, in its own process) runs while training
+        goes on. Called at the first redraw GRAPH_AFTER seconds into training (a shorter run
+        gets its graph when its cell has run), so that short runs do not pay for it."""
+        if self._graph_thread is not None or self._graph_diagram() is None:
             return
 
         def send():
@@ -321,6 +322,8 @@ class LiveView:
         self.updates += 1
         if self.widget is not None:
             self.widget.state = state
+            if start - self._born >= GRAPH_AFTER:
+                self._send_graph_soon()
         elif self.mode == "png" and self._handle is not None:
             self._handle.update(self)
         cost = self._clock() - start
@@ -354,10 +357,15 @@ class LiveView:
             shell.events.register("post_execute", self._store_picture)
 
     def _store_picture(self):
-        """Replace the cell's output by the full bundle: the widget, the PNG and the text."""
+        """Send the graph if a short run has not yet, and replace the cell's output by the
+        full bundle: the widget, the PNG and the text."""
         shell = sys.modules["IPython"].get_ipython() if "IPython" in sys.modules else None
         if shell is not None and self._store_picture in shell.events.callbacks["post_execute"]:
             shell.events.unregister("post_execute", self._store_picture)
+        if self.widget is not None:
+            self._send_graph_soon()
+            if self._graph_thread is not None:
+                self._graph_thread.join()
         self._handle.update(self)
 
     def __enter__(self):

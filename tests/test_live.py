@@ -16,7 +16,7 @@ from IPython.core.formatters import DisplayFormatter
 
 import nn
 from autograd import Scalar, Tensor
-from nn.live import BINS, BUDGET, GRID, MAX_POINTS, MIN_INTERVAL
+from nn.live import BINS, BUDGET, GRAPH_AFTER, GRID, MAX_POINTS, MIN_INTERVAL
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -278,6 +278,23 @@ def test_outside_jupyter_live_training_says_so_once_and_trains(tmp_path):
     assert "view.save('training.png')" in done.stderr
     assert f"epoch 3: loss {float(done.stdout.split()[1]):.4g}" in done.stderr
     assert list(tmp_path.iterdir()) == []  # no file written unasked
+
+
+def test_the_graph_is_drawn_once_training_has_run_a_while():
+    model, X, y = moons_model()
+    clock = Clock()
+    view = widget_view(model, X, y, clock=clock)
+    view.update(epoch=1, loss=1.0)
+    assert view.widget.setup["graph"] is None and view._graph_thread is None
+    clock.now = GRAPH_AFTER
+    assert view.update(epoch=2, loss=0.5)
+    view._graph_thread.join()
+    svg = view.widget.setup["graph"]
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    # the model's layers, collapsed: one box each, named as named_modules() names them
+    for name in ("layers.0: Linear(2 &#45;&gt; 8)", "layers.1: Linear(8 &#45;&gt; 1)"):
+        assert name in svg
+    assert view.widget.setup["points"] == view.setup(graph=False)["points"]
 
 
 def test_a_bad_number_records_nothing():
