@@ -38,7 +38,9 @@ def moons_model(seed=0, hidden=8, outputs=1):
 
 
 def widget_view(model, X, y, clock=None, **options):
-    return nn.LiveView(model, data=(X, y), mode="widget", clock=clock or Clock(), **options)
+    clock = clock or Clock()
+    return nn.LiveView(model, data=(X, y), mode="widget", clock=clock, cost_clock=clock,
+                       **options)
 
 
 def test_the_curves_keep_every_point_and_send_the_latest_as_text():
@@ -140,7 +142,7 @@ def test_nan_weights_are_counted_not_binned():
 
 def test_a_scalar_layers_weights_are_one_histogram():
     model = nn.MLP([2, 3, 1], value=Scalar, rng=0)
-    view = nn.LiveView(model, mode="widget", clock=Clock())
+    view = nn.LiveView(model, mode="widget", clock=Clock(), cost_clock=Clock())
     rows = {row["name"]: row for row in view.layers()}
     assert set(rows) == {"layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"}
     weights = [w.data for row in model.layers[0].weight for w in row]
@@ -183,6 +185,22 @@ def test_a_costly_redraw_waits_its_cost_divided_by_the_budget():
     assert not view.update(epoch=2, loss=0.5)
     clock.now = wait
     assert view.update(epoch=3, loss=0.25)
+
+
+def test_waiting_for_the_processor_is_not_counted_as_a_redraws_cost():
+    model, X, y = moons_model()
+    wall, cpu = Clock(), Clock()
+    view = nn.LiveView(model, data=(X, y), mode="widget", clock=wall, cost_clock=cpu)
+    state = view.state
+
+    def descheduled_state():  # half a second passes on a loaded machine, no CPU is spent
+        wall.now += 0.5
+        return state()
+
+    view.state = descheduled_state
+    assert view.update(epoch=1, loss=1.0)
+    wall.now = MIN_INTERVAL  # the interval counts from the start of the redraw
+    assert view.update(epoch=2, loss=0.5)
 
 
 def test_fit_with_a_live_view_trains_exactly_as_without_and_ends_on_the_last_epoch():
