@@ -61,22 +61,25 @@ class Node:
     `op`: the primitive that computed it (None for a leaf); `parents`: its inputs, graph values
     or raw constants; `params`: the op's constant parameters (None when it has none);
     `requires_grad`: whether gradients flow to it; `label`: its name in diagrams.
-    `_pending` counts, during a backward pass, the consumers that have not yet sent their
-    gradient (zero between passes; a leaf uses it to mark that the pass has seen it).
+    `_pending` is -1 for a value that needs no gradient (that is what `requires_grad` reads:
+    one slot for both); otherwise it counts, during a backward pass, the consumers that have
+    not yet sent their gradient (zero between passes; a leaf uses it to mark that the pass has
+    seen it). The walks read it directly: `_pending >= 0` is `requires_grad`, without a call.
+    `_epoch` is the stamp of in-place changes that was current when the node was recorded;
     `_version` is 0 until the value is changed in place through the engine, then the stamp of
-    its latest change; `_epoch` is the stamp that was current when the node was recorded.
-    `_base` is left unset unless the node is a leaf made by `detach()` or by a view op that was
-    not recorded: then it refers to the value whose data it shares (see `share_versions`).
-    `_origin` is left unset (no cost) unless the node records where it was created (under
-    `detect_anomaly()`) or what it is the derivative of (a gradient of a `create_graph` pass):
-    see `autograd.origin`.
+    its latest change.
 
+    What most nodes never have lives in one slot, `_extras`, left unset (no object, no cost)
+    until one of them is set: the label, the version, the value whose data a leaf made without
+    recording views (see `share_versions`), and `_origin`, where the node was created (under
+    `detect_anomaly()`) or what it is the derivative of (see `autograd.origin`). So a node is
+    10 slots, not 14 (32 bytes less for each of the millions of nodes of a scalar graph).
     The first two inputs live in two slots rather than in a tuple: a tuple per node would be
     a second object for Python's cyclic garbage collector to track and traverse (and 48 bytes).
     """
 
-    __slots__ = ("data", "grad", "op", "_first", "_second", "params", "requires_grad", "label",
-                 "_pending", "_version", "_epoch", "_origin", "_base", "__weakref__")
+    __slots__ = ("data", "grad", "op", "_first", "_second", "params", "_pending", "_epoch",
+                 "_extras", "__weakref__")
 
     @property
     def parents(self):
@@ -96,16 +99,70 @@ class Node:
         self.op = None
         self._first = self._second = _NONE
         self.params = None
-        self.requires_grad = bool(requires_grad)
-        self.label = label
-        self._pending = 0
-        self._version = 0
+        self._pending = 0 if requires_grad else -1
+        if label is not None:
+            self.label = label
         self._epoch = 0
+
+    @property
+    def requires_grad(self):
+        """Whether gradients flow to this value (a leaf receives one in `.grad`)."""
+        return self._pending >= 0
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad):
+        self._pending = 0 if requires_grad else -1
+
+    @property
+    def label(self):
+        """The value's name in diagrams, step tables and generated code (None: a name is made
+        up from its op)."""
+        extras = getattr(self, "_extras", None)
+        return None if extras is None else extras.label
+
+    @label.setter
+    def label(self, label):
+        if label is not None or getattr(self, "_extras", None) is not None:
+            _extras(self).label = label
+
+    @property
+    def _version(self):
+        """0, or the stamp of the latest in-place change of this value made through the engine."""
+        extras = getattr(self, "_extras", None)
+        return 0 if extras is None else extras.version
+
+    @property
+    def _origin(self):
+        """autograd.origin's record for this node (creation site, derivative), or None."""
+        extras = getattr(self, "_extras", None)
+        return None if extras is None else extras.origin
+
+    @_origin.setter
+    def _origin(self, origin):
+        _extras(self).origin = origin
 
     @property
     def is_leaf(self):
         """True for values made by the user rather than by an op."""
         return self.op is None
+
+
+class _Extras:
+    """A node's rarely set facts (see Node): made when the first of them is set."""
+
+    __slots__ = ("label", "version", "base", "origin")
+
+    def __init__(self):
+        self.label = self.base = self.origin = None
+        self.version = 0
+
+
+def _extras(node):
+    """`node`'s extras, made if it has none yet."""
+    extras = getattr(node, "_extras", None)
+    if extras is None:
+        extras = node._extras = _Extras()
+    return extras
 
 
 # ---- versions: in-place changes made through the engine ---------------------------------------
@@ -122,7 +179,7 @@ def bump_version(node):
         _epoch += 1
         stamp = _epoch
     for value in _sharing_chain(node):
-        value._version = stamp
+        _extras(value).version = stamp
 
 
 def _sharing_chain(node):
@@ -153,7 +210,7 @@ def _check_unchanged(node):
     parents = node.parents
     value_type = node.__class__
     for i, parent in enumerate(parents):
-        if parent.__class__ is not value_type or not parent.requires_grad:
+        if parent.__class__ is not value_type or parent._pending < 0:
             continue  # a constant, or a value that needs no gradient: its rule does not run
         read = op.reads_of(i)
         for position in (tuple(range(len(parents))) + ("out",)) if read is None else read:
@@ -202,7 +259,7 @@ def apply_unary(op, x, params=None):
         out = op.forward(x.data, **params) if params else op.forward(x.data)
     except (ValueError, IndexError) as error:
         raise _shape_error(op, error, (x.data,)) from None
-    return _record(x.__class__, out, op, x, _NONE, params, x.requires_grad)
+    return _record(x.__class__, out, op, x, _NONE, params, x._pending >= 0)
 
 
 def apply_binary(op, x, y):
@@ -211,12 +268,12 @@ def apply_binary(op, x, y):
     try:
         if x.__class__ is y.__class__:
             out = op.forward(x.data, y.data)
-            return _record(x.__class__, out, op, x, y, None, x.requires_grad or y.requires_grad)
+            return _record(x.__class__, out, op, x, y, None, x._pending >= 0 or y._pending >= 0)
         if isinstance(x, Node):
             out = op.forward(x.data, y)
-            return _record(x.__class__, out, op, x, y, None, x.requires_grad)
+            return _record(x.__class__, out, op, x, y, None, x._pending >= 0)
         out = op.forward(x, y.data)
-        return _record(y.__class__, out, op, x, y, None, y.requires_grad)
+        return _record(y.__class__, out, op, x, y, None, y._pending >= 0)
     except (ValueError, IndexError) as error:
         if isinstance(error, ShapeError):
             raise
@@ -246,9 +303,6 @@ def _record(value_type, data, op, first, second, params, requires_grad):
     node.data = data if data.__class__ is value_type.data_class else \
         value_type._as_data(data, op.name if op else value_type.__name__)
     node.grad = None
-    node.label = None
-    node._pending = 0
-    node._version = 0
     node._epoch = _epoch
     switches = current()
     if op is not None and not (requires_grad and switches.grad_enabled):
@@ -263,7 +317,7 @@ def _record(value_type, data, op, first, second, params, requires_grad):
     node._first = first
     node._second = second
     node.params = params
-    node.requires_grad = requires_grad
+    node._pending = 0 if requires_grad else -1  # (requires_grad)
     if op is not None and switches.anomaly is not None:
         on_output(switches.anomaly, node)  # records the site, raises on nan
     return node
@@ -328,12 +382,13 @@ def share_versions(leaf, base):
     no_grad, or `detach()`), see `base`'s in-place changes. A leaf base is held (a change to it
     counts even when it is dropped afterwards, as a PyTorch view holds its base); a computed
     base is referred to weakly, so that the view does not keep its graph alive."""
-    leaf._base = base if base.op is None else weakref.ref(base)
+    _extras(leaf).base = base if base.op is None else weakref.ref(base)
 
 
 def _viewed(leaf):
     """The value whose data `leaf` shares (see `share_versions`), or None."""
-    base = getattr(leaf, "_base", None)
+    extras = getattr(leaf, "_extras", None)
+    base = None if extras is None else extras.base
     return base() if base.__class__ is weakref.ref else base
 
 
@@ -408,9 +463,11 @@ def _prepare(root):
             node._first if second is _MANY else (node._first, second)
         for parent in inputs:
             # parents of another class are raw constants; a traced op may need no gradient
-            if parent.__class__ is not value_type or not parent.requires_grad:
+            if parent.__class__ is not value_type:
                 continue
             count = parent._pending
+            if count < 0:  # needs no gradient
+                continue
             if parent.op is None:  # a leaf: only receives a gradient
                 if count == 0:
                     parent._pending = 1
@@ -452,9 +509,9 @@ def _run_rules(root, create_graph, watch):
                 y_is_value = second.__class__ is value_type
                 x = first.data if x_is_value else first
                 y = second.data if y_is_value else second
-                grads = (rules[0](g, node.data, x, y) if x_is_value and first.requires_grad
+                grads = (rules[0](g, node.data, x, y) if x_is_value and first._pending >= 0
                          else None,
-                         rules[1](g, node.data, x, y) if y_is_value and second.requires_grad
+                         rules[1](g, node.data, x, y) if y_is_value and second._pending >= 0
                          else None)
         parents = (node._first,) if second is _NONE else \
             node._first if second is _MANY else (node._first, second)
@@ -482,7 +539,8 @@ def _undo(root, kept, leaves):
     stack = [root]
     while stack:
         node = stack.pop()
-        node._pending = 0
+        if node._pending > 0:  # (-1, needing no gradient, stays)
+            node._pending = 0
         node.grad = None
         for parent in node.parents:
             if isinstance(parent, Node) and parent.op is not None and id(parent) not in seen:

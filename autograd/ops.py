@@ -119,6 +119,8 @@ class Op:
         self.tensor_only = tensor_only
         self.reads = _checked_reads(name, reads, self.arity)
         self.view = view
+        if code is None and input_vjps and all(hasattr(r, "template") for r in input_vjps):
+            code, code_exact = tuple(r.template for r in input_vjps), True  # (see `rules`)
         self.code = None if code is None else tuple(code)
         self._code_rules = self.input_vjps  # the rules `code` describes (a swapped rule has none)
         self.code_exact = code_exact
@@ -275,33 +277,56 @@ def _arity(forward):
                for p in parameters)
 
 
+TEMPLATE_FUNCTIONS = {name: f for name, f in vars(kernels).items() if callable(f) and
+                      not name.startswith("_") and getattr(f, "__module__", "") == kernels.__name__}
+"""What a rule's template may call, by name: the functions of kernels.py, and the helpers of
+this table named at its end (`winner_share`, `expand`, `scatter_add`)."""
+
+
+def rules(*templates, params=()):
+    """An op's rules written once, as templates, one per input (`"{g} * {out}"`): each is
+    compiled here into the function the eager engine runs, and compiled steps write the same
+    template out as their line, so the two cannot disagree (as Tangent's templates are their
+    rules' only copy). A template names `{g}`, `{out}`, the inputs `{x}` and `{y}`, the op's
+    `params`, the static facts `{x_shape}`, `{x_size}` and `{out_size}` (literals in compiled
+    code, `x.shape` and so on here) and the functions of `TEMPLATE_FUNCTIONS`; the row's
+    `code` is then these templates, exact for every input."""
+    inputs = ["x", "y"][:len(templates)]
+    signature = ", ".join(["g", "out", *inputs, *params])
+    names = dict(g="g", out="out", x="x", y="y", x_shape="x.shape", x_size="x.size",
+                 y_shape="y.shape", y_size="y.size", out_shape="out.shape",
+                 out_size="out.size", **{p: p for p in params})
+    compiled = []
+    for template in templates:
+        body = template.format(**names)
+        rule = eval(f"lambda {signature}: {body}", TEMPLATE_FUNCTIONS)  # noqa: S307 (the row's)
+        rule.template = template
+        compiled.append(rule)
+    return compiled
+
+
 # ---- elementwise arithmetic: Scalar and Tensor (written as operators) ---------------------------
 
 ADD = register("add", operator.add,
-               lambda g, out, x, y: g,     # the add gate distributes g unchanged
-               lambda g, out, x, y: g,     # to both inputs
-               gate="add distributes", reads=("", ""), code=("{g}", "{g}"),
-               code_exact=True, expression_name=None,
+               *rules("{g}", "{g}"),    # the add gate distributes g unchanged to both inputs
+               gate="add distributes", reads=("", ""), expression_name=None,
                explain=["add distributes: {this} receives the upstream gradient"] * 2,
                ufunc=np.add, code_forward="{x} + {y}", zero_safe=True)
 SUB = register("sub", operator.sub,
-               lambda g, out, x, y: g,
-               lambda g, out, x, y: -g,
-               reads=("", ""), code=("{g}", "-{g}"), code_exact=True,
-               expression_name=None,
+               *rules("{g}", "-{g}"),
+               reads=("", ""), expression_name=None,
                explain=["sub: {this} receives the upstream gradient",
                         "sub: {this} receives minus the upstream gradient"],
                ufunc=np.subtract, code_forward="{x} - {y}", zero_safe=True)
 NEG = register("neg", operator.neg,
-               lambda g, out, x: -g,
-               reads=("",), code=("-{g}",), code_exact=True, expression_name=None,
+               *rules("-{g}"),
+               reads=("",), expression_name=None,
                explain=["neg: {this} receives minus the upstream gradient"],
                ufunc=np.negative, code_forward="-{x}", zero_safe=True)
 IDENTITY = register("identity", operator.pos,
-                    lambda g, out, x: g,
+                    *rules("{g}"),
                     doc="A new node holding x's value (what `grad` differentiates with respect "
-                        "to).", reads=("",), code=("{g}",), code_exact=True,
-                    expression_name=None,
+                        "to).", reads=("",), expression_name=None,
                     explain=["identity: {this} receives the upstream gradient"],
                     into="np.positive({x}, out={buf})")
 MUL = register("mul", operator.mul,
@@ -318,13 +343,11 @@ MUL = register("mul", operator.mul,
                code_fallback=("summed_product({g}, {y})", "summed_product({g}, {x})"),
                ufunc=np.multiply, code_forward="{x} * {y}", zero_safe=True)
 DIV = register("div", divide,
-               lambda g, out, x, y: divide(g, y),           # d(x/y)/dx = 1/y
-               # d(x/y)/dy = -x/y**2, from x and y (as PyTorch: a change to the output in place
-               # leaves both gradients computable)
-               lambda g, out, x, y: -g * divide(divide(x, y), y),
+               # d(x/y)/dx = 1/y; d(x/y)/dy = -x/y**2, from x and y (as PyTorch: a change to the
+               # output in place leaves both gradients computable)
+               *rules("divide({g}, {y})", "-{g} * divide(divide({x}, {y}), {y})"),
                domain=(None, "nonzero"), reads=("y", "x y"), twin=np.divide,
                expression_name=None,
-               code=("divide({g}, {y})", "-{g} * divide(divide({x}, {y}), {y})"), code_exact=True,
                explain=["div: {x} receives the upstream gradient divided by {y}",
                         "div: {y} receives minus the upstream gradient times {x} / {y}²"],
                ufunc=np.divide, code_forward=("divide({x}, {y})", "{x} / {y}"))
@@ -395,39 +418,34 @@ POWER = register("power", power, _power_base_vjp, _power_exponent_vjp,
                  expression_name=None,
                  explain=["power: {x} receives the upstream gradient times {y} · {x}^({y} − 1)",
                           "power: {y} receives the upstream gradient times out · ln {x}"],
-                 ufunc=np.power)
+                 ufunc=(np.power, np.float_power))
 
 # ---- elementwise functions: the local gradient from the output where that is simplest ----------
 
 EXP = register("exp", kernels.exp,
-               lambda g, out, x: g * out,
-               reads=("out",), twin=np.exp, code=("{g} * {out}",), code_exact=True,
+               *rules("{g} * {out}"),
+               reads=("out",), twin=np.exp,
                explain=["exp: the local gradient is the output itself, e^{this}"],
                ufunc=np.exp, zero_safe=True)
 LOG = register("log", kernels.log,
-               lambda g, out, x: divide(g, x),
-               domain="positive", reads=("x",), twin=np.log, code=("divide({g}, {x})",),
-               code_exact=True,
+               *rules("divide({g}, {x})"),
+               domain="positive", reads=("x",), twin=np.log,
                explain=["log: the local gradient is 1 / {this}"],
                ufunc=np.log)
 SQRT = register("sqrt", kernels.sqrt,
-                lambda g, out, x: divide(0.5 * g, out),    # d sqrt(x) = 1 / (2 sqrt(x))
+                *rules("divide(0.5 * {g}, {out})"),    # d sqrt(x) = 1 / (2 sqrt(x))
                 domain="positive", reads=("out",), twin=np.sqrt,
-                code=("divide(0.5 * {g}, {out})",),
-                code_exact=True,
                 explain=["sqrt: the local gradient is 1 / (2 √{this}), one over twice the output"],
                 ufunc=np.sqrt)
 SIGMOID = register("sigmoid", kernels.sigmoid,
-                   lambda g, out, x: kernels.sigmoid_slope_times(g, out),
+                   *rules("sigmoid_slope_times({g}, {out})"),
                    reads=("out",), twin=lambda x: 1.0 / (1.0 + np.exp(-x)),
-                   code=("sigmoid_slope_times({g}, {out})",), code_exact=True,
                    explain=["sigmoid: the local gradient is out · (1 − out), σ({this})(1 − "
                             "σ({this}))"],
                    into="sigmoid_into({x}, {buf})", zero_safe=True)
 TANH = register("tanh", kernels.tanh,
-                lambda g, out, x: kernels.tanh_slope_times(g, out),  # d tanh = 1 - tanh**2
-                reads=("out",), twin=np.tanh, code=("tanh_slope_times({g}, {out})",),
-                code_exact=True,
+                *rules("tanh_slope_times({g}, {out})"),  # d tanh = 1 - tanh**2
+                reads=("out",), twin=np.tanh,
                 explain=["tanh: the local gradient is 1 − out²"],
                 ufunc=np.tanh, zero_safe=True)
 
@@ -450,20 +468,19 @@ def winner_share(x, y):
 
 
 MAXIMUM = register("maximum", kernels.maximum,
-                   lambda g, out, x, y: g * winner_share(x, y),  # the max gate routes g to the
-                   lambda g, out, x, y: g * winner_share(y, x),  # larger; a tie splits it
+                   # the max gate routes g to the larger input; a tie splits it
+                   *rules("{g} * winner_share({x}, {y})", "{g} * winner_share({y}, {x})"),
                    gate="max routes", reads=("x y", "x y"), twin=np.maximum, expression_name="max",
                    kink=lambda x, y: np.abs(np.subtract(x, y)),
-                   code=("{g} * winner_share({x}, {y})", "{g} * winner_share({y}, {x})"),
                    explain=["max routes: {this} receives the upstream gradient where it is the "
                             "larger input, else 0 (a tie splits it evenly)"] * 2,
                    ufunc=np.maximum, zero_safe=True)
 RELU = register("relu", kernels.relu,
                 # a max gate against 0 (0 at the tie), switched by the output, as PyTorch's
                 # relu: out > 0 exactly where x > 0 (and nan where x is nan)
-                lambda g, out, x: g * where_positive(out),
+                *rules("{g} * where_positive({out})"),
                 gate="max routes", reads=("out",), twin=lambda x: np.maximum(x, 0.0),
-                kink=np.abs, code=("{g} * where_positive({out})",),
+                kink=np.abs,
                 explain=["relu routes: the upstream gradient passes where {this} > 0, else 0"],
                 into="np.maximum({x}, 0, out={buf})", zero_safe=True)
 
@@ -507,15 +524,14 @@ def _expand(g, shape, axis, keepdims):
 
 
 BROADCAST_TO = register("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
-                        lambda g, out, x, shape: g,  # a copy gate: the core sums g back
+                        *rules("{g}", params=("shape",)),  # a copy gate: the core sums g back
                         tensor_only=True, doc="Broadcast x to `shape` (a copy gate).",
-                        reads=("",), view=True, code=("{g}",),
+                        reads=("",), view=True,
                         explain=["broadcast_to copies {this} to shape {shape}: {this} receives "
                                  "the upstream gradient summed over the copies"])
 RESHAPE = register("reshape", lambda x, shape: np.reshape(x, shape),
-                   lambda g, out, x, shape: g.reshape(x.shape),
+                   *rules("{g}.reshape({x_shape})", params=("shape",)),
                    tensor_only=True, reads=("",), view=True,
-                   code=("{g}.reshape({x_shape})",),
                    explain=["reshape: {this} receives the upstream gradient reshaped back to its "
                             "own shape (the same numbers in the same order)"])
 TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes),
@@ -527,9 +543,8 @@ TRANSPOSE = register("transpose", lambda x, axes: np.transpose(x, axes),
 # reductions call the ufuncs' reduce directly: np.sum and friends add microseconds of dispatch
 SUM = register("sum", lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keepdims=keepdims),
                # the sum gate is an add with many inputs: each element gets g
-               lambda g, out, x, axis, keepdims: _expand(g, x.shape, axis, keepdims),
+               *rules("expand({g}, {x_shape}, {axis}, {keepdims})", params=("axis", "keepdims")),
                gate="add distributes", tensor_only=True, reads=("",),
-               code=("expand({g}, {x_shape}, {axis}, {keepdims})",),
                explain=["sum distributes: every element of {this} summed {along} "
                         "receives the upstream gradient (copied back to its shape)"],
                fresh=True, kernel="reduce_sum")
@@ -611,8 +626,8 @@ def _scatter_add(g, index, shape):
 
 
 SCATTER_ADD = register("scatter_add", _scatter_add,
-                       lambda g, out, x, index, shape: g[index],
-                       tensor_only=True, reads=("",), code=("{g}[{index}]",),
+                       *rules("{g}[{index}]", params=("index", "shape")),
+                       tensor_only=True, reads=("",),
                        explain=["scatter_add: {this} receives the upstream gradient at the "
                                 "positions [{index}]"],
                        fresh=True)
@@ -695,16 +710,16 @@ LOGSUMEXP = register("logsumexp", _logsumexp,
                               "softmax({this}) {along}"],
                      fresh=True)
 LOG_SOFTMAX = register("log_softmax", lambda x, axis: x - _logsumexp(x, axis, True),
-                       lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True),
+                       *rules("{g} - exp({out}) * {g}.sum(axis={axis}, keepdims=True)",
+                              params=("axis",)),
                        tensor_only=True, reads=("out",),
-                       code=("{g} - exp({out}) * {g}.sum(axis={axis}, keepdims=True)",),
                        explain=["log_softmax: {this} receives the upstream gradient minus "
                                 "softmax({this}) times the upstream's sum {along}"],
                        fresh=True)
 SOFTMAX = register("softmax", lambda x, axis: np.exp(x - _logsumexp(x, axis, True)),
-                   lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),
+                   *rules("{out} * ({g} - ({g} * {out}).sum(axis={axis}, keepdims=True))",
+                          params=("axis",)),
                    tensor_only=True, reads=("out",),
-                   code=("{out} * ({g} - ({g} * {out}).sum(axis={axis}, keepdims=True))",),
                    explain=["softmax: {this} receives out · (upstream − the sum of upstream · "
                             "out {along})"],
                    fresh=True)
@@ -742,31 +757,29 @@ SOFTMAX_CROSS_ENTROPY = register(
 
 ABS = register("abs", kernels.absolute,
                # abs routes g by x's sign: passed on where x > 0, negated where x < 0
-               lambda g, out, x: g * kernels.sign(x),
-               reads=("x",), code=("{g} * sign({x})",), twin=np.abs, kink=np.abs,
+               *rules("{g} * sign({x})"),
+               reads=("x",), twin=np.abs, kink=np.abs,
                doc="|x|; its gradient at 0 is 0, as in PyTorch.",
                explain=["abs routes by sign: {this} receives the upstream gradient where {this} "
                         "> 0, minus it where {this} < 0, 0 at 0"],
                ufunc=(np.absolute, np.fabs))
-LOG1P = register("log1p", kernels.log1p, lambda g, out, x: divide(g, 1.0 + x),
-                 domain="positive", reads=("x",), code=("divide({g}, 1.0 + {x})",),
+LOG1P = register("log1p", kernels.log1p, *rules("divide({g}, 1.0 + {x})"),
+                 domain="positive", reads=("x",),
                  twin=np.log1p,
                  doc="log(1 + x), accurate for small x (defined above -1; tested above 0).",
                  explain=["log1p: the local gradient is 1 / (1 + {this})"],
                  ufunc=np.log1p)
 SOFTPLUS = register("softplus", kernels.softplus,
-                    lambda g, out, x: g * kernels.sigmoid(x),  # d softplus = sigmoid
-                    reads=("x",), code=("{g} * sigmoid({x})",),
+                    *rules("{g} * sigmoid({x})"),  # d softplus = sigmoid
+                    reads=("x",),
                     twin=lambda x: np.logaddexp(0.0, x),
                     doc="log(1 + e^x), a smooth relu, computed stably.",
                     explain=["softplus: the local gradient is sigmoid({this})"],
                     into="np.logaddexp(0.0, {x}, out={buf})")
 MINIMUM = register("minimum", kernels.minimum,
                    # the min gate routes g to the smaller input; a tie splits it evenly
-                   lambda g, out, x, y: g * winner_share(y, x),
-                   lambda g, out, x, y: g * winner_share(x, y),
+                   *rules("{g} * winner_share({y}, {x})", "{g} * winner_share({x}, {y})"),
                    gate="min routes", reads=("x y", "x y"),
-                   code=("{g} * winner_share({y}, {x})", "{g} * winner_share({x}, {y})"),
                    twin=np.minimum, kink=lambda x, y: np.abs(np.subtract(x, y)),
                    doc="Elementwise min(x, y): the max gate mirrored.",
                    explain=["min routes: {this} receives the upstream gradient where it is the "
@@ -775,8 +788,8 @@ MINIMUM = register("minimum", kernels.minimum,
 CLIP = register("clip", kernels.clip,
                 # clip routes g: passed where lo <= x <= hi, 0 where a bound holds x (the max
                 # and min gates against constants, as relu is; PyTorch's convention)
-                lambda g, out, x, lo, hi: g * kernels.within(x, lo, hi),
-                reads=("x",), code=("{g} * within({x}, {lo}, {hi})",),
+                *rules("{g} * within({x}, {lo}, {hi})", params=("lo", "hi")),
+                reads=("x",),
                 twin=lambda x, lo, hi: np.clip(x, lo, hi),
                 kink=lambda x, lo, hi: np.minimum(np.inf if lo is None else np.abs(x - lo),
                                                   np.inf if hi is None else np.abs(x - hi)),
@@ -846,8 +859,8 @@ STD = register("std", _std, _std_vjp, tensor_only=True, reads=("x out",),
                         "((n − ddof) std) {along}, 0 where std is 0"],
                fresh=True)
 ASTYPE = register("astype", lambda x, dtype: x.astype(dtype),
-                  lambda g, out, x, dtype: g.astype(x.dtype),
-                  tensor_only=True, reads=("",), code=("{g}.astype({x}.dtype)",),
+                  *rules("{g}.astype({x}.dtype)", params=("dtype",)),
+                  tensor_only=True, reads=("",),
                   doc="x cast to a floating-point `dtype`; the gradient is cast back.",
                   explain=["astype: {this} receives the upstream gradient cast back to its own "
                            "dtype"],
@@ -856,3 +869,4 @@ ASTYPE = register("astype", lambda x, dtype: x.astype(dtype),
 
 BUILT_IN = frozenset(OPS)
 """The names of the rows above (a user's primitive's result is fitted as the core fits it)."""
+TEMPLATE_FUNCTIONS.update(winner_share=winner_share, expand=_expand, scatter_add=_scatter_add)

@@ -1,7 +1,7 @@
 """Where a node came from: the line of code that created it, and, for a gradient computed with
 `create_graph=True`, what it is the derivative of.
 
-Both live in a node's one `_origin` slot, which is left unset in ordinary recording (no cost):
+Both live in a node's `_origin` (one of its extras), which is left unset in ordinary recording (no cost):
 the creation site is recorded only inside `detect_anomaly()` (with `nan=False, inf=False` it
 records sites and checks nothing, which is how gradcheck's culprit search re-runs f), and the
 derivative is named by a backward pass that records its own graph. Read both through
@@ -29,7 +29,7 @@ callers (a layer of `nn` and the line of the training script that called it, say
 
 
 class Origin:
-    """The contents of a node's `_origin` slot: `site` (a tuple of `traceback.FrameSummary`,
+    """The contents of a node's `_origin`: `site` (a tuple of `traceback.FrameSummary`,
     innermost first, or None) and `derivative` (a text such as "d loss / d w", or None)."""
 
     __slots__ = ("site", "derivative")

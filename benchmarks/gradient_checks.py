@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from random_programs import program_inputs, random_program, write_program  # noqa: E402
+from random_programs import program_inputs, random_program, write_program
 
-from autograd.testing import GradcheckError, check_gradients  # noqa: E402
-from autograd.testing.given import to_input  # noqa: E402
+from autograd.testing import GradcheckError, check_gradients
+from autograd.testing.given import to_input
 
 
 def _peer(framework):

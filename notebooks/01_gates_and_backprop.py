@@ -175,8 +175,10 @@ draw(a, edge_values=True, gates=True, rankdir="TB", compact=True)
 
 # %% [markdown]
 # The explorer teaches this one better than a picture: step through the neuron's backward pass
-# and watch $0.1966$ travel down the wires. (Where the explorer runs as a notebook widget, you
-# can also type a new value into a leaf and see every number recomputed.)
+# and watch $0.1966$ travel down the wires. In Jupyter it is live: click an input's value and
+# type a new one (say $x_0 = 1$), and the kernel recomputes the forward and the backward pass of
+# the same graph, so every number and step updates; "step of gradient descent" moves every
+# input that needs a gradient by $-\eta \cdot$ grad and plots $a$'s history.
 
 # %%
 explore(a, title="A sigmoid neuron")

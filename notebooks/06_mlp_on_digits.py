@@ -17,12 +17,12 @@
 # # 6. From a first classifier to an MLP on digits
 #
 # **What you will learn:** micrograd's demo, a small network separating two moons, trained
-# neuron by neuron with Scalars and as matrices with Tensors (the same numbers, side by side);
-# softmax regression on the 8x8 handwritten digits (and how many parameters it has), the step to
-# a hidden layer of sigmoid neurons, training with mini-batch SGD; the quadratic cost against
-# cross-entropy on a real task, stated exactly (which output layer, which learning rate, how
-# many seeds); what the first layer learns, and where the network still errs. At the end: the
-# same code on MNIST.
+# neuron by neuron with Scalars and as matrices with Tensors (the same numbers, side by side),
+# then watched live while it trains; softmax regression on the 8x8 handwritten digits (and how
+# many parameters it has), the step to a hidden layer of sigmoid neurons, training with
+# mini-batch SGD; the quadratic cost against cross-entropy on a real task, stated exactly
+# (which output layer, which learning rate, how many seeds); what the first layer learns, and
+# where the network still errs. At the end: the same code on MNIST.
 
 # %%
 import math
@@ -114,6 +114,24 @@ for ax, (name, net, scores) in zip(axes, [("Scalar", scalar_net, scalar_scores),
     ax.set(title=f"{name}s: accuracy {accuracies[name]:.0%}", xlabel="x1", ylabel="x2")
 fig.suptitle(f"2-8-8-1 ReLU network after {STEPS} steps (the same numbers both ways)")
 plt.show()
+
+# %% [markdown]
+# ## Watch it train
+#
+# `nn.fit(..., live=True)` shows training while it runs: the loss and accuracy curves, the
+# network's layers with histograms of their weights and gradients, and, for 2-D data like the
+# moons, the decision boundary moving as the weights change. Here a larger Tensor network
+# (2-16-16-1, the size of micrograd's demo) with the same hinge loss, trained on mini-batches
+# of 10 for 40 epochs.
+
+# %%
+def moons_hinge(scores, labels):
+    """Mean hinge loss max(0, 1 - y s), the labels 0 and 1 (in any shape) read as -1 and +1."""
+    return (1.0 - scores.reshape(-1) * (2.0 * np.ravel(labels) - 1.0)).relu().mean()
+
+live_net = nn.MLP([2, 16, 16, 1], activation="relu", rng=0)
+live_history = nn.fit(live_net, moons_hinge, nn.SGD(live_net.parameters(), lr=0.1),
+                      (X_moons, y_moons), epochs=40, batch_size=10, quiet=True, live=True)
 
 # %% [markdown]
 # ## The digits

@@ -5,14 +5,20 @@ the plugin imports PyTorch or JAX (these run in `make test`, without either)."""
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomllib
 
 from autograd import Tensor
-from autograd.testing import GradcheckError, check_gradients, defvjp, gradcheck, given_inputs
+from autograd.testing import (
+    GradcheckError,
+    check_gradients,
+    defvjp,
+    given_inputs,
+    gradcheck,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -162,9 +162,13 @@ def test_a_row_that_calls_its_templates_exact_gives_its_rules_bits(name, data):
     with np.errstate(all="ignore"):
         out = op.forward(*inputs, **params)
         g = data.draw(tensors(np.shape(out), elements=scalars(-2, 2)))
-        values = {"g": g, "out": out, **dict(zip("xy", inputs))}
+        values = {"g": g, "out": out, **dict(zip("xy", inputs)), **params}
         for template, rule in zip(op.code, op.input_vjps):
-            got = eval(template.format(g="g", out="out", x="x", y="y"), dict(NAMESPACE), values)
+            facts = {f"{v}_{fact}": f"{v}.{fact}" for v in ("x", "y", "out")
+                     for fact in ("shape", "size")}
+            text = template.format(g="g", out="out", x="x", y="y", **facts,
+                                   **{k: k for k in params})
+            got = eval(text, dict(NAMESPACE), values)
             want = rule(g, out, *inputs, **params)
             assert np.shape(got) == np.shape(want) and \
                 np.result_type(got) == np.result_type(want)

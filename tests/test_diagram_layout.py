@@ -164,3 +164,16 @@ def test_the_committed_notebooks_diagrams_keep_wire_numbers_apart_and_fit(path):
         assert crossed_labels(diagram) == []
         width, height = size_in_pixels(diagram)
         assert width <= SCREEN and height <= SCREEN, (path.name, width, height)
+
+
+def test_ops_show_their_number_parameters_and_a_compact_step_highlights_its_values():
+    import numpy as np
+
+    from autograd import Tensor
+    x = Tensor(np.ones((2, 3)), requires_grad=True, label="x")
+    total = x.sum(axis=1).sum()
+    total.backward()
+    assert "sum axis=1" in draw(total).source
+    steps = autograd.backward_steps(neuron()).diagrams(rankdir="TB", compact=True)
+    assert 'BGCOLOR="gold">sigmoid' in steps[0].source  # the active op's cell
+    assert steps[-1].source.count('BGCOLOR="gold"') >= 5  # the inputs' step: every leaf box

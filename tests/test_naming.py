@@ -123,3 +123,19 @@ def test_numbering_skips_a_number_a_label_already_uses_and_counts_from_the_input
     assert numbered([(None, "add"), (None, "add"), (None, "add")], [[], [0], []]) == \
         ["add1", "add3", "add2"]
     assert numbered([(None, "input"), ("n", "add")]) == ["input", "n"]
+
+
+def test_with_a_model_the_code_names_inputs_as_the_diagram_and_parameters_in_full():
+    net = nn.MLP([2, 2, 1], activation="sigmoid", output="sigmoid", value=Scalar, rng=3)
+    x = [Scalar(0.5, requires_grad=False), Scalar(-1.0, requires_grad=False)]
+    y = Scalar(1.0, requires_grad=False)
+    loss = (y - net(x)[0]) ** 2
+    loss.backward()
+    shown = drawn_names(loss, net)
+    code = autograd.backward_code(loss, model=net)
+    leaves = dict(re.findall(r"^\s+(\w+) = P\[\d+\]\.data  # (?:parameter|leaf) ?(.*)$", code,
+                             re.M))
+    assert {"input1", "input2", "target"} <= set(shown) & set(leaves)
+    assert "layers_0_weight_0_0" in leaves  # a parameter: its full name, unique in the code
+    interior = {name for name, _ in step_names(loss, net)}
+    assert interior <= set(code_lines(loss, net)) and interior <= set(shown)

@@ -37,8 +37,11 @@ def test_the_committed_notebook_is_its_source_executed(source):
     paired, notebook = jupytext.read(source), committed(source)
     assert [(c.cell_type, c.source) for c in notebook.cells] == \
         [(c.cell_type, c.source) for c in paired.cells], \
-        f"{source.name} and its .ipynb differ: run jupytext --to ipynb --execute {source.name}"
+        f"{source.name} and its .ipynb differ: execute it as notebooks/README.md says"
     assert notebook.metadata["jupytext"]["formats"] == "ipynb,py:percent"
+    assert "widgets" not in notebook.metadata, \
+        f"{source.name}: saved with widget state (static renderings would embed the widget " \
+        f"instead of its PNG): execute it with --ExecutePreprocessor.store_widget_state=False"
     code = [c for c in notebook.cells if c.cell_type == "code"]
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), \
         "executed top to bottom in one run"

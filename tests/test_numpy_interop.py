@@ -37,6 +37,8 @@ SPELLED = [  # (numpy call, the engine's own spelling) on x (2, 3) and y (3,)
     (lambda x, y: np.tanh(x), lambda x, y: x.tanh()),
     (lambda x, y: np.sqrt(np.square(x)), lambda x, y: x.square().sqrt()),
     (lambda x, y: np.log1p(np.abs(x)), lambda x, y: x.abs().log1p()),
+    (lambda x, y: np.fabs(x), lambda x, y: x.abs()),
+    (lambda x, y: np.float_power(np.abs(x), y), lambda x, y: autograd.ops.POWER(abs(x), y)),
     (lambda x, y: np.negative(x), lambda x, y: -x),
     (lambda x, y: np.add(x, y), lambda x, y: x + y),
     (lambda x, y: np.subtract(Y, x), lambda x, y: Y - x),
@@ -93,18 +95,18 @@ def test_numpy_spellings_record_the_engine_s_nodes(numpy_call, engine_call):
 def test_every_ufunc_of_the_table_is_covered_above():
     covered = {np.exp, np.log, np.tanh, np.sqrt, np.square, np.log1p, np.negative, np.add,
                np.subtract, np.multiply, np.divide, np.power, np.maximum, np.minimum,
-               np.matmul, np.absolute}
+               np.matmul, np.absolute, np.fabs, np.float_power}
     differentiable = {u for u in METHODS if METHODS[u] != "__invert__"} | set(ops.UFUNCS) | {
         u for u, (method, _) in BINARY.items() if method.strip("_r") in
         ("add", "sub", "mul", "truediv", "pow", "matmul")}
-    assert differentiable - {np.positive} <= covered
+    assert differentiable - {np.positive, np.conjugate} <= covered
 
 
 def test_numpy_ufuncs_on_scalars_and_numpy_numbers():
     s = Scalar(0.5)
     same_node(np.exp(s), s.exp())
     assert isinstance(np.float64(2.0) * s, Scalar) and (np.float64(2.0) * s).data == 1.0
-    assert np.positive(s) is s and np.maximum(s, 1.0).data == 1.0
+    assert np.positive(s) is s and np.conj(s) is s and np.maximum(s, 1.0).data == 1.0
     assert (np.float64(1.0) < s) is False and np.less(s, 1.0) is True
     out = np.clip(s, 0.0, 0.25) + np.where(True, s, 0.0)
     out.backward()

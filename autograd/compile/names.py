@@ -10,7 +10,7 @@ import inspect
 import keyword
 import re
 
-from ..naming import numbered
+from ..naming import all_values, names_of, numbered
 
 _NOT_WORD = re.compile(r"[^A-Za-z0-9_]+")
 RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
@@ -73,3 +73,15 @@ def value_suggestions(trace):
     nodes = numbered([(node.label, node.op.name) for node in trace.nodes], inputs)
     leaves = numbered([(leaf.label, "x") for leaf in trace.leaves])
     return nodes, leaves
+
+
+def graph_leaf_names(root, model=None):
+    """{id(leaf): name} for the leaves a recorded graph's output `root` depends on: a model's
+    parameters by their full name in `named_parameters()` (`layers.0.weight`: unique, where a
+    diagram shows `weight` inside the layer's box), every other leaf as `autograd.draw` names it
+    (its label, else its role `input` / `target`, else x1, x2, ...)."""
+    values = all_values(root)
+    names = names_of(values, model)
+    parameters = {} if model is None else \
+        {id(p): name for name, p in model.named_parameters()}
+    return {id(v): parameters.get(id(v), names[id(v)]) for v in values if v.op is None}

@@ -28,7 +28,7 @@ from ..tensor import Tensor
 from .codegen import generate
 from .guards import Guard
 from .blocks import find_blocks
-from .names import argument_names, top_names
+from .names import argument_names, graph_leaf_names, top_names
 from ..errors import ShapeError
 from .runtime import DeliveryError, deliver
 from .trace import ArgRef, CompileError, describe, flatten, parameter_names, trace
@@ -414,7 +414,8 @@ def backward_code(root, model=None):
         raise CompileError(f"backward_code: expected the output of a recorded graph (a Scalar or "
                            f"Tensor computed from values with requires_grad=True), got "
                            f"{type(root).__name__}{' leaf' if hasattr(root, 'op') else ''}")
-    traced = describe([root], names=parameter_names(model))
+    parameter_names(model)  # a model without named_parameters() is refused here
+    traced = describe([root], names=graph_leaf_names(root, model))
     return generate(traced).source
 
 

@@ -84,20 +84,10 @@ def select_into(cond, a, b, out):
     return out
 
 
-def _template_functions():
-    """What the op rows' templates (`code`, `into`, `code_forward`) call: every public
-    function of kernels.py, the helpers of ops.py they name, and the `into` kernels above."""
-    found = {name: f for name, f in vars(kernels).items()
-             if callable(f) and not name.startswith("_") and getattr(f, "__module__", None)
-             == kernels.__name__}
-    found.update(winner_share=ops.winner_share, expand=ops._expand,
-                 scatter_add=ops._scatter_add, sigmoid_into=sigmoid_into,
-                 select_into=select_into)
-    return found
-
-
 NAMESPACE = {
     "np": np, "isfinite": math.isfinite, "inf": math.inf, "nan": math.nan, "slice": slice,
     "Ellipsis": Ellipsis, "unbroadcast": unbroadcast, "deliver": deliver, "to_float": to_float,
-    "as_data": as_data, "check_labels": check_labels, **_template_functions()}
+    "as_data": as_data, "check_labels": check_labels, "sigmoid_into": sigmoid_into,
+    "select_into": select_into,
+    **{k: f for k, f in ops.TEMPLATE_FUNCTIONS.items() if not k.startswith("__")}}
 """The names every generated program may use (its globals); nothing else is bound."""

@@ -126,7 +126,7 @@ def _value_label(node, name, show_gradients, fan_out, highlight, compact=False, 
                           if not isinstance(node.data, float) else []) + [numbers]
         if fan_out:
             cells.append(f"<TD{span}><I>{text(FAN_OUT_TEXT.format(fan_out))}</I></TD>")
-        highlight = False  # the op's cell shows it
+        highlight = highlight and not op_text  # an interior value's op cell shows it
     else:
         cells = [f"<TD><B>{text(name)}</B></TD>"]
         if not isinstance(node.data, float):

@@ -162,7 +162,8 @@ export function mount(root, G, host, kept) {
   const svg = el("svg", {viewBox: "0 0 " + width + " " + height, width: width, height: height,
                          role: "img", "aria-label": "the computation graph"});
   const defs = el("defs", {}, svg);
-  const marker = el("marker", {id: "arrow", viewBox: "0 0 10 10", refX: "10", refY: "5",
+  const arrow = "gg-arrow-" + Math.random().toString(36).slice(2);  // one per explorer shown
+  const marker = el("marker", {id: arrow, viewBox: "0 0 10 10", refX: "10", refY: "5",
                                markerWidth: "9", markerHeight: "9", orient: "auto",
                                markerUnits: "userSpaceOnUse"}, defs);
   el("path", {d: "M 0 0 L 10 5 L 0 10 z", fill: "#777"}, marker);
@@ -226,7 +227,7 @@ export function mount(root, G, host, kept) {
     const middle = (x1 + x2) / 2;
     const g = el("g", {class: "wire", "data-wire": w.id}, wireLayer);
     el("path", {d: "M" + x1 + "," + y1 + " C" + middle + "," + y1 + " " + middle + "," + y2 +
-                   " " + (x2 - 1) + "," + y2, "marker-end": "url(#arrow)"}, g);
+                   " " + (x2 - 1) + "," + y2, "marker-end": "url(#" + arrow + ")"}, g);
     // the numbers sit half-way; wires joining the same two nodes (x * x) spread them out
     const twins = G.wires.filter((o) => o.from === w.from && o.to === w.to);
     const t = twins.length > 1 ? 0.3 + 0.4 * twins.indexOf(w) / (twins.length - 1) : 0.5;
@@ -246,6 +247,7 @@ export function mount(root, G, host, kept) {
   function fit() {
     const room = $("graph").clientWidth;
     const scale = room > 0 ? Math.max(MIN_SCALE, Math.min(1, (room - 2) / width)) : 1;
+    if ($("graph").dataset.scale === scale.toFixed(3)) return;  // (no resize loop)
     svg.setAttribute("width", Math.round(width * scale));
     svg.setAttribute("height", Math.round(height * scale));
     $("graph").dataset.scale = scale.toFixed(3);
@@ -740,19 +742,29 @@ export function mount(root, G, host, kept) {
 function render({model, el}) {
   el.setAttribute("data-lm-suppress-shortcuts", "true");  // JupyterLab's keys stay out
   el.tabIndex = 0;
-  const host = {send: (message) => model.send(message), keys: el};
+  // a view restored from a saved notebook has no kernel behind it: say so if none answers
+  let waiting = null;
+  const host = {keys: el, send: (message) => {
+    clearTimeout(waiting);
+    waiting = setTimeout(() => view.error("The kernel did not answer: run the cell again to " +
+                                          "change the values."), 8000);
+    try { model.send(message); } catch (error) { /* the timeout says it */ }
+  }};
   let view = mount(el, model.get("graph"), host);
   const redraw = () => {
+    clearTimeout(waiting);
     const kept = view.keep();
     view.destroy();
     view = mount(el, model.get("graph"), host, kept);
   };
   const answer = (message) => {
+    clearTimeout(waiting);
     if (message && message.kind === "error") view.error(message.text);
   };
   model.on("change:graph", redraw);
   model.on("msg:custom", answer);
   return () => {
+    clearTimeout(waiting);
     model.off("change:graph", redraw);
     model.off("msg:custom", answer);
     view.destroy();

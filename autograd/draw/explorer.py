@@ -10,7 +10,6 @@ the page as JSON escaped for a <script> element, and the page's script writes ev
 `textContent`, so labels are shown literally and never run.
 """
 
-import base64
 import json
 import math
 import re
@@ -23,6 +22,7 @@ import numpy as np
 from ..files import write_atomically
 from ..graph import Node
 from ..kernels import raw
+from .display import bundle
 from .explain import explain_step
 from .replay import replay
 from .walk import all_values, consumers, names_of, reverse_order, summary
@@ -168,11 +168,12 @@ class Explorer:
 
     def png(self):
         """A PNG picture of the graph as it is now, with its values and gradients (made by
-        Graphviz's `dot`), or None where Graphviz is missing."""
+        Graphviz's `dot`, as a diagram's display makes it), or None where Graphviz is
+        missing."""
         from .diagram import draw
         try:
             model = self._model if self.root is self._original else None
-            return draw(self.root, model, edge_values=True).pipe(format="png")
+            return draw(self.root, model, edge_values=True)._repr_image_png()
         except (ImportError, RuntimeError, OSError):
             return None
 
@@ -182,17 +183,16 @@ class Explorer:
                 f"an interactive widget in Jupyter; run the cell to explore it, or "
                 f".save('page.html') for a page any browser opens>")
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"text/plain": repr(self)}
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        # the picture and the text are what an untrusted notebook, GitHub and nbconvert show
         picture = self.png()
-        if picture is not None:  # what an untrusted notebook, GitHub and nbconvert show
-            bundle["image/png"] = base64.b64encode(picture).decode("ascii")
+        data, metadata = bundle(None, [picture] if picture is not None else [], repr(self),
+                                include, exclude)
         view = _widget_view(self)
-        if view is not None:
-            bundle.update(view)
-        else:  # no widget manager to talk to: the page in a frame
-            bundle["text/html"] = self._frame()
-        return bundle
+        live = view if view is not None else {"text/html": self._frame()}  # else: the page
+        data.update({key: value for key, value in live.items()
+                     if (include is None or key in include) and key not in (exclude or ())})
+        return data, metadata
 
     def _frame(self):
         # a frame keeps the page's script and element ids apart from the notebook's

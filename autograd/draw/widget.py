@@ -2,7 +2,9 @@
 the script of the self-contained page; the graph it draws is the widget's `graph` trait. The
 view sends the kernel what the learner did (an input's new value, a step of gradient descent,
 a reset); the kernel replays the recorded graph (`Explorer.set_value`, `descend`, `reset`)
-and sends the new graph, or an error message when the input was bad (nothing changes then)."""
+and sends the new graph and then "done", or an error message when the input was bad (nothing
+changes then). A view that hears nothing back (restored from a saved notebook, no kernel)
+says so."""
 
 from importlib import resources
 
@@ -52,6 +54,8 @@ def _class():
                         raise ExplorerError(f"explore: unknown request {kind!r}")
                 except ExplorerError as error:
                     self.send({"kind": "error", "text": str(error)})
+                else:  # (after the new graph: the view knows the kernel answered)
+                    self.send({"kind": "done"})
 
         ExplorerWidget.__module__, ExplorerWidget.__qualname__ = "autograd.draw", "ExplorerWidget"
         _widget_class = ExplorerWidget

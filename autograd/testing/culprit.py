@@ -231,9 +231,9 @@ def _compare(node, index, inputs, rule, eps, atol, rtol, rounding, directional, 
 def compare_rule(value, x, rule, eps, atol, rtol, rounding, directional, rng, at_kink=None):
     """(element or None, rule value, numeric value) where `rule` (the gradient of the number
     `value(x)` that a node's vjp gives for input x) misses central differences of `value` by
-    more than the tolerance (the worst element), or None. `at_kink(move, rule value)`, when
-    given, excuses an element or direction where the op has a kink (`kinks.at_kink`; `move(t)`
-    is the value a step t along it).
+    more than the tolerance (the worst element), or None. `at_kink(point, rule value)`, when
+    given, excuses an element or direction where the op has a kink (`kinks.at_kink`; `point(t)`
+    is the input a step t along it).
     Shared by gategrad's own culprit search and that of other frameworks' graphs."""
     x = np.array(x, dtype=np.float64)
 
@@ -269,7 +269,7 @@ def compare_rule(value, x, rule, eps, atol, rtol, rounding, directional, rng, at
             else:
                 unit = np.zeros(x.shape)
                 unit[worst] = 1.0
-            if at_kink(lambda t, unit=unit: value(x + t * unit), float(analytic[worst])):
+            if at_kink(lambda t, unit=unit: x + t * unit, float(analytic[worst])):
                 excess[worst] = -np.inf
                 continue
         element = None if directional else worst

@@ -2,17 +2,17 @@
 `check_gradients`, shrinks a failure to the smallest failing input and shows it as a runnable
 snippet. Needs hypothesis (the `test` extra), imported here only."""
 
+import contextlib
 import inspect
 import sys
 
 import numpy as np
+from hypothesis import HealthCheck, assume, given, settings
 
 from .frameworks import check_gradients
 from .gradcheck import GradcheckError
 from .snippet import snippet
 from .strategies import hnp, st  # (names the `test` extra when hypothesis is missing)
-
-from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 
 SPECIAL = (0.0, -0.0, 1.0, -1.0, 0.5, 1e-8, -1e-8, 1e-300, -1e-300, 30.0, -30.0, 1000.0,
            -1000.0)
@@ -76,6 +76,9 @@ def _guess_framework(f):
             seen[id(cell)] = cell.cell_contents
         except ValueError:
             pass
+    kind = type(f).__module__.split(".")[0]  # a jax.custom_vjp, a torch.nn.Module...
+    if kind in ("torch", "jax") and kind in sys.modules:
+        return kind
     owner = getattr(f, "__self__", None)  # a custom Function's apply
     names = {getattr(v, "__name__", "").split(".")[0] for v in seen.values()
              if inspect.ismodule(v)}
@@ -86,6 +89,31 @@ def _guess_framework(f):
         if framework in names and framework in sys.modules:
             return framework
     return "numpy"
+
+
+def _probe(f, shapes, count, dtype):
+    """The first of numpy and the loaded frameworks (torch, jax) whose arrays f accepts, for a
+    function whose code names no framework (it calls another function that does)."""
+    concrete = [s if isinstance(s, tuple) else (s,) if isinstance(s, int) else (2,)
+                for s in (shapes if isinstance(shapes, (list, tuple)) else [None] * count)]
+    for framework in ("numpy", "torch", "jax"):
+        if framework != "numpy" and framework not in sys.modules:
+            continue
+        try:
+            with np.errstate(all="ignore"), _running(framework):
+                f(*[to_input(np.full(s, 0.5), framework, dtype) for s in concrete])
+            return framework
+        except Exception:  # noqa: BLE001, S112 - not this framework's arrays
+            continue
+    return "numpy"
+
+
+def _running(framework):
+    """The context f runs in: float64 JAX arrays need `jax.enable_x64`."""
+    if framework == "jax":
+        import jax
+        return jax.enable_x64(True)
+    return contextlib.nullcontext()
 
 
 def to_input(array, framework, dtype):
@@ -107,10 +135,11 @@ def _finite(out):
         return all(_finite(o) for o in out)
     if isinstance(out, dict):
         return all(_finite(o) for o in out.values())
-    data = out.detach().cpu().numpy() if hasattr(out, "detach") and hasattr(out, "numpy") \
-        else getattr(out, "data", out) if not hasattr(out, "__array__") else out
+    if type(out).__module__.split(".")[0] == "torch":
+        out = out.detach().cpu().numpy()
+    out = getattr(out, "data", out) if not hasattr(out, "__array__") else out  # gategrad's
     try:
-        data = np.asarray(data, dtype=np.float64)
+        data = np.asarray(out, dtype=np.float64)
     except (TypeError, ValueError):
         return True
     return bool(np.all(np.isfinite(data)))
@@ -130,7 +159,7 @@ def given_inputs(f=None, *, shapes=None, dtype="float64", special=True, framewor
     where f allows). `special`: draw zeros of both signs, ties (an array of one value), values
     at and near kinks, tiny and large magnitudes (`SPECIAL`) besides values in [-3, 3];
     `elements` replaces the values strategy. `framework`: "torch", "jax" or "numpy" (default:
-    the module f's code refers to). Inputs where f raises or is not finite, or where finite
+    the module f's code refers to, else the first whose arrays f accepts). Inputs where f raises or is not finite, or where finite
     differences are not (outside f's domain), are rejected, not failures; points at kinks are
     judged by one-sided differences (see `check_gradients`).
 
@@ -150,8 +179,10 @@ def given_inputs(f=None, *, shapes=None, dtype="float64", special=True, framewor
             test.under_test = function
             return test
         return decorate
-    framework = framework or _guess_framework(f)
     count = _count(f, shapes)
+    framework = framework or _guess_framework(f)
+    if framework == "numpy":
+        framework = _probe(f, shapes, count, dtype)
     values = elements if elements is not None else special_values(dtype, special)
 
     @st.composite
@@ -170,7 +201,7 @@ def given_inputs(f=None, *, shapes=None, dtype="float64", special=True, framewor
     def search(arrays):
         xs = [to_input(a, framework, dtype) for a in arrays]
         try:
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), _running(framework):
                 out = f(*xs)
         except Exception:  # noqa: BLE001 - an input f does not take: not a gradient failure
             assume(False)

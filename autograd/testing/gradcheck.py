@@ -29,11 +29,17 @@ class GradcheckError(AssertionError):
 
     culprit = root = None
     stale = ()
+    framework = None  # "torch" or "jax" for check_gradients on their code (then also
+    # `precision`, `nodes` (the traced graph), `unchecked` and `outside_domain`)
 
     def diagram(self, max_nodes=400, **options):
         """`autograd.draw` of the searched graph with the culprit highlighted (keyword options
         passed on); when the graph has more than `max_nodes` values and the culprit is not among
         those nearest the output, the graph below the culprit is drawn instead."""
+        if getattr(self, "framework", None):
+            raise ValueError(f"GradcheckError.diagram: this failure is of a {self.framework} "
+                             f"function, and diagrams draw gategrad's graphs: error.nodes "
+                             f"lists the traced nodes, error.culprit the wrong one")
         if self.root is None:
             raise ValueError("GradcheckError.diagram: no graph was searched for this failure "
                              "(finite differences were not finite)")

@@ -22,16 +22,19 @@ SHRINK = 10
 
 
 def one_sided(move, eps):
-    """The slopes of `move(t)` (the function's value a step t along a direction) to the left
-    and to the right of t = 0, over one step `eps`."""
-    here = move(0.0)
-    return (here - move(-eps)) / eps, (move(eps) - here) / eps
+    """The slopes of `move(t)` (the function's value a step t along a direction, or the array
+    of its terms) to the left and to the right of t = 0, over one step `eps`."""
+    here = np.asarray(move(0.0), dtype=np.float64)
+    return ((here - np.asarray(move(-eps), dtype=np.float64)) / eps,
+            (np.asarray(move(eps), dtype=np.float64) - here) / eps)
 
 
 def at_kink(move, eps, analytic, tolerance, between=True):
     """True when `analytic` (a gradient along a direction) disagrees with central differences
-    over `eps` only because of the step (see the module's text). `tolerance(slope, step)` is
-    the allowed error of a difference quotient of that size over that step.
+    over `eps` only because of the step (see the module's text). `move(t)` is the value a step
+    t along the direction, or the array of its terms (the weighted output elements), which
+    lets kinks in several terms at once be told apart. `tolerance(slope, step)` is the
+    allowed error of a difference quotient of that size over that step.
 
     `between=False` drops the condition that the gradient lies between the one-sided slopes,
     for a random direction at a point whose every element has passed the check on its own
@@ -39,15 +42,19 @@ def at_kink(move, eps, analytic, tolerance, between=True):
     single choice of subgradients need lie between."""
     small = eps / SHRINK
     with np.errstate(all="ignore"):
-        central = (move(small) - move(-small)) / (2 * small)
+        central = float(np.sum(np.asarray(move(small), dtype=np.float64)
+                               - np.asarray(move(-small), dtype=np.float64))) / (2 * small)
         if np.isfinite(central) and abs(analytic - central) <= tolerance(central, small):
             return True
         wide = one_sided(move, eps)
         left, right = one_sided(move, small)
-    if not all(np.isfinite(v) for v in (*wide, left, right)):
+    if not all(np.all(np.isfinite(v)) for v in (*wide, left, right)):
         return False
-    slack = 2 * tolerance(max(abs(left), abs(right)), small)
-    gap, wide_gap = abs(left - right), abs(wide[0] - wide[1])
+    # term by term: each term (an output element) may sit at a kink of its own, and each
+    # rule picks a subgradient per element, so the gradient lies in the sum of the intervals
+    low, high = float(np.sum(np.minimum(left, right))), float(np.sum(np.maximum(left, right)))
+    slack = 2 * tolerance(max(abs(low), abs(high)), small)
+    gap, wide_gap = float(np.sum(np.abs(left - right))), float(np.sum(np.abs(wide[0] - wide[1])))
     if gap <= slack or gap < 0.3 * wide_gap:
         return False
-    return not between or min(left, right) - slack <= analytic <= max(left, right) + slack
+    return not between or low - slack <= analytic <= high + slack

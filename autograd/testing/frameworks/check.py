@@ -49,9 +49,11 @@ def run(adapter, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0, fast=None, dot=True):
         atol = max(atol, rounding(scale, eps))
     analytic = adapter.vjp(datas, weights)
 
-    def total(arrays):
+    def total_of(arrays, weights=weights):
         with np.errstate(all="ignore"):
             return float(sum(np.sum(w * o) for w, o in zip(weights, adapter.value(arrays))))
+
+    total = total_of
 
     def central(directions, step):
         ahead = [d + step * v for d, v in zip(datas, directions)]
@@ -72,25 +74,35 @@ def run(adapter, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0, fast=None, dot=True):
         return base_atol + rtol * abs(slope) + 16 * unit * scale / step
 
     def kink(directions, value):
-        def move(t):
-            return total([d + t * v for d, v in zip(datas, directions)])
+        def move(t):  # the weighted output elements, term by term
+            with np.errstate(all="ignore"):
+                outs = adapter.value([d + t * v for d, v in zip(datas, directions)])
+            return np.concatenate([np.ravel(w * o) for w, o in zip(weights, outs)])
         one_element = sum(int(np.count_nonzero(v)) for v in directions) == 1
         # (a random direction is judged after every element passed alone, unless `fast`)
         return at_kink(move, eps, value, tolerance, between=one_element or fast)
 
     who = f"check_gradients ({adapter.framework}, {adapter.precision})"
-    failure = _first_failure(analytic, datas, adapter.names, derivative, atol, rtol, "both",
-                             seed, fast, who=who, tolerance=tolerance_text, at_kink=kink)
-    if failure is None and dot:
-        failure = _dot_product(adapter, datas, outputs, derivative, seed, who)
+    with np.errstate(all="ignore"):
+        again = adapter.value(datas)
+    if not all(np.array_equal(a, b, equal_nan=True) for a, b in zip(outputs, again)):
+        failure = (f"{who}: f is not deterministic: two runs at the same inputs give different "
+                   f"outputs, so finite differences of it mean nothing (the random nodes are "
+                   f"named below)", True)
+    else:
+        failure = _first_failure(analytic, datas, adapter.names, derivative, atol, rtol,
+                                 "both", seed, fast, who=who, tolerance=tolerance_text,
+                                 at_kink=kink)
+        if failure is None and dot:
+            failure = _dot_product(adapter, datas, outputs, total_of, seed, who, eps)
     if failure is None:
-        return None
+        return
     message, judges_rules = failure
     error = GradcheckError(message)
     error.framework, error.precision = adapter.framework, adapter.precision
-    error.outside_domain = not judges_rules
-    if judges_rules and _explain(error, adapter, datas, weights, eps, atol, rtol, seed, fast):
-        return None  # every node is right, and one sits at a kink: see _explain
+    error.outside_domain = judges_rules is False
+    if judges_rules is True and _explain(error, adapter, datas, weights, eps, atol, rtol, seed, fast):
+        return  # every node is right, and one sits at a kink: see _explain
     raise error
 
 
@@ -112,9 +124,11 @@ def rounding(scale, eps):
     return 16 * float(np.finfo(np.float64).eps) * scale / eps
 
 
-def _dot_product(adapter, datas, outputs, derivative, seed, who):
+def _dot_product(adapter, datas, outputs, total_of, seed, who, eps):
     """The failure of <u, J v> = <J^T u, v> for random u and v (forward mode against reverse
-    mode), or None; nothing when the framework has no forward mode for f."""
+    mode), or None; nothing when the framework has no forward mode for f. Central differences
+    of <u, f> along v then tell which mode is wrong: with reverse mode the culprit search
+    follows (True); with forward mode it cannot help, since it checks vjps ("forward")."""
     rng = np.random.default_rng(seed + 3)
     u = [rng.normal(size=o.shape) for o in outputs]
     v = [rng.normal(size=d.shape) for d in datas]
@@ -130,9 +144,18 @@ def _dot_product(adapter, datas, outputs, derivative, seed, who):
     relative = 1e-3 if adapter.low_precision else 1e-8
     if abs(forward - reverse) <= relative * scale + 1e-12 or not np.isfinite(scale):
         return None
-    return (f"{who}: forward and reverse mode disagree (the dot-product test): <u, J v> = "
-            f"{forward:.10g} by forward mode (jvp), <J^T u, v> = {reverse:.10g} by reverse "
-            f"mode (vjp), for random u and v (tolerance {relative:g} * {scale:.3g})", True)
+    numeric = (total_of([d + eps * x for d, x in zip(datas, v)], u)
+               - total_of([d - eps * x for d, x in zip(datas, v)], u)) / (2 * eps)
+    wrong = "forward" if abs(forward - numeric) > abs(reverse - numeric) else "reverse"
+    message = (f"{who}: forward and reverse mode disagree (the dot-product test): <u, J v> = "
+               f"{forward:.10g} by forward mode (jvp), <J^T u, v> = {reverse:.10g} by reverse "
+               f"mode (vjp), for random u and v (tolerance {relative:g} * {scale:.3g}); "
+               f"finite differences give {numeric:.10g}: {wrong} mode is wrong")
+    if wrong == "forward":
+        return (message + "\nReverse mode agrees with finite differences, so no backward is "
+                          "wrong: look at the forward-mode rules of f (a custom Function's jvp, "
+                          "a custom_jvp's rule)", "forward")
+    return message, True
 
 
 def _explain(error, adapter, datas, weights, eps, atol, rtol, seed, fast):

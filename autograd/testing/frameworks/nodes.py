@@ -13,9 +13,9 @@ whose vjp raises) is listed as such, never passed over in silence.
 
 import numpy as np
 
+from ...origin import show_site, site_of
 from ..culprit import Culprit, compare_rule
 from ..kinks import at_kink
-from ...origin import show_site, site_of
 
 ELEMENTWISE_LIMIT = 1000
 """Inputs of a node up to this many elements are checked element by element."""
@@ -80,8 +80,11 @@ def search(nodes, eps, atol, rtol, seed=0, fast=False):
 
 
 def _culprit(node, index=None, element=None, rule=None, numeric=None, problem=None):
-    return Culprit(node, node.name, index, element, rule, numeric, problem, op=node.op,
-                   input_shapes=tuple(np.shape(x) for x in node.inputs), site=site_of(node))
+    """gradcheck's Culprit for a traced node, with its `kind` and `input_dtypes` besides."""
+    culprit = Culprit(node, node.name, index, element, rule, numeric, problem, op=node.op,
+                      input_shapes=tuple(np.shape(x) for x in node.inputs), site=site_of(node))
+    culprit.kind, culprit.input_dtypes = node.kind, tuple(node.dtypes)
+    return culprit
 
 
 def _check(node, eps, atol, rtol, fast, rng):
@@ -101,13 +104,16 @@ def _check(node, eps, atol, rtol, fast, rng):
     rounding = 8 * unit * scale / step
     node_atol, node_rtol = (atol, rtol) if not low else (100 * rounding, 0.1)
 
+    def terms(index, moved):
+        """The weighted output elements <g, op> at the inputs with input `index` moved."""
+        arrays = list(node.inputs)
+        arrays[index] = moved
+        with np.errstate(all="ignore"):
+            return np.concatenate([np.ravel(g * o) for g, o in zip(node.g, node.call(arrays))]
+                                  or [np.zeros(0)])
+
     def value(index):
-        def at(moved):
-            arrays = list(node.inputs)
-            arrays[index] = moved
-            with np.errstate(all="ignore"):
-                return float(sum(np.sum(g * o) for g, o in zip(node.g, node.call(arrays))))
-        return at
+        return lambda moved: float(np.sum(terms(index, moved)))
 
     for k, index in enumerate(node.differentiable):
         rule = rules[k]
@@ -122,9 +128,10 @@ def _check(node, eps, atol, rtol, fast, rng):
         directional = fast or size > ELEMENTWISE_LIMIT
         judge = value(index)
 
-        def kink(move, analytic):
-            excused = at_kink(move, step, analytic, lambda slope, small: node_atol / 100 +
-                              node_rtol / 10 * abs(slope) + 8 * unit * scale / small)
+        def kink(point, analytic, index=index):
+            excused = at_kink(lambda t: terms(index, point(t)), step, analytic,
+                              lambda slope, small: node_atol / 100 + node_rtol / 10 *
+                              abs(slope) + 8 * unit * scale / small)
             node.at_kink = node.at_kink or excused
             return excused
 

@@ -82,7 +82,7 @@ class Adapter:
             lower = sorted(watch.lower, key=str)
             reason = lower and f"it computes in {str(lower[0]).replace('torch.', '')} for " \
                                f"float64 inputs"
-        except Exception as error:  # noqa: BLE001 - f refuses float64: run it as given
+        except Exception as error:
             if all(d == torch.float64 for d in self.dtypes):
                 raise
             reason = f"given float64 inputs it raises {type(error).__name__}: {error}"
