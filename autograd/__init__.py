@@ -11,7 +11,8 @@ from .functional import grad, hvp
 from .draw import backward_steps, draw, explore
 from .kernels import (clip, exp, log, log1p, maximum, minimum, power, relu, sigmoid, softplus,
                       sqrt, tanh)
-from .kernels import absolute as abs  # noqa: A004 (numpy's and PyTorch's name, as np.abs)
+# np.abs's name, left out of __all__ so that `from autograd import *` keeps the built-in abs
+from .kernels import absolute as abs  # noqa: A004, F401
 from .kernels import absolute
 from .joining import concatenate, stack
 from .labels import class_labels, softmax_cross_entropy

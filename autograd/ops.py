@@ -22,7 +22,7 @@ import operator
 import numpy as np
 
 from . import kernels
-from .kernels import divide, exp, power, summed_product, where_positive
+from .kernels import divide, exp, power, summed_product
 
 OPS = {}
 """Every registered primitive by name: the built-ins below and the user's (see `primitive`)."""
@@ -418,7 +418,7 @@ POWER = register("power", power, _power_base_vjp, _power_exponent_vjp,
                  expression_name=None,
                  explain=["power: {x} receives the upstream gradient times {y} · {x}^({y} − 1)",
                           "power: {y} receives the upstream gradient times out · ln {x}"],
-                 ufunc=np.power)
+                 ufunc=(np.power, np.float_power))
 
 # ---- elementwise functions: the local gradient from the output where that is simplest ----------
 

@@ -21,7 +21,8 @@ rng = np.random.default_rng(0)
 W1 = [[Scalar(v) for v in row] for row in rng.normal(size=(16, 2))]
 W2 = [[Scalar(v) for v in row] for row in rng.normal(size=(16, 16))]
 W3 = [Scalar(v) for v in rng.normal(size=16)]
-X = rng.normal(size=(10, 2)).tolist(); Y = [1.0, -1.0] * 5
+X = rng.normal(size=(10, 2)).tolist()
+Y = [1.0, -1.0] * 5
 def mlp():
     total = Scalar(0.0, requires_grad=False)
     for x, y in zip(X, Y):
@@ -31,15 +32,19 @@ def mlp():
         total = total + (1.0 + -y * out).relu()
     total.backward()
 
-A = Tensor(rng.normal(size=(64, 100)) * 0.1, requires_grad=True); b = Tensor(np.zeros(100), requires_grad=True)
-B = Tensor(rng.normal(size=(100, 10)) * 0.1, requires_grad=True); c = Tensor(np.zeros(10), requires_grad=True)
-Xt = rng.normal(size=(10, 64)); yt = rng.integers(0, 10, size=10)
+A = Tensor(rng.normal(size=(64, 100)) * 0.1, requires_grad=True)
+b = Tensor(np.zeros(100), requires_grad=True)
+B = Tensor(rng.normal(size=(100, 10)) * 0.1, requires_grad=True)
+c = Tensor(np.zeros(10), requires_grad=True)
+Xt = rng.normal(size=(10, 64))
+yt = rng.integers(0, 10, size=10)
 def tmlp():
     h = (Tensor(Xt) @ A + b).relu()
     logits = h @ B + c
     loss = -logits.log_softmax(axis=-1)[np.arange(10), yt].mean()
     loss.backward()
-    for p in (A, b, B, c): p.grad = None
+    for p in (A, b, B, c):
+        p.grad = None
 
 def chainf():
     x = Scalar(0.5)

@@ -3,7 +3,6 @@
     python benchmarks/report.py [benchmarks/results.json]   # re-write both from a saved run
 """
 
-import math
 import platform
 from pathlib import Path
 
@@ -24,9 +23,9 @@ def machine():
     model = "unknown CPU"
     try:
         with open("/proc/cpuinfo") as info:
-            model = next(l.split(":", 1)[1].strip() for l in info if l.startswith("model name"))
+            model = next(row.split(":", 1)[1].strip() for row in info if row.startswith("model name"))
         with open("/proc/meminfo") as info:
-            memory = int(next(l.split()[1] for l in info if l.startswith("MemTotal"))) / 2**20
+            memory = int(next(row.split()[1] for row in info if row.startswith("MemTotal"))) / 2**20
         model += f", {len(__import__('os').sched_getaffinity(0))} cores, {memory:.0f} GiB"
     except (OSError, StopIteration):
         pass
@@ -289,7 +288,7 @@ def _header(meta, results):
             + "; ".join(sorted(blas)) + ".",
             "- Engines absent: " + (", ".join(absent) if absent else "none") + ".",
             _rounds_line(meta),
-            *([f"- Sizes run: " + "; ".join(f"{w} {', '.join(labels)}" for w, labels in
+            *(["- Sizes run: " + "; ".join(f"{w} {', '.join(labels)}" for w, labels in
                                             meta["sizes"].items()) + "."]
               if "sizes" in meta else []),
             f"- glibc malloc: {meta['malloc_raised']} for the timings (a run with the defaults "

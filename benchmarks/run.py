@@ -64,7 +64,7 @@ def run_worker(spec, env, timeout):
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout,
                               cwd="/")
-        line = next((l for l in done.stdout.splitlines() if l.startswith("RESULT ")), None)
+        line = next((row for row in done.stdout.splitlines() if row.startswith("RESULT ")), None)
         if line is not None:
             return json.loads(line[len("RESULT "):])
         error = (done.stderr.strip().splitlines() or ["no output"])[-1]

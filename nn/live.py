@@ -28,6 +28,7 @@ from .training import _threshold, predicted_classes
 MIN_INTERVAL = 1.0  # seconds: the view redraws at most this often...
 BUDGET = 0.01       # ...and never spends more than this share of the wall time redrawing (the
                     # kernel's IOPub thread then sends the message beside the training: 1%, not 5%)
+GRAPH_AFTER = 2.0   # seconds into training before the graph is drawn (a 1% budget for dot)
 GRID = 48            # boundary grid: cells per side
 BINS = 24            # histogram bins
 MAX_POINTS = 400     # points per curve sent to the widget (longer curves are thinned)
@@ -129,12 +130,13 @@ class LiveView:
     - `mode`: "widget" (anywidget; the default inside a Jupyter kernel), "png" (a picture in
       the cell output, redrawn; the default in a kernel without anywidget) or "text" (the
       default elsewhere: one message now, the numbers kept, `save(path)` draws them).
-    - Redraws are throttled: at most every `interval` seconds, and never more often than
-      keeps their cost under 1% of the wall time (measured on `clock`).
+    - Redraws are throttled: at most every `interval` seconds (of `clock`), and never more
+      often than keeps their cost (CPU seconds of this thread, `cost_clock`) under 1% of the
+      time.
     """
 
     def __init__(self, model, data=None, *, title="training", mode=None,
-                 interval=MIN_INTERVAL, clock=time.perf_counter):
+                 interval=MIN_INTERVAL, clock=time.perf_counter, cost_clock=time.thread_time):
         if not hasattr(model, "named_parameters"):
             raise TypeError(f"LiveView: model must be an nn.Module (with named_parameters()), "
                             f"got {type(model).__name__}")
@@ -146,15 +148,14 @@ class LiveView:
             raise ValueError(f"LiveView: interval must be a number of seconds >= 0, "
                              f"got {interval!r}")
         self.model, self.title, self.mode = model, str(title), mode
-        self.interval, self._clock = float(interval), clock
+        self.interval, self._clock, self._cost_clock = float(interval), clock, cost_clock
         self.X, self.y = self._check_data(data)
         self.curves = {"epoch": [], **{name: [] for name in CURVES}}
         self.updates, self._next, self._handle, self._graph = 0, -math.inf, None, None
         self._pictures = {}
-        self.widget = None
+        self.widget, self._graph_thread, self._born = None, None, clock()
         if mode == "widget":
             self.widget = _widget()(setup=self.setup(graph=False))
-            self._send_graph_soon()
         if mode == "text":
             print("nn.LiveView: no Jupyter kernel with a widget here, so the training is not "
                   "drawn live; the numbers are kept and view.save('training.png') draws them "
@@ -219,10 +220,11 @@ class LiveView:
         return self._graph
 
     def _send_graph_soon(self):
-        """Send the graph's SVG to the widget from a thread: the DOT text is made here, before
-        training changes anything, and Graphviz's `dot` (tens of milliseconds, in its own
-        process) runs while training goes on."""
-        if self._graph_diagram() is None:
+        """Send the graph's SVG to the widget from a thread: the DOT text is made here and
+        Graphviz's `dot` (a few tens of milliseconds, in its own process) runs while training
+        goes on. Called at the first redraw GRAPH_AFTER seconds into training (a shorter run
+        gets its graph when its cell has run), so that short runs do not pay for it."""
+        if self._graph_thread is not None or self._graph_diagram() is None:
             return
 
         def send():
@@ -316,14 +318,16 @@ class LiveView:
         return True
 
     def _redraw(self):
-        start = self._clock()
+        start, spent = self._clock(), self._cost_clock()
         state = self.state()
         self.updates += 1
         if self.widget is not None:
             self.widget.state = state
+            if start - self._born >= GRAPH_AFTER:
+                self._send_graph_soon()
         elif self.mode == "png" and self._handle is not None:
             self._handle.update(self)
-        cost = self._clock() - start
+        cost = self._cost_clock() - spent  # CPU time: a loaded machine's waits cost nothing
         self._next = start + max(self.interval, cost / BUDGET)
 
     def show(self):
@@ -354,10 +358,15 @@ class LiveView:
             shell.events.register("post_execute", self._store_picture)
 
     def _store_picture(self):
-        """Replace the cell's output by the full bundle: the widget, the PNG and the text."""
+        """Send the graph if a short run has not yet, and replace the cell's output by the
+        full bundle: the widget, the PNG and the text."""
         shell = sys.modules["IPython"].get_ipython() if "IPython" in sys.modules else None
         if shell is not None and self._store_picture in shell.events.callbacks["post_execute"]:
             shell.events.unregister("post_execute", self._store_picture)
+        if self.widget is not None:
+            self._send_graph_soon()
+            if self._graph_thread is not None:
+                self._graph_thread.join()
         self._handle.update(self)
 
     def __enter__(self):

@@ -16,7 +16,7 @@ from IPython.core.formatters import DisplayFormatter
 
 import nn
 from autograd import Scalar, Tensor
-from nn.live import BINS, BUDGET, GRID, MAX_POINTS, MIN_INTERVAL
+from nn.live import BINS, BUDGET, GRAPH_AFTER, GRID, MAX_POINTS, MIN_INTERVAL
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,9 @@ def moons_model(seed=0, hidden=8, outputs=1):
 
 
 def widget_view(model, X, y, clock=None, **options):
-    return nn.LiveView(model, data=(X, y), mode="widget", clock=clock or Clock(), **options)
+    clock = clock or Clock()
+    return nn.LiveView(model, data=(X, y), mode="widget", clock=clock, cost_clock=clock,
+                       **options)
 
 
 def test_the_curves_keep_every_point_and_send_the_latest_as_text():
@@ -140,7 +142,7 @@ def test_nan_weights_are_counted_not_binned():
 
 def test_a_scalar_layers_weights_are_one_histogram():
     model = nn.MLP([2, 3, 1], value=Scalar, rng=0)
-    view = nn.LiveView(model, mode="widget", clock=Clock())
+    view = nn.LiveView(model, mode="widget", clock=Clock(), cost_clock=Clock())
     rows = {row["name"]: row for row in view.layers()}
     assert set(rows) == {"layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"}
     weights = [w.data for row in model.layers[0].weight for w in row]
@@ -183,6 +185,22 @@ def test_a_costly_redraw_waits_its_cost_divided_by_the_budget():
     assert not view.update(epoch=2, loss=0.5)
     clock.now = wait
     assert view.update(epoch=3, loss=0.25)
+
+
+def test_waiting_for_the_processor_is_not_counted_as_a_redraws_cost():
+    model, X, y = moons_model()
+    wall, cpu = Clock(), Clock()
+    view = nn.LiveView(model, data=(X, y), mode="widget", clock=wall, cost_clock=cpu)
+    state = view.state
+
+    def descheduled_state():  # half a second passes on a loaded machine, no CPU is spent
+        wall.now += 0.5
+        return state()
+
+    view.state = descheduled_state
+    assert view.update(epoch=1, loss=1.0)
+    wall.now = MIN_INTERVAL  # the interval counts from the start of the redraw
+    assert view.update(epoch=2, loss=0.5)
 
 
 def test_fit_with_a_live_view_trains_exactly_as_without_and_ends_on_the_last_epoch():
@@ -278,6 +296,23 @@ def test_outside_jupyter_live_training_says_so_once_and_trains(tmp_path):
     assert "view.save('training.png')" in done.stderr
     assert f"epoch 3: loss {float(done.stdout.split()[1]):.4g}" in done.stderr
     assert list(tmp_path.iterdir()) == []  # no file written unasked
+
+
+def test_the_graph_is_drawn_once_training_has_run_a_while():
+    model, X, y = moons_model()
+    clock = Clock()
+    view = widget_view(model, X, y, clock=clock)
+    view.update(epoch=1, loss=1.0)
+    assert view.widget.setup["graph"] is None and view._graph_thread is None
+    clock.now = GRAPH_AFTER
+    assert view.update(epoch=2, loss=0.5)
+    view._graph_thread.join()
+    svg = view.widget.setup["graph"]
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    # the model's layers, collapsed: one box each, named as named_modules() names them
+    for name in ("layers.0: Linear(2 &#45;&gt; 8)", "layers.1: Linear(8 &#45;&gt; 1)"):
+        assert name in svg
+    assert view.widget.setup["points"] == view.setup(graph=False)["points"]
 
 
 def test_a_bad_number_records_nothing():

@@ -38,12 +38,14 @@ SPELLED = [  # (numpy call, the engine's own spelling) on x (2, 3) and y (3,)
     (lambda x, y: np.sqrt(np.square(x)), lambda x, y: x.square().sqrt()),
     (lambda x, y: np.log1p(np.abs(x)), lambda x, y: x.abs().log1p()),
     (lambda x, y: np.fabs(x), lambda x, y: x.abs()),
+    (lambda x, y: np.float_power(np.abs(x), y), lambda x, y: autograd.ops.POWER(abs(x), y)),
     (lambda x, y: np.negative(x), lambda x, y: -x),
     (lambda x, y: np.add(x, y), lambda x, y: x + y),
     (lambda x, y: np.subtract(Y, x), lambda x, y: Y - x),
     (lambda x, y: np.multiply(X, y), lambda x, y: X * y),
     (lambda x, y: np.divide(x, 2.0), lambda x, y: x / 2.0),
     (lambda x, y: np.power(np.abs(x), 3), lambda x, y: abs(x) ** 3),
+    (lambda x, y: np.power(np.abs(x) + 0.5, y), lambda x, y: (abs(x) + 0.5) ** y),
     (lambda x, y: np.maximum(x, 0.0), lambda x, y: x.maximum(0.0)),
     (lambda x, y: np.minimum(Y, x), lambda x, y: autograd.ops.MINIMUM(Y, x)),
     (lambda x, y: np.matmul(x, Y), lambda x, y: x @ Y),
@@ -94,7 +96,7 @@ def test_numpy_spellings_record_the_engine_s_nodes(numpy_call, engine_call):
 def test_every_ufunc_of_the_table_is_covered_above():
     covered = {np.exp, np.log, np.tanh, np.sqrt, np.square, np.log1p, np.negative, np.add,
                np.subtract, np.multiply, np.divide, np.power, np.maximum, np.minimum,
-               np.matmul, np.absolute, np.fabs}
+               np.matmul, np.absolute, np.fabs, np.float_power}
     differentiable = {u for u in METHODS if METHODS[u] != "__invert__"} | set(ops.UFUNCS) | {
         u for u, (method, _) in BINARY.items() if method.strip("_r") in
         ("add", "sub", "mul", "truediv", "pow", "matmul")}

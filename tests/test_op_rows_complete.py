@@ -39,7 +39,7 @@ def _into(op, inputs, params, out):
     env = dict(zip(names, inputs), buf=out, **{f"P_{k}": v for k, v in params.items()})
     text = op.into.format(**_fields(op, names, params), buf="buf")
     with np.errstate(all="ignore"):
-        return eval(text, dict(NAMESPACE), env)  # noqa: S307 (the row's own template)
+        return eval(text, dict(NAMESPACE), env)
 
 
 def test_the_table_has_elementwise_rows():

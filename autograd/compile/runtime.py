@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .. import kernels, ops
+from .. import ops
 from ..labels import class_labels
 from ..graph import _add_gradients, unbroadcast
 from ..scalar import _as_float
