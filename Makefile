@@ -43,7 +43,8 @@ install: $(VENV_PYTHON) system-tools  ## the package with every extra, into the 
 run: install  ## train an MLP on the bundled digits: progress bar, accuracy, loss curve, diagram
 	$(VENV_PYTHON) -m nn --force
 
-test: install test-tools  ## the whole test suite, notebooks included
+test: install test-tools  ## the linter, then the whole test suite, notebooks included
+	$(VENV_PYTHON) -m ruff check .
 	$(VENV_PYTHON) -m pytest tests --nbmake notebooks -p no:cacheprovider -m "not torch and not jax"
 
 test-torch: install  ## the tests that use PyTorch as an extra oracle (the CPU wheel, 2.13.0)

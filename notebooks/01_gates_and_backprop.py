@@ -25,7 +25,6 @@
 # network, by hand and by the engine.
 
 # %%
-import math
 import numpy as np
 import matplotlib.pyplot as plt
 import autograd

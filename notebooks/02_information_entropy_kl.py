@@ -27,8 +27,7 @@
 import math
 import numpy as np
 import matplotlib.pyplot as plt
-import autograd
-from autograd import Scalar, Tensor, grad, draw
+from autograd import Tensor
 import nn
 np.set_printoptions(precision=4, suppress=True)
 

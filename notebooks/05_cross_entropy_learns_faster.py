@@ -22,11 +22,10 @@
 # log-likelihood cost: the gradient with respect to the logits is simply $a - y$.
 
 # %%
-import math
 import numpy as np
 import matplotlib.pyplot as plt
 import autograd
-from autograd import Scalar, Tensor, grad, draw
+from autograd import Scalar, Tensor
 import nn
 np.set_printoptions(precision=4, suppress=True)
 

@@ -25,7 +25,6 @@
 # where the network still errs. At the end: the same code on MNIST.
 
 # %%
-import math
 import time
 import numpy as np
 import matplotlib.pyplot as plt
@@ -352,7 +351,8 @@ plt.show()
 # tiny IDX file written on the spot (magic `0 0 8 3`: unsigned bytes, three dimensions):
 
 # %%
-import tempfile, pathlib
+import tempfile
+import pathlib
 tiny = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28)
 path = pathlib.Path(tempfile.mkdtemp()) / "tiny-images-idx3-ubyte"
 path.write_bytes(bytes([0, 0, 8, 3]) + b"".join(n.to_bytes(4, "big") for n in tiny.shape)

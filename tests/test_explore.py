@@ -12,7 +12,7 @@ import pytest
 import autograd
 import autograd.files
 from autograd import Scalar, Tensor, explore
-from autograd.draw import ExplorerError, explorer
+from autograd.draw import ExplorerError
 from autograd.draw.__main__ import main
 from autograd.draw.explorer import MAX_VALUES, script_json
 

@@ -13,7 +13,7 @@ from playwright.sync_api import sync_playwright
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent / "tests"))
-from jupyterlab_harness import JupyterLab, LabPage, launch_browser, write_notebook
+from jupyterlab_harness import JupyterLab, LabPage, launch_browser, write_notebook  # noqa: E402 (beside the tests)
 
 CELLS = [
     ("import nn\n"

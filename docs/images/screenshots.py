@@ -78,7 +78,7 @@ def live(browser, folder):
             else:
                 widget.locator("#lr").fill("2")
                 widget.locator("#descend").click()
-            widget.locator(f"#history svg[data-values]").wait_for()
+            widget.locator("#history svg[data-values]").wait_for()
             tab.page.wait_for_function(
                 "([root, n]) => JSON.parse(root.querySelector('#history svg').dataset.values)"
                 ".length === n", arg=[widget.element_handle(), count + 1], polling=100)
