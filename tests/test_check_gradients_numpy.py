@@ -107,12 +107,16 @@ def test_the_plugin_loads_only_pytest_and_its_fixture_reports_as_the_assertion(t
         "def test_square_everywhere(gradients):\n"
         "    gradients.given(lambda x: square(x).sum(), shapes=[(3,)], max_examples=20)\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "autograd.testing.pytest_plugin",
-                          "-p", "no:cacheprovider", "-q", "test_ops.py"], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=300, env=env)
-    assert "1 failed, 2 passed" in run.stdout, run.stdout
-    assert "The first wrong rule in the backward pass: 'cube'" in run.stdout
-    assert "Traceback" not in run.stdout.split("FAILURES")[1].split("short test summary")[0]
+    # as a user's project runs it: the installed package's entry point loads the plugin; and
+    # named with -p alone, no other plugin loaded (the entry point must not load it twice)
+    for options, extra_env in (([], {}), (["-p", "autograd.testing.pytest_plugin"],
+                                          {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})):
+        run = subprocess.run([sys.executable, "-m", "pytest", *options, "-p", "no:cacheprovider",
+                              "-q", "test_ops.py"], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=300, env={**env, **extra_env})
+        assert "1 failed, 2 passed" in run.stdout, run.stdout + run.stderr
+        assert "The first wrong rule in the backward pass: 'cube'" in run.stdout
+        assert "Traceback" not in run.stdout.split("FAILURES")[1].split("short test summary")[0]
 
 
 def test_pyproject_declares_the_plugin_the_extras_and_the_markers():
