@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import ops
 from ..graph import unbroadcast
+from ..kernels import raw
 from ..scalar import Scalar
 from ..tensor import Tensor
 from .names import Namer, comment, value_suggestions
@@ -797,7 +798,7 @@ class _Writer:
 
     def raw_inputs(self, node):
         return [self.value_of(ref) if ref[0] != "arg" else
-                _raw_data(self.trace.arg_leaves[ref[1]]) for ref in node.inputs]
+                raw(self.trace.arg_leaves[ref[1]]) for ref in node.inputs]
 
     def written_out(self, op, node):
         """Whether op's row says its templates are its rules for these inputs (`code_exact`)."""
@@ -1047,10 +1048,6 @@ def _rep_of(plan, j):
     """The node of the first example that plays node j's part in its own example."""
     example = plan.group[j]
     return plan.members[0][plan.members[example].index(j)]
-
-
-def _raw_data(value):
-    return value.data if isinstance(value, (Scalar, Tensor)) else value
 
 
 def _makes_new_array(tree):

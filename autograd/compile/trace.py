@@ -207,7 +207,7 @@ def describe(outputs, form="value", value_positions=None, raw_positions=None, na
             leaf_objects.append(node)
             continue
         # a parent not in the index is a raw constant (every graph parent came first)
-        inputs = [find(id(p)) or _raw(p, raw_positions) for p in node.parents]
+        inputs = [find(id(p)) or _reference(p, raw_positions) for p in node.parents]
         params = None if node.params is None else \
             {name: _param(value, raw_positions) for name, value in node.params.items()}
         index[id(node)] = ("node", len(nodes))
@@ -304,7 +304,8 @@ def _topological(outputs, owners=None):
     return order
 
 
-def _raw(value, raw_positions):
+def _reference(value, raw_positions):
+    """A node input as the trace records it: an argument's position, or a constant."""
     position = raw_positions.get(id(value))
     return ("arg", position) if position is not None else ("const", value)
 

@@ -80,7 +80,7 @@ def _tensor_facts(step, node, parent, this, words):
                           f"{_shape_text(sent)}")
     name = node.op.name
     if name == "matmul":
-        x, y = (raw(p.data if isinstance(p, Node) else p) for p in node.parents)
+        x, y = (raw(p) for p in node.parents)
         if step["slot"] == 0 and np.ndim(y) >= 2:
             step["details"] = [("upstream", g), (f"{words['y']}\u1d40", np.swapaxes(y, -1, -2)),
                                (f"upstream @ {words['y']}\u1d40", sent)]

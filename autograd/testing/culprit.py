@@ -21,6 +21,7 @@ amplifies into a failure is still caught.
 import numpy as np
 
 from ..graph import Node, backward, toposort
+from ..kernels import raw
 from ..modes import detect_anomaly
 from ..origin import show_site, site_of
 
@@ -45,7 +46,7 @@ class Culprit:
         self.node, self.name = node, name
         self.op = op if op is not None else node.op.name
         self.input_shapes = input_shapes if input_shapes is not None else \
-            tuple(np.shape(_raw(p, node)) for p in node.parents)
+            tuple(np.shape(raw(p)) for p in node.parents)
         self.input, self.element, self.rule, self.numeric = input_index, element, rule, numeric
         self.site = site if op is not None else site_of(node)
         self.problem = problem
@@ -146,10 +147,6 @@ def _input_text(node, index, names):
     return f"input {index} ({names.get(id(parent), 'a constant')})"
 
 
-def _raw(value, node):
-    return value.data if value.__class__ is node.__class__ else value
-
-
 def _forward(node, inputs):
     params = node.params or {}
     with np.errstate(all="ignore"):
@@ -158,7 +155,7 @@ def _forward(node, inputs):
 
 def _is_stale(node):
     """True when the node's output is no longer its op at its inputs' current data."""
-    inputs = [_raw(p, node) for p in node.parents]
+    inputs = [raw(p) for p in node.parents]
     try:
         now = np.asarray(_forward(node, inputs), dtype=np.float64)
     except Exception:  # noqa: BLE001 - an input edited into a shape the op refuses
@@ -185,7 +182,7 @@ def _check(node, names, eps, atol, rtol, fast, rng):
     g = node.grad
     if g is None:
         return None
-    inputs = [_raw(p, node) for p in node.parents]
+    inputs = [raw(p) for p in node.parents]
     rounding = 8 * np.finfo(np.float64).eps * float(np.sum(np.abs(g * node.data))) / eps
     for index, parent in enumerate(node.parents):
         if parent.__class__ is not node.__class__ or not parent.requires_grad:
