@@ -65,21 +65,23 @@ class Node:
     one slot for both); otherwise it counts, during a backward pass, the consumers that have
     not yet sent their gradient (zero between passes; a leaf uses it to mark that the pass has
     seen it). The walks read it directly: `_pending >= 0` is `requires_grad`, without a call.
-    `_epoch` is the stamp of in-place changes that was current when the node was recorded;
     `_version` is 0 until the value is changed in place through the engine, then the stamp of
     its latest change.
 
-    What most nodes never have lives in one slot, `_extras`, left unset (no object, no cost)
-    until one of them is set: the label, the version, the value whose data a leaf made without
-    recording views (see `share_versions`), and `_origin`, where the node was created (under
-    `detect_anomaly()`) or what it is the derivative of (see `autograd.origin`). So a node is
-    10 slots, not 14 (32 bytes less for each of the millions of nodes of a scalar graph).
+    `_stamp` is the stamp of in-place changes that was current when the node was recorded (an
+    int), until the node has one of what most nodes never have: its op's params, a label, a
+    version, the value whose data a leaf made without recording views (see `share_versions`),
+    `_origin` (where the node was created under `detect_anomaly()`, or what it is the
+    derivative of: see `autograd.origin`). Then `_stamp` holds the node's `_Extras`, which
+    keeps the stamp beside them. So `node._stamp == _epoch` is one test for "nothing changed in
+    place since, and no params" (the walks' fast path), and a node is 8 slots (96 bytes, as
+    CPython's allocator rounds to 16: 7 or 9 slots would cost what 8 or 10 do), with
+    `__weakref__` kept so that values can be weakly referenced (a PyTorch tensor can).
     The first two inputs live in two slots rather than in a tuple: a tuple per node would be
     a second object for Python's cyclic garbage collector to track and traverse (and 48 bytes).
     """
 
-    __slots__ = ("data", "grad", "op", "_first", "_second", "params", "_pending", "_epoch",
-                 "_extras", "__weakref__")
+    __slots__ = ("data", "grad", "op", "_first", "_second", "_pending", "_stamp", "__weakref__")
 
     @property
     def parents(self):
@@ -98,11 +100,10 @@ class Node:
         self.grad = None
         self.op = None
         self._first = self._second = _NONE
-        self.params = None
         self._pending = 0 if requires_grad else -1
+        self._stamp = 0
         if label is not None:
             self.label = label
-        self._epoch = 0
 
     @property
     def requires_grad(self):
@@ -114,28 +115,34 @@ class Node:
         self._pending = 0 if requires_grad else -1
 
     @property
+    def params(self):
+        """The op's constant parameters, a dict (None for a leaf or an op without any)."""
+        stamp = self._stamp
+        return stamp.params if stamp.__class__ is _Extras else None
+
+    @property
     def label(self):
         """The value's name in diagrams, step tables and generated code (None: a name is made
         up from its op)."""
-        extras = getattr(self, "_extras", None)
-        return None if extras is None else extras.label
+        stamp = self._stamp
+        return stamp.label if stamp.__class__ is _Extras else None
 
     @label.setter
     def label(self, label):
-        if label is not None or getattr(self, "_extras", None) is not None:
+        if label is not None or self._stamp.__class__ is _Extras:
             _extras(self).label = label
 
     @property
     def _version(self):
         """0, or the stamp of the latest in-place change of this value made through the engine."""
-        extras = getattr(self, "_extras", None)
-        return 0 if extras is None else extras.version
+        stamp = self._stamp
+        return stamp.version if stamp.__class__ is _Extras else 0
 
     @property
     def _origin(self):
         """autograd.origin's record for this node (creation site, derivative), or None."""
-        extras = getattr(self, "_extras", None)
-        return None if extras is None else extras.origin
+        stamp = self._stamp
+        return stamp.origin if stamp.__class__ is _Extras else None
 
     @_origin.setter
     def _origin(self, origin):
@@ -148,21 +155,29 @@ class Node:
 
 
 class _Extras:
-    """A node's rarely set facts (see Node): made when the first of them is set."""
+    """A node's rarely set facts and its stamp (see Node): made when the first fact is set."""
 
-    __slots__ = ("label", "version", "base", "origin")
+    __slots__ = ("epoch", "params", "label", "version", "base", "origin")
 
-    def __init__(self):
-        self.label = self.base = self.origin = None
+    def __init__(self, epoch):
+        self.epoch = epoch
+        self.params = self.label = self.base = self.origin = None
         self.version = 0
 
 
 def _extras(node):
     """`node`'s extras, made if it has none yet."""
-    extras = getattr(node, "_extras", None)
-    if extras is None:
-        extras = node._extras = _Extras()
+    stamp = node._stamp
+    if stamp.__class__ is _Extras:
+        return stamp
+    extras = node._stamp = _Extras(stamp)
     return extras
+
+
+def _epoch_of(node):
+    """The stamp of in-place changes that was current when `node` was recorded."""
+    stamp = node._stamp
+    return stamp.epoch if stamp.__class__ is _Extras else stamp
 
 
 # ---- versions: in-place changes made through the engine ---------------------------------------
@@ -206,6 +221,9 @@ def _check_unchanged(node):
     value: silently wrong). Only the rules of the inputs that need a gradient count, each with
     what its row says it reads (`Op.reads`), as PyTorch saves tensors per needed gradient: a
     matmul whose weight needs a gradient reads the other factor, never the weight itself."""
+    epoch = _epoch_of(node)
+    if epoch == _epoch:
+        return  # nothing was changed in place since (the walks come here for nodes with extras)
     op = node.op
     parents = node.parents
     value_type = node.__class__
@@ -216,7 +234,7 @@ def _check_unchanged(node):
         for position in (tuple(range(len(parents))) + ("out",)) if read is None else read:
             value = node if position == "out" else parents[position]
             if isinstance(value, Node) and \
-                    any(v._version > node._epoch for v in _sharing_chain(value)):
+                    any(v._version > epoch for v in _sharing_chain(value)):
                 what = "its output" if position == "out" else f"its input {position}"
                 name = f" {value.label!r}" if value.label else ""
                 raise InPlaceError(
@@ -303,7 +321,7 @@ def _record(value_type, data, op, first, second, params, requires_grad):
     node.data = data if data.__class__ is value_type.data_class else \
         value_type._as_data(data, op.name if op else value_type.__name__)
     node.grad = None
-    node._epoch = _epoch
+    node._stamp = _epoch
     switches = current()
     if op is not None and not (requires_grad and switches.grad_enabled):
         if switches.tracing:  # autograd.compile records the op all the same, needing no
@@ -316,7 +334,8 @@ def _record(value_type, data, op, first, second, params, requires_grad):
     node.op = op
     node._first = first
     node._second = second
-    node.params = params
+    if params:
+        _extras(node).params = params
     node._pending = 0 if requires_grad else -1  # (requires_grad)
     if op is not None and switches.anomaly is not None:
         on_output(switches.anomaly, node)  # records the site, raises on nan
@@ -387,8 +406,8 @@ def share_versions(leaf, base):
 
 def _viewed(leaf):
     """The value whose data `leaf` shares (see `share_versions`), or None."""
-    extras = getattr(leaf, "_extras", None)
-    base = None if extras is None else extras.base
+    stamp = leaf._stamp
+    base = stamp.base if stamp.__class__ is _Extras else None
     return base() if base.__class__ is weakref.ref else base
 
 
@@ -488,12 +507,14 @@ def _run_rules(root, create_graph, watch):
     ready = [root]
     while ready:
         node = ready.pop()
-        if node._epoch != _epoch:  # something was changed in place since node was recorded
+        if node._stamp == _epoch:  # nothing changed in place since node was recorded, no extras
+            params = None
+        else:
             _check_unchanged(node)
+            params = node.params
         g = node.grad
         second = node._second  # the parents, read from the slots without the property's call
         rules = node.op.input_vjps
-        params = node.params
         if create_graph or rules is None or second is _MANY or params and second is not _NONE:
             grads = rule_gradients(node, g, create_graph)
             if create_graph:
@@ -570,7 +591,7 @@ def gradients(root, seed, inputs, create_graph=False):
             g = outgrads.get(id(node))
             if g is None or node.op is None or id(node) in targets:
                 continue
-            if node._epoch != _epoch:
+            if node._stamp != _epoch:  # a change in place since node was recorded, or extras
                 _check_unchanged(node)
             grads = rule_gradients(node, g, create_graph)
             del outgrads[id(node)]  # an interior gradient is not needed any more
