@@ -72,8 +72,8 @@ class Node:
     int), until the node has one of what most nodes never have: its op's params, a label, a
     version, the value whose data a leaf made without recording views (see `share_versions`),
     `_origin` (where the node was created under `detect_anomaly()`, or what it is the
-    derivative of: see `autograd.origin`). Then `_stamp` holds the node's `_Extras`, which
-    keeps the stamp beside them. So `node._stamp == _epoch` is one test for "nothing changed in
+    derivative of: see `autograd.origin`). Then `_stamp` holds the node's extras (a list, see
+    `_extras`): the stamp first, then those. So `node._stamp == _epoch` is one test for "nothing changed in
     place since, and no params" (the walks' fast path), and a node is 8 slots (96 bytes, as
     CPython's allocator rounds to 16: 7 or 9 slots would cost what 8 or 10 do), with
     `__weakref__` kept so that values can be weakly referenced (a PyTorch tensor can).
@@ -118,35 +118,35 @@ class Node:
     def params(self):
         """The op's constant parameters, a dict (None for a leaf or an op without any)."""
         stamp = self._stamp
-        return stamp.params if stamp.__class__ is _Extras else None
+        return stamp[_PARAMS] if stamp.__class__ is list else None
 
     @property
     def label(self):
         """The value's name in diagrams, step tables and generated code (None: a name is made
         up from its op)."""
         stamp = self._stamp
-        return stamp.label if stamp.__class__ is _Extras else None
+        return stamp[_LABEL] if stamp.__class__ is list else None
 
     @label.setter
     def label(self, label):
-        if label is not None or self._stamp.__class__ is _Extras:
-            _extras(self).label = label
+        if label is not None or self._stamp.__class__ is list:
+            _extras(self)[_LABEL] = label
 
     @property
     def _version(self):
         """0, or the stamp of the latest in-place change of this value made through the engine."""
         stamp = self._stamp
-        return stamp.version if stamp.__class__ is _Extras else 0
+        return stamp[_VERSION] if stamp.__class__ is list else 0
 
     @property
     def _origin(self):
         """autograd.origin's record for this node (creation site, derivative), or None."""
         stamp = self._stamp
-        return stamp.origin if stamp.__class__ is _Extras else None
+        return stamp[_ORIGIN] if stamp.__class__ is list else None
 
     @_origin.setter
     def _origin(self, origin):
-        _extras(self).origin = origin
+        _extras(self)[_ORIGIN] = origin
 
     @property
     def is_leaf(self):
@@ -154,30 +154,25 @@ class Node:
         return self.op is None
 
 
-class _Extras:
-    """A node's rarely set facts and its stamp (see Node): made when the first fact is set."""
-
-    __slots__ = ("epoch", "params", "label", "version", "base", "origin")
-
-    def __init__(self, epoch):
-        self.epoch = epoch
-        self.params = self.label = self.base = self.origin = None
-        self.version = 0
+# A node's extras (see Node): a list [stamp, params, label, version, base, origin], these its
+# indices. A list rather than an object with named slots: a Tensor op with params makes one
+# per node, and a list costs a seventh of the instructions to make and free (callgrind).
+_STAMP, _PARAMS, _LABEL, _VERSION, _BASE, _ORIGIN = range(6)
 
 
 def _extras(node):
     """`node`'s extras, made if it has none yet."""
     stamp = node._stamp
-    if stamp.__class__ is _Extras:
+    if stamp.__class__ is list:
         return stamp
-    extras = node._stamp = _Extras(stamp)
+    extras = node._stamp = [stamp, None, None, 0, None, None]
     return extras
 
 
 def _epoch_of(node):
     """The stamp of in-place changes that was current when `node` was recorded."""
     stamp = node._stamp
-    return stamp.epoch if stamp.__class__ is _Extras else stamp
+    return stamp[_STAMP] if stamp.__class__ is list else stamp
 
 
 # ---- versions: in-place changes made through the engine ---------------------------------------
@@ -194,7 +189,7 @@ def bump_version(node):
         _epoch += 1
         stamp = _epoch
     for value in _sharing_chain(node):
-        _extras(value).version = stamp
+        _extras(value)[_VERSION] = stamp
 
 
 def _sharing_chain(node):
@@ -334,8 +329,8 @@ def _record(value_type, data, op, first, second, params, requires_grad):
     node.op = op
     node._first = first
     node._second = second
-    if params:
-        _extras(node).params = params
+    if params:  # extras as _extras makes them (the stamp is an int: a leaf has no params)
+        node._stamp = [node._stamp, params, None, 0, None, None]
     node._pending = 0 if requires_grad else -1  # (requires_grad)
     if op is not None and switches.anomaly is not None:
         on_output(switches.anomaly, node)  # records the site, raises on nan
@@ -401,13 +396,13 @@ def share_versions(leaf, base):
     no_grad, or `detach()`), see `base`'s in-place changes. A leaf base is held (a change to it
     counts even when it is dropped afterwards, as a PyTorch view holds its base); a computed
     base is referred to weakly, so that the view does not keep its graph alive."""
-    _extras(leaf).base = base if base.op is None else weakref.ref(base)
+    _extras(leaf)[_BASE] = base if base.op is None else weakref.ref(base)
 
 
 def _viewed(leaf):
     """The value whose data `leaf` shares (see `share_versions`), or None."""
     stamp = leaf._stamp
-    base = stamp.base if stamp.__class__ is _Extras else None
+    base = stamp[_BASE] if stamp.__class__ is list else None
     return base() if base.__class__ is weakref.ref else base
 
 
@@ -507,9 +502,12 @@ def _run_rules(root, create_graph, watch):
     ready = [root]
     while ready:
         node = ready.pop()
-        if node._stamp == _epoch:  # nothing changed in place since node was recorded, no extras
+        stamp = node._stamp
+        if stamp == _epoch:  # nothing changed in place since node was recorded, no extras
             params = None
-        else:
+        elif stamp.__class__ is list and stamp[_STAMP] == _epoch:  # params, a label, ...
+            params = stamp[_PARAMS]
+        else:  # something was changed in place since node was recorded
             _check_unchanged(node)
             params = node.params
         g = node.grad
