@@ -73,10 +73,10 @@ class Node:
     version, the value whose data a leaf made without recording views (see `share_versions`),
     `_origin` (where the node was created under `detect_anomaly()`, or what it is the
     derivative of: see `autograd.origin`). Then `_stamp` holds the node's extras (a list, see
-    `_extras`): the stamp first, then those. So `node._stamp == _epoch` is one test for "nothing changed in
-    place since, and no params" (the walks' fast path), and a node is 8 slots (96 bytes, as
-    CPython's allocator rounds to 16: 7 or 9 slots would cost what 8 or 10 do), with
-    `__weakref__` kept so that values can be weakly referenced (a PyTorch tensor can).
+    `_extras`): the stamp first, then those. So `node._stamp == _epoch` is one test for
+    "nothing changed in place since, and no params" (the walks' fast path), and a node is 8
+    slots (96 bytes; CPython's allocator rounds to 16, so 7 or 9 slots would cost what 8 or 10
+    do), with `__weakref__` kept so that values can be weakly referenced (a PyTorch tensor can).
     The first two inputs live in two slots rather than in a tuple: a tuple per node would be
     a second object for Python's cyclic garbage collector to track and traverse (and 48 bytes).
     """
