@@ -93,7 +93,13 @@ class Op:
       input receiving it), `{other}`, `{x}`, `{y}`, the op's parameters and `{along}` (its
       `axis` in words: "along axis 1", "over all axes"); and `elementwise`,
       whether each output element depends only on the same element of each input (so that a
-      local gradient per element exists; by default the ops that also take Scalars).
+      local gradient per element exists; by default the ops that also take Scalars);
+    - `saves`: the forward also returns what its rule reuses, `(out, saved)`, as a JAX
+      `custom_vjp` forward returns its residuals (the fused loss keeps its log-sum-exp). The
+      core keeps `saved` with the recorded node and hands it to the rule as `saved=`; every
+      other caller (`op.forward`, a typed expression, a test of the rule) sees the forward's
+      `out` alone, and a rule called without `saved` computes what it needs itself, so it stays
+      a plain function of its inputs. `forward_saving` is the forward that returns both.
     """
 
     apply = None  # installed by graph.py: applies an op to raw data or graph values
@@ -102,7 +108,7 @@ class Op:
                  tensor_only=False, doc=None, reads=None, view=False,
                  code=None, code_exact=False, twin=None, kink=None, expression_name="",
                  explain=None, elementwise=None, code_fallback=None, ufunc=None, into=None,
-                 fresh=None, kernel=None, code_forward=None, zero_safe=False):
+                 fresh=None, kernel=None, code_forward=None, zero_safe=False, saves=False):
         if bool(input_vjps) == (vjp is not None):
             raise TypeError(f"op {name!r}: give one rule per input, or one joint vjp=, not "
                             f"{'both' if input_vjps else 'neither'}")
@@ -110,7 +116,9 @@ class Op:
             if not callable(rule):
                 raise TypeError(f"op {name!r}: a gradient rule must be callable, got {rule!r}")
         self.name = name
-        self.forward = forward
+        self.saves = saves
+        self.forward_saving = forward if saves else None
+        self.forward = _output_of(forward) if saves else forward
         self.input_vjps = tuple(input_vjps) or None
         self.joint_vjp = vjp
         self.arity = len(input_vjps) if input_vjps else arity
@@ -166,6 +174,14 @@ class Op:
 
     def __repr__(self):
         return f"Op({self.name!r})"
+
+
+def _output_of(forward_saving):
+    """The forward of a row that `saves`, without what it saves: its output alone."""
+    def forward(*inputs, **params):
+        return forward_saving(*inputs, **params)[0]
+    forward.__doc__ = forward_saving.__doc__
+    return forward
 
 
 def _ufunc_into(ufunc, arity):
@@ -750,6 +766,56 @@ SOFTMAX_CROSS_ENTROPY = register(
     doc="Per-row cross-entropy of logits (N, C) against integer labels, as one node.",
     explain=["softmax cross-entropy: {this} receives softmax({this}) − onehot(labels), each row "
              "times its upstream gradient"],
+    fresh=True)
+
+
+
+def _mean_softmax_cross_entropy(z, labels):
+    """The mean over the rows n of -log softmax(z)[n, labels[n]], and what the rule reuses:
+    the log-sum-exp's exponentials exp(z - max) and their row sums (None when a row is not
+    finite: then the rule computes the softmax itself)."""
+    rows = len(labels)
+    shift = np.maximum.reduce(z, axis=-1, keepdims=True, initial=-np.inf)
+    if not rows or not np.logical_and.reduce(np.isfinite(shift), axis=None):
+        # (an empty batch, or a row with an infinity or nan: the stable path, nothing saved)
+        return np.asarray(_mean(_softmax_cross_entropy(z, labels), None, False)), None
+    exps = z - shift
+    np.exp(exps, out=exps)
+    sums = np.add.reduce(exps, axis=-1, keepdims=True)
+    lse = np.log(sums)
+    lse += shift  # (the per-row losses and their mean as the unfused rows give them: the
+    per_row = lse.reshape(rows) - z[np.arange(rows), labels]  # same bits)
+    return np.asarray(np.add.reduce(per_row, axis=None) / rows), (exps, sums)
+
+
+def _mean_softmax_cross_entropy_vjp(g, out, z, labels, saved=None):
+    # (softmax(z) - onehot(labels)) g / N; the softmax from the forward's exponentials and
+    # their sums (a division, no second exp), or computed here for a caller without them
+    rows = len(labels)
+    if isinstance(z, np.ndarray):
+        if saved is not None:
+            exps, sums = saved
+            local = exps / sums  # a new array: the saved ones serve every later pass too
+        else:
+            with np.errstate(invalid="ignore"):  # (a row of -inf: the forward has warned)
+                local = np.exp(z - _logsumexp(z, -1, True))
+        if rows:
+            local[np.arange(rows), labels] -= 1.0
+            local *= g / rows
+        return local
+    onehot = np.zeros(z.shape, dtype=z.dtype)
+    onehot[np.arange(rows), labels] = 1.0
+    return (SOFTMAX(z, axis=-1) - onehot) * divide(g, float(max(rows, 1)))
+
+
+MEAN_SOFTMAX_CROSS_ENTROPY = register(
+    "mean_softmax_cross_entropy", _mean_softmax_cross_entropy, _mean_softmax_cross_entropy_vjp,
+    tensor_only=True, reads=("x",), saves=True,
+    doc="The mean cross-entropy of logits (N, C) against integer labels, as one node (what "
+        "nn.cross_entropy computes with its default reduction); its rule reuses the "
+        "forward's log-sum-exp.",
+    explain=["mean softmax cross-entropy: {this} receives (softmax({this}) − onehot(labels)) "
+             "/ N, times the upstream gradient"],
     fresh=True)
 
 # ---- more elementwise functions: Scalar and Tensor -------------------------------------------
