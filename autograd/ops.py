@@ -66,14 +66,20 @@ class Op:
     - `code` (optional, for `autograd.compile`): how each input's rule reads as a Python
       expression, one template per input, e.g. `("{g} * {y}", "{g} * {x}")` for mul.
       Templates name `g`, `out`, the inputs `x` and `y`, the op's parameters, the static
-      facts `x_shape`, `x_size` and `out_size`, and the functions of `kernels.py` (plus
-      `expand`, `scatter_add`, `winner_share`). A compiled step uses a template only where it
-      gives what the rule gives and otherwise calls the rule itself, so generated code cannot
-      disagree with the eager engine. It finds out by running both on the traced values,
-      unless the row says that its templates are its rules written out: `code_exact`, True
-      (for every input) or a function of the inputs' raw data saying where (a test holds every
-      row to it). `code_fallback`: second templates, tried where the first do not give what the
-      rule gives (the mul gate's summed product for a 0-d factor);
+      facts `x_shape`, `x_size` and `out_size`, and `TEMPLATE_FUNCTIONS`. A built-in row
+      writes each rule once, as its template: `rules(...)` compiles the templates into the
+      rules, and `code` and `code_exact` (True) follow from them. A rule with special cases
+      (mul's 0-d array factor, pow's exponents 0 and 1) is given as its `cases`: `code_cases`
+      keeps each input's (condition, template) pairs, `code_for(out, *inputs, **params)`
+      picks the templates that hold for given values (what a compiled step writes out), and
+      `code` is each input's last template, the one `otherwise`. A row may also give its
+      rules as functions and `code` beside them (a user's `register`): a compiled step then
+      uses a template only where it gives what the rule gives and otherwise calls the rule
+      itself, so generated code cannot disagree with the eager engine. It finds out by running
+      both on the traced values, unless `code_exact` says the templates are the rules written
+      out: True (for every input) or a function of the inputs' raw data saying where (a test
+      holds every row to it). `code_fallback`: second templates, tried where the first do not
+      give what the rule gives;
     - how compiled code and numpy reach the forward (the row is their only source):
       `ufunc`, the numpy ufunc computing the forward on arrays (`np.exp`): `np.exp(t)` records
       the op (interop), an augmented assignment applies it in place, and compiled code writes
