@@ -752,8 +752,7 @@ class _Writer:
             f"{comment(op.name)} rule"
         targets = [(k, ref) for k, ref in enumerate(node.inputs)
                    if self.target_needs(ref, self.needs)]
-        templates = op.code if op.code is not None and op.input_vjps is not None and \
-            op.input_vjps is op._code_rules else None
+        templates = self.templates(op, node)
         lines = []
         tensor = node.value_type is not Scalar
         params = node.params or {}
@@ -826,6 +825,17 @@ class _Writer:
     def raw_inputs(self, node):
         return [self.value_of(ref) if ref[0] != "arg" else
                 raw(self.trace.arg_leaves[ref[1]]) for ref in node.inputs]
+
+    def templates(self, op, node):
+        """Op's template for each input of node, the row's case for the node's static facts
+        (`Op.code_for`); None: node calls the rules (a row's cases are decided per call where
+        a parameter is an argument, as pow's exponent may be)."""
+        params = node.params or {}
+        if op.code is None or op.input_vjps is None or op.input_vjps is not op._code_rules or \
+                op.code_cases is not None and any(isinstance(v, ArgRef) for v in params.values()):
+            return None
+        return op.code_for(node.data, *self.raw_inputs(node),
+                           **{k: self.param_value(v) for k, v in params.items()})
 
     def written_out(self, op, node):
         """Whether op's row says its templates are its rules for these inputs (`code_exact`)."""
