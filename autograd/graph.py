@@ -72,8 +72,9 @@ class Node:
     int), until the node has one of what most nodes never have: its op's params, a label, a
     version, the value whose data a leaf made without recording views (see `share_versions`),
     `_origin` (where the node was created under `detect_anomaly()`, or what it is the
-    derivative of: see `autograd.origin`). Then `_stamp` holds the node's extras (a list, see
-    `_extras`): the stamp first, then those. So `node._stamp == _epoch` is one test for
+    derivative of: see `autograd.origin`), what the forward of a row that saves kept for the
+    rule (`_saved`). Then `_stamp` holds the node's extras (a list, see `_extras`): the stamp
+    first, then those. So `node._stamp == _epoch` is one test for
     "nothing changed in place since, and no params" (the walks' fast path), and a node is 8
     slots (96 bytes; CPython's allocator rounds to 16, so 7 or 9 slots would cost what 8 or 10
     do), with `__weakref__` kept so that values can be weakly referenced (a PyTorch tensor can).
@@ -149,15 +150,23 @@ class Node:
         _extras(self)[_ORIGIN] = origin
 
     @property
+    def _saved(self):
+        """What the forward of a row that `saves` kept for its rule (see `_apply_saving`), or
+        None."""
+        stamp = self._stamp
+        return stamp[_SAVED] if stamp.__class__ is list else None
+
+    @property
     def is_leaf(self):
         """True for values made by the user rather than by an op."""
         return self.op is None
 
 
-# A node's extras (see Node): a list [stamp, params, label, version, base, origin], these its
-# indices. A list rather than an object with named slots: a Tensor op with params makes one
-# per node, and a list costs a seventh of the instructions to make and free (callgrind).
-_STAMP, _PARAMS, _LABEL, _VERSION, _BASE, _ORIGIN = range(6)
+# A node's extras (see Node): a list [stamp, params, label, version, base, origin, saved],
+# these its indices. A list rather than an object with named slots: a Tensor op with params
+# makes one per node, and a list costs a seventh of the instructions to make and free
+# (callgrind).
+_STAMP, _PARAMS, _LABEL, _VERSION, _BASE, _ORIGIN, _SAVED = range(7)
 
 
 def _extras(node):
@@ -165,7 +174,7 @@ def _extras(node):
     stamp = node._stamp
     if stamp.__class__ is list:
         return stamp
-    extras = node._stamp = [stamp, None, None, 0, None, None]
+    extras = node._stamp = [stamp, None, None, 0, None, None, None]
     return extras
 
 
@@ -257,6 +266,8 @@ def apply(op, inputs, params=None):
     Raw inputs give a raw result. Constants among graph values stay raw in `parents`.
     """
     value_type, requires_grad, datas = _unpack(op, inputs)
+    if op.saves and value_type is not None:
+        return _apply_saving(op, value_type, inputs, datas, params, requires_grad)
     try:
         out = op.forward(*datas, **params) if params else op.forward(*datas)
     except (ValueError, IndexError) as error:
@@ -264,6 +275,20 @@ def apply(op, inputs, params=None):
     if value_type is None:
         return out
     return new_node(value_type, out, op, inputs, params or None, requires_grad)
+
+
+def _apply_saving(op, value_type, inputs, datas, params, requires_grad):
+    """`apply` for a row that `saves`: its node keeps what the forward saved for the rule, and
+    keeps its inputs as a tuple (the general form), so that the walks take the general path,
+    which hands the rule `saved` (the one- and two-input fast path does not)."""
+    try:
+        out, saved = op.forward_saving(*datas, **(params or {}))
+    except (ValueError, IndexError) as error:
+        raise _shape_error(op, error, datas) from None
+    node = _record(value_type, out, op, tuple(inputs), _MANY, params or None, requires_grad)
+    if node.op is not None and saved is not None:
+        _extras(node)[_SAVED] = saved
+    return node
 
 
 def apply_unary(op, x, params=None):
@@ -330,7 +355,7 @@ def _record(value_type, data, op, first, second, params, requires_grad):
     node._first = first
     node._second = second
     if params:  # extras as _extras makes them (the stamp is an int: a leaf has no params)
-        node._stamp = [node._stamp, params, None, 0, None, None]
+        node._stamp = [node._stamp, params, None, 0, None, None, None]
     node._pending = 0 if requires_grad else -1  # (requires_grad)
     if op is not None and switches.anomaly is not None:
         on_output(switches.anomaly, node)  # records the site, raises on nan
@@ -381,6 +406,8 @@ def rule_gradients(node, g, create_graph=False):
     else:
         out = node.data
         inputs = [p.data if p.__class__ is value_type else p for p in parents]
+        if op.saves:  # the raw rule reuses what the forward saved (a graph-valued one cannot)
+            params = dict(params, saved=node._saved)
     if op.input_vjps is not None:
         return [rule(g, out, *inputs, **params) if need else None
                 for rule, need in zip(op.input_vjps, needs)]

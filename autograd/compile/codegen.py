@@ -73,13 +73,15 @@ class Statement:
     side (`expr`, an Expr), or a whole `line` of text that defines nothing; a comment; the
     names it reads (`operands`, and `reads`: those that are program values); the traced node
     whose forward it computes, with its op's buffer form (`inplace`, `fields`); the rule it
-    writes out (`rule`); whether what it reads is handed to the caller (`escapes`)."""
+    writes out (`rule`); whether what it reads is handed to the caller (`escapes`); the name of
+    what a forward that `saves` keeps for its rule (`saved`, defined beside `output`)."""
 
     __slots__ = ("output", "expr", "line", "note", "operands", "reads", "node", "inplace",
-                 "fields", "escapes", "rule")
+                 "fields", "escapes", "rule", "saved")
 
     def __init__(self, line=None, note="", output=None, expr=None, node=None, operands=()):
         self.output, self.expr, self.line, self.note, self.node = output, expr, line, note, node
+        self.saved = None
         self.operands = expr.operands if expr is not None else tuple(operands)
         self.reads, self.inplace, self.fields = (), None, None
         self.rule = None  # (j, k): the line sending node j's rule's gradient to its input k
@@ -88,11 +90,17 @@ class Statement:
     @property
     def text(self):
         """The line as it is written."""
-        return self.line if self.output is None else f"{self.output} = {self.expr.text}"
+        if self.output is None:
+            return self.line
+        if self.saved is not None:
+            return f"{self.output}, {self.saved} = {self.expr.text}"
+        return f"{self.output} = {self.expr.text}"
 
     @property
     def defines(self):
-        return () if self.output is None else (self.output,)
+        if self.output is None:
+            return ()
+        return (self.output,) if self.saved is None else (self.output, self.saved)
 
 
 def assign(output, text, note="", operands=(), kind="any", node=None):
@@ -186,6 +194,7 @@ class _Writer:
         self.persistent = []    # the persistent leaves, in the order the program reads them
         self.suggested = self.suggested_leaves = None  # names suggested for nodes and leaves
         self.leaf_names, self.node_names = [], []
+        self.saved_names = {}   # node index -> the name of what its forward saved (`saves`)
         self.root, self.needs = None, None  # the loss's node; nodes on a path to a gradient
         # the scope being written: who sends a gradient to what, the contributions' names,
         # and the gradients' names
@@ -356,18 +365,25 @@ class _Writer:
         if written is not None:
             expression = self.expr(written, fields, node)
         else:
-            function = self.bind(op.forward, op.kernel)
+            function = self.bind(op.forward_saving or op.forward, op.kernel)
             params = node.params or {}
             arguments = names + [f"{k}={self.constant(v)}" for k, v in params.items()]
             operands = [n for n in names if _word(n)] + \
                 [n for v in params.values() for n in self.argument_refs(v)]
             expression = Expr(f"{function}({', '.join(arguments)})", operands)
         lines = []
-        if op.name == "softmax_cross_entropy" and isinstance(node.params["labels"], ArgRef):
+        if node.params and isinstance(node.params.get("labels"), ArgRef):
             lines += self.label_check(node)
         note = f"{comment(node.label)}" if node.label and node.label != out else ""
         inplace = op.into if node.value_type is not Scalar else None
-        if node.value_type is not Scalar and np.ndim(node.data) == 0:
+        saved = None
+        if op.saves:  # (out, saved): out is the core's data already, saved is the rule's
+            saved = self.saved_names[j] = self.namer(f"{out}_saved", "s")
+            self.env[saved] = op.forward_saving(*self.raw_inputs(node),
+                                                **self.param_values(node))[1]
+            self.arrays.add(saved)  # (freed at its last use, as an array is)
+            inplace = None
+        elif node.value_type is not Scalar and np.ndim(node.data) == 0:
             # the core keeps a 0-d result as a 0-d array, not the numpy scalar numpy gives
             expression = expression.wrapped(f"as_data({expression.text})", "any")
             inplace = None
@@ -375,6 +391,7 @@ class _Writer:
             # a primitive's result, fitted as the core does
             expression = expression.wrapped(f"to_float({expression.text})", "any")
         statement = Statement(None, note, out, expression, node=j)
+        statement.saved = saved
         statement.inplace = inplace
         statement.fields = fields
         lines.append(statement)
@@ -383,7 +400,8 @@ class _Writer:
         return lines
 
     def label_check(self, node):
-        """The check eager mode runs on a label argument. The program's signature fixes the
+        """The check eager mode runs on a label argument (a row's `labels` parameter holds
+        class labels, checked by `class_labels` when the op is applied). The program's signature fixes the
         labels' shape and integer dtype, so only the range is left: one max of the labels seen
         as unsigned (negatives wrap to huge values); eager's check runs on failure and raises
         its error."""
@@ -734,8 +752,7 @@ class _Writer:
             f"{comment(op.name)} rule"
         targets = [(k, ref) for k, ref in enumerate(node.inputs)
                    if self.target_needs(ref, self.needs)]
-        templates = op.code if op.code is not None and op.input_vjps is not None and \
-            op.input_vjps is op._code_rules else None
+        templates = self.templates(op, node)
         lines = []
         tensor = node.value_type is not Scalar
         params = node.params or {}
@@ -743,6 +760,9 @@ class _Writer:
             [f"{k}={self.constant(v)}" for k, v in params.items()]
         call_operands = [n for n in [fields["g"], out] + names if _word(n)] + \
             [n for v in params.values() for n in self.argument_refs(v)]
+        if op.saves:  # the rule reuses what the forward saved
+            call_args.append(f"saved={self.saved_names[j]}")
+            call_operands.append(self.saved_names[j])
         if op.input_vjps is None:  # one rule for all inputs: call it once
             rule = self.bind(op.joint_vjp, f"{op.kernel}_rule")
             all_name = self.namer(f"grads_{out}", "grads")
@@ -793,12 +813,29 @@ class _Writer:
     def call_rule(self, rule, j, node):
         """The rule run as the eager core runs it: on g, out and the inputs' raw data."""
         g = self.env[self.g_names[("node", j)]]
-        params = {k: self.param_value(v) for k, v in (node.params or {}).items()}
+        params = self.param_values(node)
+        if node.op.saves:
+            params["saved"] = self.env[self.saved_names[j]]
         return rule(g, node.data, *self.raw_inputs(node), **params)
+
+    def param_values(self, node):
+        """node's parameters as the eager core passes them (an argument's value for ArgRef)."""
+        return {k: self.param_value(v) for k, v in (node.params or {}).items()}
 
     def raw_inputs(self, node):
         return [self.value_of(ref) if ref[0] != "arg" else
                 raw(self.trace.arg_leaves[ref[1]]) for ref in node.inputs]
+
+    def templates(self, op, node):
+        """Op's template for each input of node, the row's case for the node's static facts
+        (`Op.code_for`); None: node calls the rules (a row's cases are decided per call where
+        a parameter is an argument, as pow's exponent may be)."""
+        params = node.params or {}
+        if op.code is None or op.input_vjps is None or op.input_vjps is not op._code_rules or \
+                op.code_cases is not None and any(isinstance(v, ArgRef) for v in params.values()):
+            return None
+        return op.code_for(node.data, *self.raw_inputs(node),
+                           **{k: self.param_value(v) for k, v in params.items()})
 
     def written_out(self, op, node):
         """Whether op's row says its templates are its rules for these inputs (`code_exact`)."""
