@@ -146,9 +146,9 @@ def _example_functions(names, block_forward, body, g_params, lists, accumulators
                 reads.append(name)
     saved = output_names + reads
     lines = [Statement(f"def example({', '.join(params)}):", "one training example")]
-    lines += [Statement(f"    {s.text}", s.note) for s in block_forward]
-    lines.append(Statement(f"    return ({''.join(n + ', ' for n in saved)})",
-                           "what the backward pass reads"))
+    lines += [s.nested() for s in block_forward]
+    lines.append(Statement(f"return ({''.join(n + ', ' for n in saved)})",
+                           "what the backward pass reads", depth=1))
     loop_args = []
     for key, name in names.example_params.items():
         top, offset = key
@@ -166,14 +166,14 @@ def _example_functions(names, block_forward, body, g_params, lists, accumulators
     lines.append(Statement(f"S = [example({', '.join(loop_args)}) for i in range({plan.n})]",
                            f"the {plan.n} examples"))
     before.extend(lines)  # the forward part: before the values that mix examples
-    nonlocal_line = [Statement(f"    nonlocal {', '.join(accumulators.values())}")] \
+    nonlocal_line = [Statement(f"nonlocal {', '.join(accumulators.values())}", depth=1)] \
         if accumulators else []
     out = [Statement(f"def example_backward({', '.join(g_params)}, saved):",
                      "one example, in reverse")] + nonlocal_line
-    out.append(Statement(f"    {''.join(n + ', ' for n in saved)}= saved"))
-    out += [Statement(f"    {s.text}", s.note) for s in body]
-    out.append(Statement("    return"))
+    out.append(Statement(f"{''.join(n + ', ' for n in saved)}= saved", depth=1))
+    out += [s.nested() for s in body]
+    out.append(Statement("return", depth=1))
     calls = ", ".join(f"{g}[i]" for g in lists)
     out.append(Statement(f"for i in range({plan.n}):"))
-    out.append(Statement(f"    example_backward({calls}, S[i])"))
+    out.append(Statement(f"example_backward({calls}, S[i])", depth=1))
     return out

@@ -58,7 +58,7 @@ class Statement:
     side (`expr`, an Expr), or a whole `line` of text that defines nothing; a comment; the
     names it reads (`operands`, and `reads`: those that are program values, set once every
     line is written); the rule it writes out (`rule`); whether what it reads is handed to the
-    caller (`escapes`).
+    caller (`escapes`); how deep it is nested in a function the program defines (`depth`).
 
     A forward line also names its traced node (`node`), the node's op row (`op`), the names of
     the node values it reads (`inputs`) and its op's buffer form (`inplace`: the row's `into`
@@ -66,19 +66,30 @@ class Statement:
     rule is handed) is read by the passes the same way: nothing is recovered from the text."""
 
     __slots__ = ("output", "expr", "line", "note", "operands", "reads", "node", "op", "inputs",
-                 "inplace", "fields", "escapes", "rule")
+                 "inplace", "fields", "escapes", "rule", "depth")
 
-    def __init__(self, line=None, note="", output=None, expr=None, node=None, operands=()):
+    def __init__(self, line=None, note="", output=None, expr=None, node=None, operands=(),
+                 depth=0):
         self.output, self.expr, self.line, self.note, self.node = output, expr, line, note, node
         self.operands = expr.operands if expr is not None else tuple(operands)
         self.reads, self.op, self.inputs, self.inplace, self.fields = (), None, (), None, None
         self.rule = None  # (j, k): the line sending node j's rule's gradient to its input k
         self.escapes = False
+        self.depth = depth
 
     @property
     def text(self):
-        """The line as it is written."""
-        return self.line if self.output is None else f"{self.output} = {self.expr.text}"
+        """The line as it is written (indented by its depth)."""
+        text = self.line if self.output is None else f"{self.output} = {self.expr.text}"
+        return "    " * self.depth + text if self.depth else text
+
+    def nested(self):
+        """The same line one level deeper, inside a function the program defines (what it
+        computes and reads stays; it is no longer the line of a traced node or rule)."""
+        inner = Statement(self.line, self.note, self.output, self.expr,
+                          operands=self.operands, depth=self.depth + 1)
+        inner.reads, inner.escapes = self.reads, self.escapes
+        return inner
 
     @property
     def defines(self):
