@@ -34,7 +34,9 @@ class Names:
     leaves in the order the program reads them), `env` (name -> the trace's value, for the
     generator's evaluation) and `arrays` (names of program-owned arrays, freed at last use).
     Later phases add to these only by `bind` (a constant or function), `namer` (a new name),
-    `argument` (an argument read), `env` and `arrays` (a value they write)."""
+    `argument` (an argument read), `env` and `arrays` (a value they write); per-example blocks
+    (examples.py) also fill `constant_params` and read a block's outputs as `S[i][k]` outside
+    the example functions (`node_names`)."""
 
     def __init__(self, trace, arg_names, function_name, plan=None, top_names=None):
         self.trace, self.plan, self.top_names = trace, plan, top_names
