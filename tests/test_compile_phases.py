@@ -11,7 +11,7 @@ import pytest
 import autograd
 import nn
 from autograd import Scalar, Tensor
-from autograd.compile import buffers, codegen
+from autograd.compile import backward, buffers, codegen
 from autograd.compile.backward import Backward, Scope
 from autograd.compile.forward import Names, forward_lines
 from autograd.compile.names import Namer
@@ -113,6 +113,25 @@ def test_the_phases_hand_their_results_on():
                                  "step", False)
     assert generated.source == EXPECTED["broadcast"]
     assert generated.buffers == plan.specs and generated.persistent == program.persistent
+
+
+def test_the_generator_runs_row_templates_never_program_text(monkeypatch):
+    """A template is checked against its rule by running the row's template, compiled once,
+    on the values its fields stand for: no line of the program is compiled or evaluated."""
+    evaluated = []
+
+    def recording(code, *args):
+        evaluated.append(code)
+        return eval(code, *args)  # noqa: S307 (the generator's own code objects)
+
+    monkeypatch.setattr(backward, "eval", recording, raising=False)
+    mlp_step()
+    broadcast_step()
+    assert len(evaluated) > 5
+    assert all(not isinstance(code, str) and code.co_filename.startswith("<template ")
+               for code in evaluated)
+    names = {code.co_filename for code in evaluated}
+    assert "<template {g} * {y}>" in names or "<template {g}>" in names
 
 
 class _Unreadable(Expr):

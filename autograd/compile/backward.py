@@ -19,7 +19,7 @@ from ..graph import unbroadcast
 from ..kernels import raw
 from ..scalar import Scalar
 from .names import comment
-from .statements import Expr, Statement, Word, assign
+from .statements import Expr, Statement, Word, assign, template_code
 from .trace import ArgRef
 
 
@@ -226,22 +226,24 @@ class Backward:
                 value = values[k] if tensor else None
                 lines += self.sent(j, k, self.send(scope, ref, expression, value, "", tensor))
             return lines
+        values = dict(names.field_values(node), g=names.env[fields["g"]]) \
+            if tensor and templates is not None else None
         for k, ref in targets:
             template = templates[k] if templates is not None else None
             expression = names.expr(template, fields, node) if template is not None else None
             rule = op.input_vjps[k]
             value = None
             if tensor and expression is not None and self.written_out(op, node):
-                value = self.evaluate(expression)  # the template is the rule: run it once
+                value = self.evaluate(expression, values)  # the template is the rule: run it
                 if value is None:
                     expression = None
             if tensor and value is None:
                 value = self.call_rule(scope, rule, j, node)
-                if expression is not None and not self.same(expression, value):
+                if expression is not None and not self.same(expression, values, value):
                     expression = None
                     if op.code_fallback is not None and templates is not None:
                         expression = names.expr(op.code_fallback[k], fields, node)
-                        if not self.same(expression, value):
+                        if not self.same(expression, values, value):
                             expression = None
             if expression is None:
                 suffix = f"_{k}" if op.arity != 1 else ""
@@ -284,18 +286,21 @@ class Backward:
             return tuple(self.param_value(v) for v in value)
         return value
 
-    def evaluate(self, expression):
-        """The expression's value on the trace's values (None where it raises)."""
+    def evaluate(self, expression, values):
+        """The value of a row's template filled in (an Expr from `Names.expr`) on the values
+        its fields stand for (`values`, see `Names.field_values`): the row's template is run,
+        compiled once, never the program's text. None where it raises."""
+        fields, code = template_code(expression.template)
         try:
             with np.errstate(all="ignore"):
-                return eval(expression.text, self.names.namespace,  # noqa: S307 (engine text)
-                            self.names.env)
+                return eval(code, self.names.namespace,  # noqa: S307 (a row's template)
+                            {f"F{i}_": values[f] for i, f in enumerate(fields)})
         except Exception:  # the template does not apply to these shapes: the rule is called
             return None
 
-    def same(self, expression, value):
+    def same(self, expression, values, value):
         """Whether the template's expression gives the rule's value on the trace's values."""
-        result = self.evaluate(expression)
+        result = self.evaluate(expression, values)
         if result is None:
             return False
         if np.shape(result) != np.shape(value) or np.result_type(result) != np.result_type(value):

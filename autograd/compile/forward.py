@@ -132,6 +132,20 @@ class Names:
             return Word("Ellipsis")
         return self.bind(value, "c")
 
+    def denoted(self, value):
+        """The value the program's text for `value` (`constant(value)`) stands for: numpy
+        integers are written as Python ints; everything else is itself."""
+        if isinstance(value, ArgRef):
+            return self.trace.arg_leaves[value.position]
+        if isinstance(value, np.integer):
+            return int(value)
+        if isinstance(value, tuple):
+            return tuple(self.denoted(v) for v in value)
+        if isinstance(value, slice):
+            return slice(self.denoted(value.start), self.denoted(value.stop),
+                         self.denoted(value.step))
+        return value
+
     def argument(self, position):
         """The name of argument leaf `position` (read from A the first time it is asked for;
         inside per-example blocks, a parameter of the example function)."""
@@ -206,6 +220,22 @@ class Names:
         fields["out_size"] = Word(repr(int(np.size(node.data))))
         return fields
 
+    def field_values(self, node):
+        """The values node's `fields` stand for in the trace (Tensor nodes): what a template
+        filled in with them computes when run on these values."""
+        values = {"out": node.data}
+        for key, ref in zip(("x", "y"), node.inputs):
+            values[key] = self.denoted(self.value_of(ref))
+        if node.params:
+            values.update({k: self.denoted(v) for k, v in node.params.items()})
+        for key, ref in zip(("x", "y"), node.inputs[:2]):
+            shape = np.shape(self.value_of(ref))
+            values[f"{key}_shape"] = tuple(shape)
+            values[f"{key}_size"] = int(np.prod(shape, dtype=np.int64))
+        values["out_shape"] = tuple(np.shape(node.data))
+        values["out_size"] = int(np.size(node.data))
+        return values
+
     def expr(self, template, fields, node=None):
         """A row's template filled in with `fields` (see `fields`), as an Expr: the operands
         are the words its fields hold, and an argument a parameter refers to."""
@@ -227,7 +257,7 @@ class Names:
             args = tuple(fields[f] + (".swapaxes(-1, -2)" if t else "") for f, t in shape[1:])
         elif kind in ("ufunc", "matmul"):
             kind = "new"  # (arithmetic on a constant written out: a new array, not rewritten)
-        return Expr(template.format(**fields), operands, kind, args)
+        return Expr(template.format(**fields), operands, kind, args, template)
 
 
 def forward_lines(names, j, node):

@@ -33,12 +33,15 @@ class Expr:
     reads, in the order it reads them) and what the buffer pass needs to know of it, its
     `kind`: "name" (the value of the one operand itself), "ufunc" (`a * b` of two names:
     `args` = (ufunc, a, b)), "matmul" (`a @ b`, each side a name maybe transposed: `args` =
-    (a, b)), "new" (certainly a new array) or "any" (may share memory with its operands)."""
+    (a, b)), "new" (certainly a new array) or "any" (may share memory with its operands);
+    and the row's `template` it fills in, if it is one (the generator runs that, not the
+    text, on the trace's values)."""
 
-    __slots__ = ("text", "operands", "kind", "args")
+    __slots__ = ("text", "operands", "kind", "args", "template")
 
-    def __init__(self, text, operands=(), kind="any", args=()):
+    def __init__(self, text, operands=(), kind="any", args=(), template=None):
         self.text, self.operands, self.kind, self.args = text, tuple(operands), kind, args
+        self.template = template
 
     def wrapped(self, text, kind):
         """Another expression over the same operands (a call around this one)."""
@@ -141,6 +144,15 @@ def template_shape(template):
         if a and b and isinstance(tree.op, ast.MatMult):
             return fields, ("matmul", a, b)
     return fields, ("new",) if _makes_new_array(tree) else ("any",)
+
+
+@functools.cache
+def template_code(template):
+    """A row's template compiled once, as a function of its fields' values: (the fields in
+    the order they are passed, the code object, which reads them as F0_, F1_, ...)."""
+    fields, _ = template_shape(template)
+    marked = template.format(**{f: f"F{i}_" for i, f in enumerate(fields)})
+    return fields, compile(marked, f"<template {template}>", "eval")
 
 
 def _makes_new_array(tree):
