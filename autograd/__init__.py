@@ -15,7 +15,7 @@ from .kernels import (clip, exp, log, log1p, maximum, minimum, power, relu, sigm
 from .kernels import absolute as abs  # noqa: A004, F401
 from .kernels import absolute
 from .joining import concatenate, stack
-from .labels import class_labels, softmax_cross_entropy
+from .labels import class_labels, mean_softmax_cross_entropy, softmax_cross_entropy
 from .joining import concatenate as cat  # PyTorch's name
 from .anomaly import AnomalyError  # (anomaly and origin install the core's diagnostic hooks)
 from . import origin  # noqa: F401
@@ -38,7 +38,7 @@ __all__ = [
     "backward", "gradients", "toposort", "unbroadcast", "draw", "backward_steps", "explore",
     "exp", "log", "sqrt", "sigmoid", "tanh", "relu", "maximum", "concatenate", "stack",
     "minimum", "absolute", "log1p", "softplus", "clip", "power",
-    "softmax_cross_entropy", "class_labels", "compile", "backward_code",
+    "softmax_cross_entropy", "mean_softmax_cross_entropy", "class_labels", "compile", "backward_code",
     # the surface a numpy or PyTorch user types
     "ShapeError", "IndexShapeError", "where", "cat", "zeros", "ones", "zeros_like",
     "ones_like", "randn", "arange",

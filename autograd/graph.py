@@ -150,10 +150,10 @@ class Node:
 class _Extras:
     """A node's rarely set facts (see Node): made when the first of them is set."""
 
-    __slots__ = ("label", "version", "base", "origin")
+    __slots__ = ("label", "version", "base", "origin", "saved")
 
     def __init__(self):
-        self.label = self.base = self.origin = None
+        self.label = self.base = self.origin = self.saved = None
         self.version = 0
 
 
@@ -244,6 +244,8 @@ def apply(op, inputs, params=None):
     Raw inputs give a raw result. Constants among graph values stay raw in `parents`.
     """
     value_type, requires_grad, datas = _unpack(op, inputs)
+    if op.saves and value_type is not None:
+        return _apply_saving(op, value_type, inputs, datas, params, requires_grad)
     try:
         out = op.forward(*datas, **params) if params else op.forward(*datas)
     except (ValueError, IndexError) as error:
@@ -251,6 +253,20 @@ def apply(op, inputs, params=None):
     if value_type is None:
         return out
     return new_node(value_type, out, op, inputs, params or None, requires_grad)
+
+
+def _apply_saving(op, value_type, inputs, datas, params, requires_grad):
+    """`apply` for a row that `saves`: its node keeps what the forward saved for the rule, and
+    keeps its inputs as a tuple (the general form), so that the walks take the general path,
+    which hands the rule `saved` (the one- and two-input fast path does not)."""
+    try:
+        out, saved = op.forward_saving(*datas, **(params or {}))
+    except (ValueError, IndexError) as error:
+        raise _shape_error(op, error, datas) from None
+    node = _record(value_type, out, op, tuple(inputs), _MANY, params or None, requires_grad)
+    if node.op is not None and saved is not None:
+        _extras(node).saved = saved
+    return node
 
 
 def apply_unary(op, x, params=None):
@@ -367,6 +383,9 @@ def rule_gradients(node, g, create_graph=False):
     else:
         out = node.data
         inputs = [p.data if p.__class__ is value_type else p for p in parents]
+        if op.saves:  # the raw rule reuses what the forward saved (a graph-valued one cannot)
+            extras = getattr(node, "_extras", None)
+            params = dict(params, saved=None if extras is None else extras.saved)
     if op.input_vjps is not None:
         return [rule(g, out, *inputs, **params) if need else None
                 for rule, need in zip(op.input_vjps, needs)]

@@ -22,7 +22,7 @@ import operator
 import numpy as np
 
 from . import kernels
-from .kernels import divide, exp, power, summed_product
+from .kernels import divide, exp, power
 
 OPS = {}
 """Every registered primitive by name: the built-ins below and the user's (see `primitive`)."""
@@ -66,14 +66,20 @@ class Op:
     - `code` (optional, for `autograd.compile`): how each input's rule reads as a Python
       expression, one template per input, e.g. `("{g} * {y}", "{g} * {x}")` for mul.
       Templates name `g`, `out`, the inputs `x` and `y`, the op's parameters, the static
-      facts `x_shape`, `x_size` and `out_size`, and the functions of `kernels.py` (plus
-      `expand`, `scatter_add`, `winner_share`). A compiled step uses a template only where it
-      gives what the rule gives and otherwise calls the rule itself, so generated code cannot
-      disagree with the eager engine. It finds out by running both on the traced values,
-      unless the row says that its templates are its rules written out: `code_exact`, True
-      (for every input) or a function of the inputs' raw data saying where (a test holds every
-      row to it). `code_fallback`: second templates, tried where the first do not give what the
-      rule gives (the mul gate's summed product for a 0-d factor);
+      facts `x_shape`, `x_size` and `out_size`, and `TEMPLATE_FUNCTIONS`. A built-in row
+      writes each rule once, as its template: `rules(...)` compiles the templates into the
+      rules, and `code` and `code_exact` (True) follow from them. A rule with special cases
+      (mul's 0-d array factor, pow's exponents 0 and 1) is given as its `cases`: `code_cases`
+      keeps each input's (condition, template) pairs, `code_for(out, *inputs, **params)`
+      picks the templates that hold for given values (what a compiled step writes out), and
+      `code` is each input's last template, the one `otherwise`. A row may also give its
+      rules as functions and `code` beside them (a user's `register`): a compiled step then
+      uses a template only where it gives what the rule gives and otherwise calls the rule
+      itself, so generated code cannot disagree with the eager engine. It finds out by running
+      both on the traced values, unless `code_exact` says the templates are the rules written
+      out: True (for every input) or a function of the inputs' raw data saying where (a test
+      holds every row to it). `code_fallback`: second templates, tried where the first do not
+      give what the rule gives;
     - how compiled code and numpy reach the forward (the row is their only source):
       `ufunc`, the numpy ufunc computing the forward on arrays (`np.exp`): `np.exp(t)` records
       the op (interop), an augmented assignment applies it in place, and compiled code writes
@@ -93,7 +99,13 @@ class Op:
       input receiving it), `{other}`, `{x}`, `{y}`, the op's parameters and `{along}` (its
       `axis` in words: "along axis 1", "over all axes"); and `elementwise`,
       whether each output element depends only on the same element of each input (so that a
-      local gradient per element exists; by default the ops that also take Scalars).
+      local gradient per element exists; by default the ops that also take Scalars);
+    - `saves`: the forward also returns what its rule reuses, `(out, saved)`, as a JAX
+      `custom_vjp` forward returns its residuals (the fused loss keeps its log-sum-exp). The
+      core keeps `saved` with the recorded node and hands it to the rule as `saved=`; every
+      other caller (`op.forward`, a typed expression, a test of the rule) sees the forward's
+      `out` alone, and a rule called without `saved` computes what it needs itself, so it stays
+      a plain function of its inputs. `forward_saving` is the forward that returns both.
     """
 
     apply = None  # installed by graph.py: applies an op to raw data or graph values
@@ -102,7 +114,7 @@ class Op:
                  tensor_only=False, doc=None, reads=None, view=False,
                  code=None, code_exact=False, twin=None, kink=None, expression_name="",
                  explain=None, elementwise=None, code_fallback=None, ufunc=None, into=None,
-                 fresh=None, kernel=None, code_forward=None, zero_safe=False):
+                 fresh=None, kernel=None, code_forward=None, zero_safe=False, saves=False):
         if bool(input_vjps) == (vjp is not None):
             raise TypeError(f"op {name!r}: give one rule per input, or one joint vjp=, not "
                             f"{'both' if input_vjps else 'neither'}")
@@ -110,7 +122,9 @@ class Op:
             if not callable(rule):
                 raise TypeError(f"op {name!r}: a gradient rule must be callable, got {rule!r}")
         self.name = name
-        self.forward = forward
+        self.saves = saves
+        self.forward_saving = forward if saves else None
+        self.forward = _output_of(forward) if saves else forward
         self.input_vjps = tuple(input_vjps) or None
         self.joint_vjp = vjp
         self.arity = len(input_vjps) if input_vjps else arity
@@ -119,8 +133,11 @@ class Op:
         self.tensor_only = tensor_only
         self.reads = _checked_reads(name, reads, self.arity)
         self.view = view
-        if code is None and input_vjps and all(hasattr(r, "template") for r in input_vjps):
-            code, code_exact = tuple(r.template for r in input_vjps), True  # (see `rules`)
+        self.code_cases = None  # each input's (condition, template) pairs (see `rules`)
+        if code is None and input_vjps and all(hasattr(r, "cases") for r in input_vjps):
+            code, code_exact = tuple(r.template for r in input_vjps), True
+            if any(len(r.cases) > 1 for r in input_vjps):
+                self.code_cases = tuple(r.cases for r in input_vjps)
         self.code = None if code is None else tuple(code)
         self._code_rules = self.input_vjps  # the rules `code` describes (a swapped rule has none)
         self.code_exact = code_exact
@@ -146,6 +163,15 @@ class Op:
             return self.joint_vjp(g, out, *inputs, **params)
         return tuple(rule(g, out, *inputs, **params) for rule in self.input_vjps)
 
+    def code_for(self, out, *inputs, **params):
+        """Each input's template for these values: the case whose condition holds for their
+        static facts (kinds, shapes, parameters), where the row gives `cases`; else `code`."""
+        if self.code_cases is None:
+            return self.code
+        return tuple(next(template for condition, template in branches
+                          if condition is None or condition(None, out, *inputs, **params))
+                     for branches in self.code_cases)
+
     def reads_of(self, i):
         """What input i's rule reads: a tuple of input positions and "out" (all of them when
         the row does not say)."""
@@ -166,6 +192,14 @@ class Op:
 
     def __repr__(self):
         return f"Op({self.name!r})"
+
+
+def _output_of(forward_saving):
+    """The forward of a row that `saves`, without what it saves: its output alone."""
+    def forward(*inputs, **params):
+        return forward_saving(*inputs, **params)[0]
+    forward.__doc__ = forward_saving.__doc__
+    return forward
 
 
 def _ufunc_into(ufunc, arity):
@@ -279,30 +313,57 @@ def _arity(forward):
 
 TEMPLATE_FUNCTIONS = {name: f for name, f in vars(kernels).items() if callable(f) and
                       not name.startswith("_") and getattr(f, "__module__", "") == kernels.__name__}
-"""What a rule's template may call, by name: the functions of kernels.py, and the helpers of
-this table named at its end (`winner_share`, `expand`, `scatter_add`)."""
+TEMPLATE_FUNCTIONS["np"] = np
+"""What a rule's template may call, by name: the functions of kernels.py, numpy as `np`, and
+the helpers of this table named at its end (`winner_share`, `expand`, `scatter_add`,
+`select`). Each works on raw data and on graph values (`create_graph`)."""
+
+
+def cases(*branches, otherwise):
+    """One input's rule by cases, for `rules`: `(condition, template)` pairs, tried in order,
+    and the template `otherwise` where no condition holds. A condition is a template over
+    static facts only, the same at every call of a compiled step: the inputs' kinds and
+    shapes (`{x_array}`: x is a numpy array, not a float, a numpy scalar or a graph value;
+    `{x_ndim}`, `{x_shape}`, `{x_size}`), `{out_size}` and the op's parameters. E.g. pow:
+    `cases(("{exponent} == 0", "{g} * 0.0"), otherwise="{g} * {exponent} * ...")`."""
+    return (*branches, (None, otherwise))
 
 
 def rules(*templates, params=()):
-    """An op's rules written once, as templates, one per input (`"{g} * {out}"`): each is
-    compiled here into the function the eager engine runs, and compiled steps write the same
-    template out as their line, so the two cannot disagree (as Tangent's templates are their
-    rules' only copy). A template names `{g}`, `{out}`, the inputs `{x}` and `{y}`, the op's
-    `params`, the static facts `{x_shape}`, `{x_size}` and `{out_size}` (literals in compiled
-    code, `x.shape` and so on here) and the functions of `TEMPLATE_FUNCTIONS`; the row's
-    `code` is then these templates, exact for every input."""
+    """An op's rules written once, as templates, one per input (`"{g} * {out}"`, or the
+    `cases` of one input): each is compiled here into the function the eager engine runs,
+    and compiled steps write the same template out as their line, so the two cannot disagree
+    (as Tangent's templates are their rules' only copy). A template names `{g}`, `{out}`, the
+    inputs `{x}` and `{y}`, the op's `params`, the static facts `{x_shape}`, `{x_size}` and
+    `{out_size}` (literals in compiled code, `x.shape` and so on here) and the functions of
+    `TEMPLATE_FUNCTIONS`. An input's cases become one conditional expression (`a if c else
+    b`: no call more than a rule written by hand), and a compiled step writes out the case
+    whose condition holds for its values (`Op.code_for`); the row's `code` is the templates
+    `otherwise`, and every case is exact."""
     inputs = ["x", "y"][:len(templates)]
     signature = ", ".join(["g", "out", *inputs, *params])
-    names = dict(g="g", out="out", x="x", y="y", x_shape="x.shape", x_size="x.size",
-                 y_shape="y.shape", y_size="y.size", out_shape="out.shape",
-                 out_size="out.size", **{p: p for p in params})
+    names = dict(g="g", out="out", x="x", y="y", **{p: p for p in params},
+                 **{f"{v}_{fact}": f"{v}.{fact}" for v in ("x", "y", "out")
+                    for fact in ("shape", "size", "ndim")},
+                 **{f"{v}_array": f"{v}.__class__ is np.ndarray" for v in ("x", "y", "out")})
     compiled = []
     for template in templates:
-        body = template.format(**names)
-        rule = eval(f"lambda {signature}: {body}", TEMPLATE_FUNCTIONS)  # noqa: S307 (the row's)
-        rule.template = template
+        branches = ((None, template),) if isinstance(template, str) else tuple(template)
+        body = branches[-1][1].format(**names)
+        for condition, case in reversed(branches[:-1]):
+            body = f"{case.format(**names)} if {condition.format(**names)} else {body}"
+        rule = _compiled(f"lambda {signature}: {body}")
+        rule.template = branches[-1][1]
+        rule.cases = tuple((None if condition is None else _compiled(
+            f"lambda {signature}: {condition.format(**names)}"), case)
+            for condition, case in branches)
         compiled.append(rule)
     return compiled
+
+
+def _compiled(source):
+    """A row's template compiled into a function (the table's own text, never a user's)."""
+    return eval(source, TEMPLATE_FUNCTIONS)  # noqa: S307 (the row's)
 
 
 # ---- elementwise arithmetic: Scalar and Tensor (written as operators) ---------------------------
@@ -331,16 +392,14 @@ IDENTITY = register("identity", operator.pos,
                     into="np.positive({x}, out={buf})")
 MUL = register("mul", operator.mul,
                # the mul gate swaps its inputs: x gets g * y and y gets g * x (a 0-d array factor
-               # of an array gets that product summed at once: `summed_product`)
-               lambda g, out, x, y: g * y if x.__class__ is not np.ndarray or x.ndim else
-               summed_product(g, y),
-               lambda g, out, x, y: g * x if y.__class__ is not np.ndarray or y.ndim else
-               summed_product(g, x),
-               gate="mul swaps", reads=("y", "x"), code=("{g} * {y}", "{g} * {x}"),
-               code_exact=lambda x, y: np.ndim(x) > 0 and np.ndim(y) > 0, expression_name=None,
+               # of an array with axes gets that product summed at once: `summed_product`)
+               *rules(cases(("{x_array} and not {x_ndim} and {y_array} and {y_ndim}",
+                             "summed_product({g}, {y})"), otherwise="{g} * {y}"),
+                      cases(("{y_array} and not {y_ndim} and {x_array} and {x_ndim}",
+                             "summed_product({g}, {x})"), otherwise="{g} * {x}")),
+               gate="mul swaps", reads=("y", "x"), expression_name=None,
                explain=["mul swaps: {this} receives the upstream gradient times the other input, "
                         "{other}"] * 2,
-               code_fallback=("summed_product({g}, {y})", "summed_product({g}, {x})"),
                ufunc=np.multiply, code_forward="{x} * {y}", zero_safe=True)
 DIV = register("div", divide,
                # d(x/y)/dx = 1/y; d(x/y)/dy = -x/y**2, from x and y (as PyTorch: a change to the
@@ -353,21 +412,15 @@ DIV = register("div", divide,
                ufunc=np.divide, code_forward=("divide({x}, {y})", "{x} / {y}"))
 
 
-def _pow_vjp(g, out, x, exponent):
-    # d x**c = c x**(c-1); written so that c = 0 and c = 1 need no power of x at all: at x = 0
-    # c x**(c-1) would be 0 * inf = nan (PyTorch gives 0 and g), and higher derivatives of
-    # x**2 reach x**0 and x**-1
-    if exponent == 0:
-        return g * 0.0
-    if exponent == 1:
-        return g
-    return g * exponent * power(x, exponent - 1)
-
-
-POW = register("pow", lambda x, exponent: power(x, exponent), _pow_vjp,
+POW = register("pow", lambda x, exponent: power(x, exponent),
+               # d x**c = c x**(c-1); c = 0 and c = 1 need no power of x at all: at x = 0
+               # c x**(c-1) would be 0 * inf = nan (PyTorch gives 0 and g), and higher
+               # derivatives of x**2 reach x**0 and x**-1
+               *rules(cases(("{exponent} == 0", "{g} * 0.0"), ("{exponent} == 1", "{g}"),
+                            otherwise="{g} * {exponent} * power({x}, {exponent} - 1)"),
+                      params=("exponent",)),
                doc="x ** exponent for a constant exponent.", domain="positive", reads=("x",),
                twin=lambda x, exponent: np.power(x, exponent), expression_name=None,
-               code=("{g} * {exponent} * power({x}, {exponent} - 1)",),
                explain=["pow: {this} receives the upstream gradient times c · {this}^(c − 1), c "
                         "= {exponent}"],
                ufunc=np.power, into="np.power({x}, {exponent}, out={buf})", kernel="power",
@@ -562,48 +615,37 @@ def _mean(x, axis, keepdims):
 MEAN = register("mean", _mean,
                 # the sum gate's copies, each scaled by 1/n (scaled before copying); an empty x
                 # gets an empty gradient
-                lambda g, out, x, axis, keepdims:
-                    _expand(g * (out.size / x.size if x.size else 0.0), x.shape, axis, keepdims),
+                *rules(cases(("not {x_size}", "expand({g} * 0.0, {x_shape}, {axis}, {keepdims})"),
+                             otherwise="expand({g} * ({out_size} / {x_size}), {x_shape}, {axis}, "
+                                       "{keepdims})"),
+                       params=("axis", "keepdims")),
                 tensor_only=True, reads=("",),
-                code=("expand({g} * ({out_size} / {x_size}), {x_shape}, {axis}, {keepdims})",),
                 explain=["mean: every element of {this} averaged {along} receives the "
                          "upstream gradient divided by the number of elements averaged (copied "
                          "back to its shape)"],
                 fresh=True)
 
 
-def _swap_last(a):
-    return a.swapaxes(-1, -2)
-
-
-def _matmul_vjp_x(g, out, x, y):
-    # a mul gate for matrices: x gets g times y (transposed)
-    if x.ndim == 1 and y.ndim == 1:    # a dot product: exactly the scalar mul gate
-        return g * y
-    if y.ndim == 1:                    # (..., m, k) @ (k,): y acts as a (k, 1) column
-        return g.reshape(g.shape + (1,)) @ y.reshape((1, -1))
-    if x.ndim == 1:                    # (k,) @ (..., k, n): x acts as a (1, k) row
-        g = g.reshape(g.shape[:-1] + (1, g.shape[-1]))
-        return (g @ _swap_last(y)).reshape(g.shape[:-2] + (x.shape[0],))
-    return g @ _swap_last(y)
-
-
-def _matmul_vjp_y(g, out, x, y):
-    # ... and y gets x (transposed) times g
-    if x.ndim == 1 and y.ndim == 1:
-        return g * x
-    if x.ndim == 1:                    # (k,) @ (..., k, n): x acts as a (1, k) row
-        return x.reshape((-1, 1)) @ g.reshape(g.shape[:-1] + (1, g.shape[-1]))
-    if y.ndim == 1:                    # (..., m, k) @ (k,): y acts as a (k, 1) column
-        dy = _swap_last(x) @ g.reshape(g.shape + (1,))
-        return dy.reshape(dy.shape[:-1])
-    return _swap_last(x) @ g
-
-
-MATMUL = register("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y,
+MATMUL = register("matmul", np.matmul,
+                  # a mul gate for matrices: x gets g times y (transposed), y gets x (transposed)
+                  # times g; a 1-d x acts as a (1, k) row, a 1-d y as a (k, 1) column, and two
+                  # 1-d operands are a dot product: exactly the scalar mul gate
+                  *rules(cases(("{x_ndim} == 1 and {y_ndim} == 1", "{g} * {y}"),
+                               ("{y_ndim} == 1",
+                                "{g}.reshape({g}.shape + (1,)) @ {y}.reshape((1, -1))"),
+                               ("{x_ndim} == 1",
+                                "({g}.reshape({g}.shape[:-1] + (1, {g}.shape[-1])) @ "
+                                "{y}.swapaxes(-1, -2)).reshape({g}.shape[:-1] + ({x_size},))"),
+                               otherwise="{g} @ {y}.swapaxes(-1, -2)"),
+                         cases(("{x_ndim} == 1 and {y_ndim} == 1", "{g} * {x}"),
+                               ("{x_ndim} == 1",
+                                "{x}.reshape((-1, 1)) @ "
+                                "{g}.reshape({g}.shape[:-1] + (1, {g}.shape[-1]))"),
+                               ("{y_ndim} == 1",
+                                "({x}.swapaxes(-1, -2) @ {g}.reshape({g}.shape + (1,)))"
+                                ".reshape({x}.shape[:-2] + {x}.shape[-1:])"),
+                               otherwise="{x}.swapaxes(-1, -2) @ {g}")),
                   gate="mul swaps", tensor_only=True, reads=("y", "x"),
-                  code=("{g} @ {y}.swapaxes(-1, -2)", "{x}.swapaxes(-1, -2) @ {g}"),
-                  code_exact=lambda x, y: np.ndim(x) >= 2 and np.ndim(y) >= 2,
                   explain=["matmul swaps: {x} receives upstream @ {y}ᵀ",
                            "matmul swaps: {y} receives {x}ᵀ @ upstream"],
                   ufunc=np.matmul, code_forward="{x} @ {y}")
@@ -625,6 +667,14 @@ def _scatter_add(g, index, shape):
     return result
 
 
+def scatter_add(g, index, shape):
+    """A zero array of `shape` with g added at `index` (indexing's gradient): on raw data
+    directly, on a graph value as a `scatter_add` node (so that it has a gradient itself)."""
+    if g.__class__ is np.ndarray:
+        return _scatter_add(g, index, shape)
+    return SCATTER_ADD(g, index=index, shape=shape)
+
+
 SCATTER_ADD = register("scatter_add", _scatter_add,
                        *rules("{g}[{index}]", params=("index", "shape")),
                        tensor_only=True, reads=("",),
@@ -644,10 +694,9 @@ def _getitem(x, index):
 
 GETITEM = register("getitem", _getitem,
                    # indexing routes g back to the selected elements (adding on repeats)
-                   lambda g, out, x, index: SCATTER_ADD(g, index=index, shape=x.shape),
+                   *rules("scatter_add({g}, {index}, {x_shape})", params=("index",)),
                    tensor_only=True, reads=("",), view=True,
                    doc="x[index] for ints, slices and integer arrays.",
-                   code=("scatter_add({g}, {index}, {x_shape})",),
                    explain=["indexing routes: the elements of {this} selected by [{index}] "
                             "receive the upstream gradient (added up where one is selected "
                             "twice), the others 0"])
@@ -752,6 +801,56 @@ SOFTMAX_CROSS_ENTROPY = register(
              "times its upstream gradient"],
     fresh=True)
 
+
+
+def _mean_softmax_cross_entropy(z, labels):
+    """The mean over the rows n of -log softmax(z)[n, labels[n]], and what the rule reuses:
+    the log-sum-exp's exponentials exp(z - max) and their row sums (None when a row is not
+    finite: then the rule computes the softmax itself)."""
+    rows = len(labels)
+    shift = np.maximum.reduce(z, axis=-1, keepdims=True, initial=-np.inf)
+    if not rows or not np.logical_and.reduce(np.isfinite(shift), axis=None):
+        # (an empty batch, or a row with an infinity or nan: the stable path, nothing saved)
+        return np.asarray(_mean(_softmax_cross_entropy(z, labels), None, False)), None
+    exps = z - shift
+    np.exp(exps, out=exps)
+    sums = np.add.reduce(exps, axis=-1, keepdims=True)
+    lse = np.log(sums)
+    lse += shift  # (the per-row losses and their mean as the unfused rows give them: the
+    per_row = lse.reshape(rows) - z[np.arange(rows), labels]  # same bits)
+    return np.asarray(np.add.reduce(per_row, axis=None) / rows), (exps, sums)
+
+
+def _mean_softmax_cross_entropy_vjp(g, out, z, labels, saved=None):
+    # (softmax(z) - onehot(labels)) g / N; the softmax from the forward's exponentials and
+    # their sums (a division, no second exp), or computed here for a caller without them
+    rows = len(labels)
+    if isinstance(z, np.ndarray):
+        if saved is not None:
+            exps, sums = saved
+            local = exps / sums  # a new array: the saved ones serve every later pass too
+        else:
+            with np.errstate(invalid="ignore"):  # (a row of -inf: the forward has warned)
+                local = np.exp(z - _logsumexp(z, -1, True))
+        if rows:
+            local[np.arange(rows), labels] -= 1.0
+            local *= g / rows
+        return local
+    onehot = np.zeros(z.shape, dtype=z.dtype)
+    onehot[np.arange(rows), labels] = 1.0
+    return (SOFTMAX(z, axis=-1) - onehot) * divide(g, float(max(rows, 1)))
+
+
+MEAN_SOFTMAX_CROSS_ENTROPY = register(
+    "mean_softmax_cross_entropy", _mean_softmax_cross_entropy, _mean_softmax_cross_entropy_vjp,
+    tensor_only=True, reads=("x",), saves=True,
+    doc="The mean cross-entropy of logits (N, C) against integer labels, as one node (what "
+        "nn.cross_entropy computes with its default reduction); its rule reuses the "
+        "forward's log-sum-exp.",
+    explain=["mean softmax cross-entropy: {this} receives (softmax({this}) − onehot(labels)) "
+             "/ N, times the upstream gradient"],
+    fresh=True)
+
 # ---- more elementwise functions: Scalar and Tensor -------------------------------------------
 # (the surface a numpy or PyTorch user types: abs, log1p, softplus, minimum, clip, where)
 
@@ -800,15 +899,23 @@ CLIP = register("clip", kernels.clip,
 WHERE = register(
     "where", lambda a, b, cond: kernels.select(cond, a, b),
     # where routes g by its mask: a gets g where cond holds, b gets it elsewhere
-    lambda g, out, a, b, cond: WHERE(g, 0.0, cond=cond),
-    lambda g, out, a, b, cond: WHERE(0.0, g, cond=cond),
-    reads=("", ""), code=("select({cond}, {g}, 0.0)", "select({cond}, 0.0, {g})"),
+    *rules("select({cond}, {g}, 0.0)", "select({cond}, 0.0, {g})", params=("cond",)),
+    reads=("", ""),
     twin=lambda a, b, cond: np.where(cond, a, b),
     doc="a where the constant mask cond holds, else b (broadcast together).",
     explain=["where routes: {this} receives the upstream gradient where the mask holds, else 0",
              "where routes: {this} receives the upstream gradient where the mask does not hold, "
              "else 0"],
     into="select_into({cond}, {x}, {y}, {buf})")
+
+
+def select(cond, a, b):
+    """a where the constant mask cond holds, else b (where's gradient): `kernels.select` on
+    raw data, a `where` node when a or b is a graph value (so that it has a gradient itself)."""
+    if kernels.raw(a) is a and kernels.raw(b) is b:
+        return kernels.select(cond, a, b)
+    return WHERE(a, b, cond=cond)
+
 
 # ---- more reductions and casts: Tensor only ----------------------------------------------------
 
@@ -869,4 +976,5 @@ ASTYPE = register("astype", lambda x, dtype: x.astype(dtype),
 
 BUILT_IN = frozenset(OPS)
 """The names of the rows above (a user's primitive's result is fitted as the core fits it)."""
-TEMPLATE_FUNCTIONS.update(winner_share=winner_share, expand=_expand, scatter_add=_scatter_add)
+TEMPLATE_FUNCTIONS.update(winner_share=winner_share, expand=_expand, scatter_add=scatter_add,
+                          select=select)

@@ -155,9 +155,11 @@ def main(argv=None):
                   batch_size=args.batch_size, val=(X_test, y_test), seed=args.seed,
                   quiet=args.quiet,
                   compile=args.loss == "cross_entropy" if args.compile is None else args.compile)
-    if not all(np.all(np.isfinite(p.data)) for p in model.parameters()):
-        print(f"{parser.prog}: error: training diverged (the parameters are no longer finite "
-              f"numbers); try a smaller --lr. Nothing was written.", file=sys.stderr)
+    if not all(np.all(np.isfinite(p.data)) for p in model.parameters()) or \
+            not np.isfinite(history["loss"][-1]):
+        print(f"{parser.prog}: error: training diverged (the parameters or the loss are no "
+              f"longer finite numbers); try a smaller --lr. Nothing was written.",
+              file=sys.stderr)
         return 1
     test_loss, test_accuracy = evaluate(model, loss_fn, (X_test, y_test))
     print(f"test accuracy: {test_accuracy:.4f}  (test loss {test_loss:.4f})")

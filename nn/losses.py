@@ -178,8 +178,9 @@ def cross_entropy(logits, target, reduction="mean"):
 
     `target` holds integer class labels of shape (N,), or probabilities / one-hot rows of shape
     (N, C): L_n = -sum_c y_nc log softmax(z_n)_c. Its gradient with respect to the logits is
-    softmax(z) - y (divided by N for the mean). With labels, each row's loss is one node of the
-    engine (`softmax_cross_entropy`), whose local gradient is exactly that."""
+    softmax(z) - y (divided by N for the mean). With labels, the loss is one node of the
+    engine whose local gradient is exactly that: `mean_softmax_cross_entropy` for the mean
+    (its rule reuses the forward's log-sum-exp), `softmax_cross_entropy` per row otherwise."""
     if not isinstance(logits, Tensor) or logits.ndim != 2:
         raise ValueError(f"cross_entropy: expected logits as a Tensor of shape (N, classes), "
                          f"got {getattr(logits, 'shape', type(logits).__name__)}")
@@ -189,6 +190,8 @@ def cross_entropy(logits, target, reduction="mean"):
             raise TypeError("cross_entropy: integer class labels have no gradient; give "
                             "probability rows of shape (N, C) for a target that requires one")
         labels = _labels(numbers, logits, "cross_entropy")
+        if reduction == "mean":
+            return OPS["mean_softmax_cross_entropy"](logits, labels=labels)
         return _reduce(OPS["softmax_cross_entropy"](logits, labels=labels), reduction,
                        "cross_entropy")
     target = _constant(target, logits, "cross_entropy")

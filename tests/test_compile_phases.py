@@ -296,13 +296,11 @@ def step(A, P, B):
     matmul2 = np.matmul(sigmoid1, layers_1_weight, out=buffer1)  # into buffer1, kept between calls
     add2 = np.add(matmul2, layers_1_bias, out=matmul2)
     if y.view(uint64).max() >= 3: check_labels(y, 2, 3)  # the label check of eager mode (raises)
-    softmax_cross_entropy1 = softmax_cross_entropy(add2, labels=y)
-    mean1 = as_data(mean(softmax_cross_entropy1, axis=None, keepdims=False))
+    mean_softmax_cross_entropy1, mean_softmax_cross_entropy1_saved = mean_softmax_cross_entropy(add2, labels=y)
     # ---- backward: one line per rule, in reverse order ----
-    g_mean1 = ONE  # d loss / d loss (ones, the same at every call)
-    g_softmax_cross_entropy1 = G_softmax_cross_entropy1  # mean rule: expand(g_mean1 * (1 / 2), (2,), None, False), the same at every call
-    g_add2 = softmax_cross_entropy_rule(g_softmax_cross_entropy1, softmax_cross_entropy1, add2, labels=y)  # softmax_cross_entropy rule
-    del g_softmax_cross_entropy1, softmax_cross_entropy1  # last use
+    g_mean_softmax_cross_entropy1 = ONE  # d loss / d loss (ones, the same at every call)
+    g_add2 = mean_softmax_cross_entropy_rule(g_mean_softmax_cross_entropy1, mean_softmax_cross_entropy1, add2, labels=y, saved=mean_softmax_cross_entropy1_saved)  # mean_softmax_cross_entropy rule
+    del mean_softmax_cross_entropy1_saved  # last use
     g_matmul2 = g_add2  # add gate: distributes
     g_layers_1_bias = g_add2.sum(axis=0)  # add gate: distributes
     g_sigmoid1 = np.matmul(g_matmul2, layers_1_weight.swapaxes(-1, -2), out=buffer2)  # mul gate: swaps; into buffer2, kept between calls
@@ -321,7 +319,7 @@ def step(A, P, B):
     del g_layers_1_weight  # last use
     deliver(P[3], g_layers_1_bias)  # layers.1.bias.grad (leaves accumulate until zero_grad)
     del g_layers_1_bias  # last use
-    return (mean1, )
+    return (mean_softmax_cross_entropy1, )
 """,
     "mlp_record": """\
 def step(A, P, record):
@@ -347,18 +345,13 @@ def step(A, P, record):
     record('value', 4, add2)
     del matmul2  # last use
     if y.view(uint64).max() >= 3: check_labels(y, 2, 3)  # the label check of eager mode (raises)
-    softmax_cross_entropy1 = softmax_cross_entropy(add2, labels=y)
-    record('value', 5, softmax_cross_entropy1)
-    mean1 = as_data(mean(softmax_cross_entropy1, axis=None, keepdims=False))
-    record('value', 6, mean1)
+    mean_softmax_cross_entropy1, mean_softmax_cross_entropy1_saved = mean_softmax_cross_entropy(add2, labels=y)
+    record('value', 5, mean_softmax_cross_entropy1)
     # ---- backward: one line per rule, in reverse order ----
-    g_mean1 = ONE  # d loss / d loss (ones, the same at every call)
-    record('grad', 6, g_mean1)
-    g_softmax_cross_entropy1 = G_softmax_cross_entropy1  # mean rule: expand(g_mean1 * (1 / 2), (2,), None, False), the same at every call
-    record('send', (6, 0), g_softmax_cross_entropy1)
-    record('grad', 5, g_softmax_cross_entropy1)
-    g_add2 = softmax_cross_entropy_rule(g_softmax_cross_entropy1, softmax_cross_entropy1, add2, labels=y)  # softmax_cross_entropy rule
-    del add2, g_softmax_cross_entropy1, softmax_cross_entropy1  # last use
+    g_mean_softmax_cross_entropy1 = ONE  # d loss / d loss (ones, the same at every call)
+    record('grad', 5, g_mean_softmax_cross_entropy1)
+    g_add2 = mean_softmax_cross_entropy_rule(g_mean_softmax_cross_entropy1, mean_softmax_cross_entropy1, add2, labels=y, saved=mean_softmax_cross_entropy1_saved)  # mean_softmax_cross_entropy rule
+    del add2, mean_softmax_cross_entropy1_saved  # last use
     record('send', (5, 0), g_add2)
     record('grad', 4, g_add2)
     g_matmul2 = g_add2  # add gate: distributes
@@ -394,7 +387,7 @@ def step(A, P, record):
     del g_layers_1_weight  # last use
     deliver(P[3], g_layers_1_bias)  # layers.1.bias.grad (leaves accumulate until zero_grad)
     del g_layers_1_bias  # last use
-    return (mean1, )
+    return (mean_softmax_cross_entropy1, )
 """,
     "broadcast": """\
 def step(A, P, B):

@@ -19,6 +19,7 @@ def _row_templates():
     for op in ops.OPS.values():
         for field in (op.code, op.code_fallback):
             found.update(field or ())
+        found.update(template for cases in op.code_cases or () for _, template in cases)
         forward = op.code_forward
         found.update(forward if isinstance(forward, tuple) else (forward,) if forward else ())
     return found

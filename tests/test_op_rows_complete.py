@@ -103,6 +103,29 @@ def test_a_compiled_step_writes_every_elementwise_result_into_a_buffer(op, data)
         np.testing.assert_allclose(got, v.grad, rtol=1e-13, atol=0)
 
 
+TEMPLATED = [op for name, op in ops.OPS.items() if name in ops.BUILT_IN and op.code is not None]
+
+
+def test_most_rows_write_their_rules_as_templates():
+    assert {"mul", "pow", "mean", "matmul", "getitem", "where", "exp"} <= \
+        {op.name for op in TEMPLATED}
+
+
+@pytest.mark.parametrize("op", TEMPLATED, ids=_ids)
+def test_no_row_writes_a_rule_beside_its_template(op):
+    """Each rule written once: a row with templates has no hand-written rule beside them, every
+    rule is its template (or its cases) compiled by `ops.rules`, so the template compiled
+    steps write and the rule eager mode runs cannot disagree."""
+    assert op.input_vjps is not None and all(hasattr(rule, "cases") for rule in op.input_vjps), \
+        f"{op.name}: a rule written by hand beside its template: write it once, " \
+        f"*rules(template, ...) (ops.cases for a rule with special cases)"
+    assert op.code == tuple(rule.template for rule in op.input_vjps)
+    assert op.code_exact is True and op.code_fallback is None
+    for rule in op.input_vjps:
+        assert rule.cases[-1] == (None, rule.template)
+        assert rule.__code__.co_filename == "<string>"  # compiled from the template text
+
+
 def _samples(arity):
     if arity == 1:
         return [SPECIAL]

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..graph import unbroadcast
-from ..kernels import raw
 from ..scalar import Scalar
 from .names import comment
 from .statements import Expr, Statement, Word, assign, template_code
@@ -204,8 +203,7 @@ class Backward:
             f"{comment(op.name)} rule"
         targets = [(k, ref) for k, ref in enumerate(node.inputs)
                    if self.target_needs(ref, self.needs)]
-        templates = op.code if op.code is not None and op.input_vjps is not None and \
-            op.input_vjps is op._code_rules else None
+        templates = self.templates(op, node)
         lines = []
         tensor = node.value_type is not Scalar
         params = node.params or {}
@@ -213,6 +211,9 @@ class Backward:
             [f"{k}={names.constant(v)}" for k, v in params.items()]
         call_operands = [n for n in [fields["g"], out] + inputs if isinstance(n, Word)] + \
             [n for v in params.values() for n in names.argument_refs(v)]
+        if op.saves:  # the rule reuses what the forward saved
+            call_args.append(f"saved={names.saved_names[j]}")
+            call_operands.append(names.saved_names[j])
         if op.input_vjps is None:  # one rule for all inputs: call it once
             rule = names.bind(op.joint_vjp, f"{op.kernel}_rule")
             all_name = names.namer(f"grads_{out}", "grads")
@@ -264,27 +265,28 @@ class Backward:
 
     def call_rule(self, scope, rule, j, node):
         """The rule run as the eager core runs it: on g, out and the inputs' raw data."""
-        g = self.names.env[scope.g_names[("node", j)]]
-        params = {k: self.param_value(v) for k, v in (node.params or {}).items()}
-        return rule(g, node.data, *self.raw_inputs(node), **params)
+        names = self.names
+        g = names.env[scope.g_names[("node", j)]]
+        params = names.param_values(node)
+        if node.op.saves:
+            params["saved"] = names.env[names.saved_names[j]]
+        return rule(g, node.data, *names.raw_inputs(node), **params)
 
-    def raw_inputs(self, node):
-        """The raw data of node's inputs in the trace."""
-        return [self.names.value_of(ref) if ref[0] != "arg" else
-                raw(self.trace.arg_leaves[ref[1]]) for ref in node.inputs]
+    def templates(self, op, node):
+        """Op's template for each input of node, the row's case for the node's static facts
+        (`Op.code_for`); None: node calls the rules (a row's cases are decided per call where
+        a parameter is an argument, as pow's exponent may be)."""
+        params = node.params or {}
+        if op.code is None or op.input_vjps is None or op.input_vjps is not op._code_rules or \
+                op.code_cases is not None and any(isinstance(v, ArgRef) for v in params.values()):
+            return None
+        return op.code_for(node.data, *self.names.raw_inputs(node),
+                           **self.names.param_values(node))
 
     def written_out(self, op, node):
         """Whether op's row says its templates are its rules for these inputs (`code_exact`)."""
         exact = op.code_exact
-        return exact is True or (callable(exact) and bool(exact(*self.raw_inputs(node))))
-
-    def param_value(self, value):
-        """A parameter's value in the trace (an argument it refers to, read)."""
-        if isinstance(value, ArgRef):
-            return self.trace.arg_leaves[value.position]
-        if isinstance(value, tuple):
-            return tuple(self.param_value(v) for v in value)
-        return value
+        return exact is True or (callable(exact) and bool(exact(*self.names.raw_inputs(node))))
 
     def evaluate(self, expression, values):
         """The value of a row's template filled in (an Expr from `Names.expr`) on the values

@@ -8,6 +8,7 @@ node's forward value. Names are made by the engine (names.Namer), never copied f
 import numpy as np
 
 from .. import ops
+from ..kernels import raw
 from ..scalar import Scalar
 from .names import Namer, comment, value_suggestions
 from .runtime import NAMESPACE
@@ -48,6 +49,7 @@ class Names:
         self.args_used = {}       # argument position -> name
         self.example_params = {}  # (top argument, offset) -> parameter of the example function
         self.constant_params = {}  # (id(node), input) -> parameter of the example function
+        self.saved_names = {}     # node index -> the name of what its forward saved (`saves`)
         self.tensor = any(node.value_type is not Scalar for node in trace.nodes)
         suggested, suggested_leaves = value_suggestions(trace)
         self.persistent = []
@@ -195,6 +197,23 @@ class Names:
             return self.trace.arg_leaves[key]
         return key
 
+    def param_value(self, value):
+        """A parameter's value in the trace (an argument it refers to, read)."""
+        if isinstance(value, ArgRef):
+            return self.trace.arg_leaves[value.position]
+        if isinstance(value, tuple):
+            return tuple(self.param_value(v) for v in value)
+        return value
+
+    def param_values(self, node):
+        """node's parameters as the eager core passes them (an argument's value for ArgRef)."""
+        return {k: self.param_value(v) for k, v in (node.params or {}).items()}
+
+    def raw_inputs(self, node):
+        """The raw data of node's inputs in the trace."""
+        return [self.value_of(ref) if ref[0] != "arg" else
+                raw(self.trace.arg_leaves[ref[1]]) for ref in node.inputs]
+
     def input_names(self, node):
         """The program text of each of node's inputs."""
         if self.constant_params:
@@ -272,18 +291,25 @@ def forward_lines(names, j, node):
     if written is not None:
         expression = names.expr(written, fields, node)
     else:
-        function = names.bind(op.forward, op.kernel)
+        function = names.bind(op.forward_saving or op.forward, op.kernel)
         params = node.params or {}
         arguments = inputs + [f"{k}={names.constant(v)}" for k, v in params.items()]
         operands = [n for n in inputs if isinstance(n, Word)] + \
             [n for v in params.values() for n in names.argument_refs(v)]
         expression = Expr(f"{function}({', '.join(arguments)})", operands)
     lines = []
-    if op.name == "softmax_cross_entropy" and isinstance(node.params["labels"], ArgRef):
+    if node.params and isinstance(node.params.get("labels"), ArgRef):
         lines += _label_check(names, node)
     note = f"{comment(node.label)}" if node.label and node.label != out else ""
     inplace = op.into if node.value_type is not Scalar else None
-    if node.value_type is not Scalar and np.ndim(node.data) == 0:
+    saved = None
+    if op.saves:  # (out, saved): out is the core's data already, saved is the rule's
+        saved = names.saved_names[j] = names.namer(f"{out}_saved", "s")
+        names.env[saved] = op.forward_saving(*names.raw_inputs(node),
+                                             **names.param_values(node))[1]
+        names.arrays.add(saved)  # (freed at its last use, as an array is)
+        inplace = None
+    elif node.value_type is not Scalar and np.ndim(node.data) == 0:
         # the core keeps a 0-d result as a 0-d array, not the numpy scalar numpy gives
         expression = expression.wrapped(f"as_data({expression.text})", "any")
         inplace = None
@@ -292,6 +318,7 @@ def forward_lines(names, j, node):
         expression = expression.wrapped(f"to_float({expression.text})", "any")
     statement = Statement(None, note, out, expression, node=j)
     statement.op = op
+    statement.saved = saved
     statement.inputs = tuple(names.node_names[key] for kind, key in node.inputs
                              if kind == "node")
     statement.inplace = inplace
@@ -303,8 +330,9 @@ def forward_lines(names, j, node):
 
 
 def _label_check(names, node):
-    """The check eager mode runs on a label argument. The program's signature fixes the
-    labels' shape and integer dtype, so only the range is left: one max of the labels seen
+    """The check eager mode runs on a label argument (a row's `labels` parameter holds
+    class labels, checked by `class_labels` when the op is applied). The program's signature
+    fixes the labels' shape and integer dtype, so only the range is left: one max of the labels seen
     as unsigned (negatives wrap to huge values); eager's check runs on failure and raises
     its error."""
     labels = names.constant(node.params["labels"])

@@ -64,12 +64,13 @@ class Statement:
     caller (`escapes`); how deep it is nested in a function the program defines (`depth`).
 
     A forward line also names its traced node (`node`), the node's op row (`op`), the names of
-    the node values it reads (`inputs`) and its op's buffer form (`inplace`: the row's `into`
-    template, and the template's `fields`). A field added here (a second output, the values a
-    rule is handed) is read by the passes the same way: nothing is recovered from the text."""
+    the node values it reads (`inputs`), its op's buffer form (`inplace`: the row's `into`
+    template, and the template's `fields`) and the name of what a forward that `saves` keeps
+    for its rule (`saved`, defined beside `output`). A field added here is read by the passes
+    the same way: nothing is recovered from the text."""
 
     __slots__ = ("output", "expr", "line", "note", "operands", "reads", "node", "op", "inputs",
-                 "inplace", "fields", "escapes", "rule", "depth")
+                 "inplace", "fields", "escapes", "rule", "depth", "saved")
 
     def __init__(self, line=None, note="", output=None, expr=None, node=None, operands=(),
                  depth=0):
@@ -78,12 +79,17 @@ class Statement:
         self.reads, self.op, self.inputs, self.inplace, self.fields = (), None, (), None, None
         self.rule = None  # (j, k): the line sending node j's rule's gradient to its input k
         self.escapes = False
-        self.depth = depth
+        self.depth, self.saved = depth, None
 
     @property
     def text(self):
         """The line as it is written (indented by its depth)."""
-        text = self.line if self.output is None else f"{self.output} = {self.expr.text}"
+        if self.output is None:
+            text = self.line
+        elif self.saved is not None:
+            text = f"{self.output}, {self.saved} = {self.expr.text}"
+        else:
+            text = f"{self.output} = {self.expr.text}"
         return "    " * self.depth + text if self.depth else text
 
     def nested(self):
@@ -91,13 +97,15 @@ class Statement:
         computes and reads stays; it is no longer the line of a traced node or rule)."""
         inner = Statement(self.line, self.note, self.output, self.expr,
                           operands=self.operands, depth=self.depth + 1)
-        inner.reads, inner.escapes = self.reads, self.escapes
+        inner.reads, inner.escapes, inner.saved = self.reads, self.escapes, self.saved
         return inner
 
     @property
     def defines(self):
-        """The names the line defines (none, or its output)."""
-        return () if self.output is None else (self.output,)
+        """The names the line defines (none, its output, or its output and what it saves)."""
+        if self.output is None:
+            return ()
+        return (self.output,) if self.saved is None else (self.output, self.saved)
 
     def written_into(self, buffer):
         """This forward line's op written into `buffer` by its row's `into` form."""

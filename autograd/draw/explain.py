@@ -89,15 +89,23 @@ def _tensor_facts(step, node, parent, this, words):
                                (f"{words['x']}\u1d40 @ upstream", sent)]
     elif name == "softmax_cross_entropy":
         _cross_entropy_facts(step, node, this)
+    elif name == "mean_softmax_cross_entropy":
+        rows = len(node.params["labels"])
+        step["formula"] = f"(softmax({this}) \u2212 onehot(labels)) / {rows} \u00d7 upstream"
+        step["details"] = [(f"softmax({this})", _softmax(node)), ("sent down", raw(step["grad"]))]
+
+
+def _softmax(node):
+    """The softmax of the logits of a cross-entropy node."""
+    from ..ops import SOFTMAX
+    return SOFTMAX.forward(raw(node.parents[0].data), axis=-1)
 
 
 def _cross_entropy_facts(step, node, this):
     """softmax(z) − onehot(labels), divided by N when the upstream is the mean's 1/N."""
-    from ..ops import SOFTMAX
-    z = raw(node.parents[0].data)
     labels = np.asarray(node.params["labels"])
     g = np.asarray(raw(node.grad), dtype=float)
-    softmax = SOFTMAX.forward(z, axis=-1)
+    softmax = _softmax(node)
     onehot = np.zeros_like(softmax)
     onehot[np.arange(len(labels)), labels] = 1.0
     rows = len(labels)

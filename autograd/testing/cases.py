@@ -131,6 +131,7 @@ def _softmax_cross_entropy(draw):
 
 
 register_case("softmax_cross_entropy", lambda tensor: _softmax_cross_entropy())
+register_case("mean_softmax_cross_entropy", lambda tensor: _softmax_cross_entropy())
 
 
 @st.composite

@@ -18,9 +18,11 @@ def swapped_rule(op, make_vjp):
             ...  # here mul does not swap its inputs: gradcheck must fail
     """
     op = OPS[op] if isinstance(op, str) else op
-    kept = op.input_vjps, op.joint_vjp
-    op.input_vjps, op.joint_vjp = None, make_vjp(copy.copy(op).vjp)
+    kept = op.input_vjps, op.joint_vjp, op.saves
+    # (a row that saves residuals for its rule saves none meanwhile: the swapped rule is a
+    # plain function of g, out and the inputs, and the original computes what it needs)
+    op.input_vjps, op.joint_vjp, op.saves = None, make_vjp(copy.copy(op).vjp), False
     try:
         yield op
     finally:
-        op.input_vjps, op.joint_vjp = kept
+        op.input_vjps, op.joint_vjp, op.saves = kept
