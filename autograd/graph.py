@@ -65,21 +65,24 @@ class Node:
     one slot for both); otherwise it counts, during a backward pass, the consumers that have
     not yet sent their gradient (zero between passes; a leaf uses it to mark that the pass has
     seen it). The walks read it directly: `_pending >= 0` is `requires_grad`, without a call.
-    `_epoch` is the stamp of in-place changes that was current when the node was recorded;
     `_version` is 0 until the value is changed in place through the engine, then the stamp of
     its latest change.
 
-    What most nodes never have lives in one slot, `_extras`, left unset (no object, no cost)
-    until one of them is set: the label, the version, the value whose data a leaf made without
-    recording views (see `share_versions`), and `_origin`, where the node was created (under
-    `detect_anomaly()`) or what it is the derivative of (see `autograd.origin`). So a node is
-    10 slots, not 14 (32 bytes less for each of the millions of nodes of a scalar graph).
+    `_stamp` is the stamp of in-place changes that was current when the node was recorded (an
+    int), until the node has one of what most nodes never have: its op's params, a label, a
+    version, the value whose data a leaf made without recording views (see `share_versions`),
+    `_origin` (where the node was created under `detect_anomaly()`, or what it is the
+    derivative of: see `autograd.origin`), what the forward of a row that saves kept for the
+    rule (`_saved`). Then `_stamp` holds the node's extras (a list, see `_extras`): the stamp
+    first, then those. So `node._stamp == _epoch` is one test for
+    "nothing changed in place since, and no params" (the walks' fast path), and a node is 8
+    slots (96 bytes; CPython's allocator rounds to 16, so 7 or 9 slots would cost what 8 or 10
+    do), with `__weakref__` kept so that values can be weakly referenced (a PyTorch tensor can).
     The first two inputs live in two slots rather than in a tuple: a tuple per node would be
     a second object for Python's cyclic garbage collector to track and traverse (and 48 bytes).
     """
 
-    __slots__ = ("data", "grad", "op", "_first", "_second", "params", "_pending", "_epoch",
-                 "_extras", "__weakref__")
+    __slots__ = ("data", "grad", "op", "_first", "_second", "_pending", "_stamp", "__weakref__")
 
     @property
     def parents(self):
@@ -98,11 +101,10 @@ class Node:
         self.grad = None
         self.op = None
         self._first = self._second = _NONE
-        self.params = None
         self._pending = 0 if requires_grad else -1
+        self._stamp = 0
         if label is not None:
             self.label = label
-        self._epoch = 0
 
     @property
     def requires_grad(self):
@@ -114,32 +116,45 @@ class Node:
         self._pending = 0 if requires_grad else -1
 
     @property
+    def params(self):
+        """The op's constant parameters, a dict (None for a leaf or an op without any)."""
+        stamp = self._stamp
+        return stamp[_PARAMS] if stamp.__class__ is list else None
+
+    @property
     def label(self):
         """The value's name in diagrams, step tables and generated code (None: a name is made
         up from its op)."""
-        extras = getattr(self, "_extras", None)
-        return None if extras is None else extras.label
+        stamp = self._stamp
+        return stamp[_LABEL] if stamp.__class__ is list else None
 
     @label.setter
     def label(self, label):
-        if label is not None or getattr(self, "_extras", None) is not None:
-            _extras(self).label = label
+        if label is not None or self._stamp.__class__ is list:
+            _extras(self)[_LABEL] = label
 
     @property
     def _version(self):
         """0, or the stamp of the latest in-place change of this value made through the engine."""
-        extras = getattr(self, "_extras", None)
-        return 0 if extras is None else extras.version
+        stamp = self._stamp
+        return stamp[_VERSION] if stamp.__class__ is list else 0
 
     @property
     def _origin(self):
         """autograd.origin's record for this node (creation site, derivative), or None."""
-        extras = getattr(self, "_extras", None)
-        return None if extras is None else extras.origin
+        stamp = self._stamp
+        return stamp[_ORIGIN] if stamp.__class__ is list else None
 
     @_origin.setter
     def _origin(self, origin):
-        _extras(self).origin = origin
+        _extras(self)[_ORIGIN] = origin
+
+    @property
+    def _saved(self):
+        """What the forward of a row that `saves` kept for its rule (see `_apply_saving`), or
+        None."""
+        stamp = self._stamp
+        return stamp[_SAVED] if stamp.__class__ is list else None
 
     @property
     def is_leaf(self):
@@ -147,22 +162,26 @@ class Node:
         return self.op is None
 
 
-class _Extras:
-    """A node's rarely set facts (see Node): made when the first of them is set."""
-
-    __slots__ = ("label", "version", "base", "origin", "saved")
-
-    def __init__(self):
-        self.label = self.base = self.origin = self.saved = None
-        self.version = 0
+# A node's extras (see Node): a list [stamp, params, label, version, base, origin, saved],
+# these its indices. A list rather than an object with named slots: a Tensor op with params
+# makes one per node, and a list costs a seventh of the instructions to make and free
+# (callgrind).
+_STAMP, _PARAMS, _LABEL, _VERSION, _BASE, _ORIGIN, _SAVED = range(7)
 
 
 def _extras(node):
     """`node`'s extras, made if it has none yet."""
-    extras = getattr(node, "_extras", None)
-    if extras is None:
-        extras = node._extras = _Extras()
+    stamp = node._stamp
+    if stamp.__class__ is list:
+        return stamp
+    extras = node._stamp = [stamp, None, None, 0, None, None, None]
     return extras
+
+
+def _epoch_of(node):
+    """The stamp of in-place changes that was current when `node` was recorded."""
+    stamp = node._stamp
+    return stamp[_STAMP] if stamp.__class__ is list else stamp
 
 
 # ---- versions: in-place changes made through the engine ---------------------------------------
@@ -179,7 +198,7 @@ def bump_version(node):
         _epoch += 1
         stamp = _epoch
     for value in _sharing_chain(node):
-        _extras(value).version = stamp
+        _extras(value)[_VERSION] = stamp
 
 
 def _sharing_chain(node):
@@ -206,6 +225,9 @@ def _check_unchanged(node):
     value: silently wrong). Only the rules of the inputs that need a gradient count, each with
     what its row says it reads (`Op.reads`), as PyTorch saves tensors per needed gradient: a
     matmul whose weight needs a gradient reads the other factor, never the weight itself."""
+    epoch = _epoch_of(node)
+    if epoch == _epoch:
+        return  # nothing was changed in place since (the walks come here for nodes with extras)
     op = node.op
     parents = node.parents
     value_type = node.__class__
@@ -216,7 +238,7 @@ def _check_unchanged(node):
         for position in (tuple(range(len(parents))) + ("out",)) if read is None else read:
             value = node if position == "out" else parents[position]
             if isinstance(value, Node) and \
-                    any(v._version > node._epoch for v in _sharing_chain(value)):
+                    any(v._version > epoch for v in _sharing_chain(value)):
                 what = "its output" if position == "out" else f"its input {position}"
                 name = f" {value.label!r}" if value.label else ""
                 raise InPlaceError(
@@ -265,7 +287,7 @@ def _apply_saving(op, value_type, inputs, datas, params, requires_grad):
         raise _shape_error(op, error, datas) from None
     node = _record(value_type, out, op, tuple(inputs), _MANY, params or None, requires_grad)
     if node.op is not None and saved is not None:
-        _extras(node).saved = saved
+        _extras(node)[_SAVED] = saved
     return node
 
 
@@ -319,7 +341,7 @@ def _record(value_type, data, op, first, second, params, requires_grad):
     node.data = data if data.__class__ is value_type.data_class else \
         value_type._as_data(data, op.name if op else value_type.__name__)
     node.grad = None
-    node._epoch = _epoch
+    node._stamp = _epoch
     switches = current()
     if op is not None and not (requires_grad and switches.grad_enabled):
         if switches.tracing:  # autograd.compile records the op all the same, needing no
@@ -332,7 +354,8 @@ def _record(value_type, data, op, first, second, params, requires_grad):
     node.op = op
     node._first = first
     node._second = second
-    node.params = params
+    if params:  # extras as _extras makes them (the stamp is an int: a leaf has no params)
+        node._stamp = [node._stamp, params, None, 0, None, None, None]
     node._pending = 0 if requires_grad else -1  # (requires_grad)
     if op is not None and switches.anomaly is not None:
         on_output(switches.anomaly, node)  # records the site, raises on nan
@@ -384,8 +407,7 @@ def rule_gradients(node, g, create_graph=False):
         out = node.data
         inputs = [p.data if p.__class__ is value_type else p for p in parents]
         if op.saves:  # the raw rule reuses what the forward saved (a graph-valued one cannot)
-            extras = getattr(node, "_extras", None)
-            params = dict(params, saved=None if extras is None else extras.saved)
+            params = dict(params, saved=node._saved)
     if op.input_vjps is not None:
         return [rule(g, out, *inputs, **params) if need else None
                 for rule, need in zip(op.input_vjps, needs)]
@@ -401,13 +423,13 @@ def share_versions(leaf, base):
     no_grad, or `detach()`), see `base`'s in-place changes. A leaf base is held (a change to it
     counts even when it is dropped afterwards, as a PyTorch view holds its base); a computed
     base is referred to weakly, so that the view does not keep its graph alive."""
-    _extras(leaf).base = base if base.op is None else weakref.ref(base)
+    _extras(leaf)[_BASE] = base if base.op is None else weakref.ref(base)
 
 
 def _viewed(leaf):
     """The value whose data `leaf` shares (see `share_versions`), or None."""
-    extras = getattr(leaf, "_extras", None)
-    base = None if extras is None else extras.base
+    stamp = leaf._stamp
+    base = stamp[_BASE] if stamp.__class__ is list else None
     return base() if base.__class__ is weakref.ref else base
 
 
@@ -507,12 +529,17 @@ def _run_rules(root, create_graph, watch):
     ready = [root]
     while ready:
         node = ready.pop()
-        if node._epoch != _epoch:  # something was changed in place since node was recorded
+        stamp = node._stamp
+        if stamp == _epoch:  # nothing changed in place since node was recorded, no extras
+            params = None
+        elif stamp.__class__ is list and stamp[_STAMP] == _epoch:  # params, a label, ...
+            params = stamp[_PARAMS]
+        else:  # something was changed in place since node was recorded
             _check_unchanged(node)
+            params = node.params
         g = node.grad
         second = node._second  # the parents, read from the slots without the property's call
         rules = node.op.input_vjps
-        params = node.params
         if create_graph or rules is None or second is _MANY or params and second is not _NONE:
             grads = rule_gradients(node, g, create_graph)
             if create_graph:
@@ -589,7 +616,7 @@ def gradients(root, seed, inputs, create_graph=False):
             g = outgrads.get(id(node))
             if g is None or node.op is None or id(node) in targets:
                 continue
-            if node._epoch != _epoch:
+            if node._stamp != _epoch:  # a change in place since node was recorded, or extras
                 _check_unchanged(node)
             grads = rule_gradients(node, g, create_graph)
             del outgrads[id(node)]  # an interior gradient is not needed any more

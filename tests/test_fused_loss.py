@@ -60,7 +60,7 @@ def test_the_rule_reuses_the_forward_s_log_sum_exp(monkeypatch):
     z, labels = rng.normal(size=(5, 3)), rng.integers(0, 3, 5)
     logits = Tensor(z, requires_grad=True)
     loss = nn.cross_entropy(logits, labels)
-    exps, sums = loss._extras.saved
+    exps, sums = loss._saved
     np.testing.assert_allclose(exps, np.exp(z - z.max(axis=1, keepdims=True)), rtol=1e-15)
     np.testing.assert_allclose(sums, exps.sum(axis=1, keepdims=True), rtol=1e-15)
 
@@ -92,12 +92,12 @@ def test_backward_twice_and_gradients_agree_because_the_saved_arrays_are_not_cha
     z, labels = rng.normal(size=(6, 5)), rng.integers(0, 5, 6)
     logits = Tensor(z, requires_grad=True)
     loss = nn.cross_entropy(logits, labels)
-    exps = loss._extras.saved[0].copy()
+    exps = loss._saved[0].copy()
     loss.backward()
     first = logits.grad.copy()
     loss.backward()  # leaves accumulate
     np.testing.assert_allclose(logits.grad, 2 * first, rtol=1e-15)
-    np.testing.assert_array_equal(loss._extras.saved[0], exps)
+    np.testing.assert_array_equal(loss._saved[0], exps)
     (functional,) = autograd.grad(lambda t: nn.cross_entropy(t, labels), argnums=(0,))(
         Tensor(z, requires_grad=True))
     np.testing.assert_allclose(autograd.kernels.raw(functional), first, rtol=1e-13)
@@ -124,7 +124,7 @@ def test_minus_infinity_logits_need_no_special_path_and_warn_of_nothing():
         a.backward()
     b = autograd.softmax_cross_entropy(unfused, labels).mean()
     b.backward()
-    assert a._extras.saved is not None  # exp(-inf) = 0: the saved path
+    assert a._saved is not None  # exp(-inf) = 0: the saved path
     np.testing.assert_allclose(a.item(), b.item(), rtol=1e-15)
     np.testing.assert_allclose(fused.grad, unfused.grad, rtol=1e-13, atol=1e-17)
     assert np.isfinite(fused.grad).all()
@@ -144,7 +144,7 @@ def test_a_row_without_a_finite_maximum_takes_the_per_row_node_s_stable_path(row
         warnings.simplefilter("always")
         b = autograd.softmax_cross_entropy(unfused, labels).mean()
         b.backward()
-    assert getattr(a, "_extras", None) is None  # nothing saved on that path
+    assert a._saved is None  # nothing saved on that path
     np.testing.assert_allclose(a.item(), b.item(), rtol=1e-15, equal_nan=True)
     np.testing.assert_allclose(fused.grad, unfused.grad, rtol=1e-13, atol=1e-17,
                                equal_nan=True)
