@@ -11,7 +11,7 @@ import pytest
 import autograd
 import nn
 from autograd import Scalar, Tensor, ops
-from autograd.compile import codegen
+from autograd.compile import backward, buffers, codegen, examples, forward, statements
 
 
 def _row_templates():
@@ -26,7 +26,8 @@ def _row_templates():
 
 
 def test_the_generator_imports_no_regular_expressions():
-    assert not hasattr(codegen, "re")
+    for module in (codegen, statements, forward, backward, examples, buffers):
+        assert not hasattr(module, "re"), module.__name__
 
 
 def test_the_only_text_the_generator_parses_is_a_rows_template(monkeypatch):
@@ -37,8 +38,8 @@ def test_the_only_text_the_generator_parses_is_a_rows_template(monkeypatch):
         parsed.append(source)
         return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(codegen.ast, "parse", recording)
-    codegen.template_shape.cache_clear()
+    monkeypatch.setattr(statements.ast, "parse", recording)
+    statements.template_shape.cache_clear()
     net = nn.MLP([4, 5, 3], activation="sigmoid", rng=0)
     step = autograd.compile(lambda X, y: nn.cross_entropy(net(X), y), model=net)
     step(Tensor(np.ones((2, 4))), np.array([0, 2]))
