@@ -21,6 +21,15 @@ INF = math.inf
 NAN = math.nan
 
 
+def new_array(function):
+    """Mark a kernel whose result on arrays is always a new array, never a view of an argument
+    (`function.new_array`): a compiled step may write into the result of a template that calls
+    it. A kernel that may return a view (`broadcast_view`) is left unmarked."""
+    function.new_array = True
+    return function
+
+
+@new_array
 def exp(x):
     """e ** x, elementwise; a float that overflows gives inf, as numpy does."""
     if type(x) is float:
@@ -33,6 +42,7 @@ def exp(x):
     return _not_raw(exp, x)
 
 
+@new_array
 def log(x):
     """Natural logarithm, elementwise; log(0) = -inf and log(x < 0) = nan, as numpy does."""
     if type(x) is float:
@@ -44,6 +54,7 @@ def log(x):
     return _not_raw(log, x)
 
 
+@new_array
 def sqrt(x):
     """Square root, elementwise; sqrt(x < 0) = nan, as numpy does."""
     if type(x) is float:
@@ -53,6 +64,7 @@ def sqrt(x):
     return _not_raw(sqrt, x)
 
 
+@new_array
 def tanh(x):
     """Hyperbolic tangent, elementwise."""
     if type(x) is float:
@@ -62,6 +74,7 @@ def tanh(x):
     return _not_raw(tanh, x)
 
 
+@new_array
 def sigmoid(x):
     """Logistic function 1 / (1 + e ** -x), elementwise and stable for large |x| (no overflow
     error, no nan)."""
@@ -78,6 +91,7 @@ def sigmoid(x):
     return _not_raw(sigmoid, x)
 
 
+@new_array
 def relu(x):
     """max(x, 0), elementwise; nan stays nan (as numpy and PyTorch)."""
     if type(x) is float:
@@ -87,6 +101,7 @@ def relu(x):
     return _not_raw(relu, x)
 
 
+@new_array
 def maximum(x, y):
     """Elementwise max(x, y), the max gate: its gradient goes to the larger input and is split
     evenly on a tie. nan if either is nan (as numpy and PyTorch)."""
@@ -134,6 +149,7 @@ def raw(value):
     return value.data if getattr(type(value), "data_class", None) is not None else value
 
 
+@new_array
 def log1p(x):
     """log(1 + x), accurate for small x; -inf at -1 and nan below, as numpy does."""
     if type(x) is float:
@@ -145,6 +161,7 @@ def log1p(x):
     return _not_raw(log1p, x)
 
 
+@new_array
 def softplus(x):
     """log(1 + e**x), computed stably: no overflow for large x, no loss for very negative x."""
     if type(x) is float:
@@ -156,6 +173,7 @@ def softplus(x):
     return _not_raw(softplus, x)
 
 
+@new_array
 def absolute(x):
     """|x|, elementwise (`autograd.abs`); its gradient at 0 is 0, as in PyTorch."""
     if type(x) is float:
@@ -165,6 +183,7 @@ def absolute(x):
     return _not_raw(absolute, x, method="abs")
 
 
+@new_array
 def minimum(x, y):
     """Elementwise min(x, y), the min gate (its gradient goes to the smaller input, split
     evenly on a tie); nan if either is nan (as numpy and PyTorch)."""
@@ -175,6 +194,7 @@ def minimum(x, y):
     return _not_raw(minimum, x, y)
 
 
+@new_array
 def clip(x, lo=None, hi=None):
     """x limited to [lo, hi], elementwise (constant bounds; None is no bound); nan stays nan,
     and where lo > hi the result is hi, as numpy and PyTorch give. Its gradient passes where
@@ -199,6 +219,7 @@ def _is_bound(bound):
 # ---- helpers of the gradient rules and forwards (raw data only) ----------------------------------
 
 
+@new_array
 def select(cond, a, b):
     """a where cond holds, else b (numpy's where; for a bool and two floats, Python's choice)."""
     if cond.__class__ is bool and type(a) is float and type(b) is float:
@@ -206,6 +227,7 @@ def select(cond, a, b):
     return np.where(cond, a, b)
 
 
+@new_array
 def sign(x):
     """-1, 0 or 1 by the sign of x, as a constant of x's raw kind: the abs gate's switch, not
     differentiated. 0 at 0 and at nan, as PyTorch's abs passes no gradient there."""
@@ -215,6 +237,7 @@ def sign(x):
     return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
 
 
+@new_array
 def within(x, lo, hi):
     """1 where lo <= x <= hi and 0 elsewhere (nan is outside), as a constant of x's raw kind:
     the clip gate's switch (a bound of None is no bound)."""
@@ -227,6 +250,7 @@ def within(x, lo, hi):
     return inside.astype(np.result_type(x.dtype, np.float32))
 
 
+@new_array
 def sigmoid_slope_times(g, out):
     """g * out * (1 - out), the sigmoid's local gradient from its output; on arrays in one
     buffer (two in-place passes instead of three temporaries)."""
@@ -238,6 +262,7 @@ def sigmoid_slope_times(g, out):
     return g * out * (1.0 - out)
 
 
+@new_array
 def tanh_slope_times(g, out):
     """g * (1 - out**2), tanh's local gradient from its output; on arrays in one buffer."""
     if out.__class__ is np.ndarray and out.ndim:  # (0-d arithmetic gives numpy scalars)
@@ -248,6 +273,7 @@ def tanh_slope_times(g, out):
     return g * (1.0 - out * out)
 
 
+@new_array
 def summed_product(g, other):
     """g * other summed to a 0-d array: the mul gate's gradient for a 0-d factor of an array,
     which the core would otherwise sum from a g-sized temporary; one dot product when `other`
@@ -273,6 +299,7 @@ def broadcast_view(g, shape):
     return view
 
 
+@new_array
 def divide(x, y):
     """x / y; a float divided by zero gives +-inf or nan, as numpy does."""
     if type(y) is float and y == 0.0 and type(x) is float:
@@ -282,6 +309,7 @@ def divide(x, y):
     return x / y
 
 
+@new_array
 def power(x, c):
     """x**c, elementwise (`autograd.power`, numpy's name; `x ** c` records the same op). Floats give what numpy gives at every special point: a negative base
     with a fractional exponent gives nan (not a complex number), overflow gives +-inf, 0 to a
@@ -309,6 +337,7 @@ def power(x, c):
 _SYMMETRIC = (maximum, minimum)  # (the fallback may swap their inputs)
 
 
+@new_array
 def where_positive(x):
     """0 where x <= 0 and 1 elsewhere (nan included: relu(nan) is nan and passes g on, as in
     PyTorch), as a constant of x's raw kind: the relu gate's switch."""

@@ -312,7 +312,8 @@ def _arity(forward):
 
 
 TEMPLATE_FUNCTIONS = {name: f for name, f in vars(kernels).items() if callable(f) and
-                      not name.startswith("_") and getattr(f, "__module__", "") == kernels.__name__}
+                      not name.startswith("_") and name != "new_array" and
+                      getattr(f, "__module__", "") == kernels.__name__}
 TEMPLATE_FUNCTIONS["np"] = np
 """What a rule's template may call, by name: the functions of kernels.py, numpy as `np`, and
 the helpers of this table named at its end (`winner_share`, `expand`, `scatter_add`,
@@ -505,6 +506,7 @@ TANH = register("tanh", kernels.tanh,
 # ---- the max gate: the gradient goes to the larger input; tied maxima share it evenly ----------
 
 
+@kernels.new_array
 def winner_share(x, y):
     """The max gate's router: the share of the gradient that goes to x in max(x, y).
 
@@ -667,6 +669,7 @@ def _scatter_add(g, index, shape):
     return result
 
 
+@kernels.new_array
 def scatter_add(g, index, shape):
     """A zero array of `shape` with g added at `index` (indexing's gradient): on raw data
     directly, on a graph value as a `scatter_add` node (so that it has a gradient itself)."""
@@ -909,6 +912,7 @@ WHERE = register(
     into="select_into({cond}, {x}, {y}, {buf})")
 
 
+@kernels.new_array
 def select(cond, a, b):
     """a where the constant mask cond holds, else b (where's gradient): `kernels.select` on
     raw data, a `where` node when a or b is a graph value (so that it has a gradient itself)."""

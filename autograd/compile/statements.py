@@ -11,13 +11,14 @@ import ast
 import functools
 import string
 
+from .. import ops
+
 _UFUNCS = {ast.Add: "np.add", ast.Sub: "np.subtract", ast.Mult: "np.multiply",
            ast.Div: "np.divide"}
-NEW_ARRAY_FUNCTIONS = frozenset({
-    "divide", "power", "exp", "log", "sigmoid", "tanh", "relu", "maximum", "sign", "within",
-    "select", "where_positive", "sigmoid_slope_times", "tanh_slope_times", "summed_product",
-    "scatter_add"})
-"""Functions of the namespace whose result is a new array, never a view of an argument."""
+NEW_ARRAY_FUNCTIONS = frozenset(name for name, function in ops.TEMPLATE_FUNCTIONS.items()
+                                if getattr(function, "new_array", False))
+"""The functions templates call whose result is a new array, never a view of an argument:
+those the kernels mark so (`kernels.new_array`), read from them, never listed here."""
 
 
 class Word(str):
