@@ -1,6 +1,6 @@
-"""What compiled steps know of the functions a rule's template calls comes from the functions
-themselves: a kernel marked `new_array` never returns a view of an argument, and every
-function templates may call says whether it does."""
+"""The functions a rule's template calls: what compiled steps know of them comes from the
+functions themselves (a kernel marked `new_array` never returns a view of an argument, and
+every one says whether it does), and the slope kernels leave out a product by ones."""
 
 import inspect
 
@@ -52,3 +52,22 @@ def test_a_view_returning_function_is_not_marked():
     view = ops.TEMPLATE_FUNCTIONS["broadcast_view"](np.ones(3), (2, 3))
     assert view.base is not None and not getattr(ops.TEMPLATE_FUNCTIONS["broadcast_view"],
                                                  "new_array", False)
+
+
+@pytest.mark.parametrize("name, local", [("sigmoid_slope_times", lambda s: (1.0 - s) * s),
+                                         ("tanh_slope_times", lambda t: 1.0 - t * t)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_slope_times_a_gradient_broadcast_from_one_is_the_slope_bit_for_bit(name, local, dtype):
+    """The sum's gradient of a loss seeded with 1 is a broadcast of 1.0: the product by it is
+    left out, and the result is what multiplying by ones gives, nan and -0.0 included."""
+    kernel = ops.TEMPLATE_FUNCTIONS[name]
+    out = np.array([0.25, -0.0, np.nan, 0.9, 1.0, -0.5], dtype=dtype)
+    ones = ops.TEMPLATE_FUNCTIONS["broadcast_view"](np.array(1.0, dtype=dtype), out.shape)
+    expected = local(out) * np.ones_like(out)
+    result = kernel(ones, out)
+    assert result.dtype == dtype
+    np.testing.assert_array_equal(result, expected)
+    assert np.array_equal(np.signbit(result), np.signbit(expected))
+    twos = ops.TEMPLATE_FUNCTIONS["broadcast_view"](np.array(2.0, dtype=dtype), out.shape)
+    np.testing.assert_array_equal(kernel(twos, out), local(out) * 2.0)  # not ones: multiplied
+    np.testing.assert_array_equal(kernel(np.full_like(out, 3.0), out), local(out) * 3.0)
