@@ -30,23 +30,26 @@ def all_values(root):
     return order
 
 
-def written_order(root):
-    """Every graph value `root` depends on, each after all the values it depends on, in the
-    order a left-to-right reading of the expression computes them (a depth-first walk, inputs
-    left to right, with an explicit stack)."""
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for parent in reversed(node.parents):
-            if isinstance(parent, Node) and id(parent) not in seen:
-                stack.append((parent, False))
+def written_order(*roots, inputs_of=None):
+    """Every graph value the roots depend on, each after all the values it depends on, in the
+    order a left-to-right reading of the expressions computes them (a depth-first walk, inputs
+    left to right, with an explicit stack; the roots in turn). `inputs_of(node)` gives a node's
+    inputs where they are not its parents (autograd.compile adds detach()'s edges)."""
+    order, seen = [], set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            for parent in reversed(node.parents if inputs_of is None else inputs_of(node)):
+                if isinstance(parent, Node) and id(parent) not in seen:
+                    stack.append((parent, False))
     return order
 
 

@@ -12,8 +12,8 @@ import weakref
 
 import numpy as np
 
-from ..graph import Node
 from ..modes import current, restore, set_switches
+from ..naming import written_order
 from ..tensor import Tensor
 from ..value import Value
 
@@ -192,10 +192,11 @@ def describe(outputs, form="value", value_positions=None, raw_positions=None, na
     `gradients`, the eager engine's gradients of every node and leaf are kept as well (for
     checks; the leaves' own gradients are left as they were)."""
     value_positions, raw_positions = value_positions or {}, raw_positions or {}
-    order = _topological(outputs)
+    order = written_order(*outputs)
     owners = _detached(order)
     if owners:  # a detached value is read after the node it copies: sort with that edge
-        order = _topological(outputs, owners)
+        order = written_order(*outputs, inputs_of=lambda node: (owners[id(node)],)
+                              if id(node) in owners else node.parents)
     index = {}         # id(node) -> ("node", j) or ("leaf", i)
     nodes, leaves, leaf_objects = [], [], []
     data_owner = {}    # id(array) -> node index, to recognise detach()
@@ -278,30 +279,6 @@ def _detached(order):
                if node.op is not None and isinstance(node.data, np.ndarray)}
     return {id(node): by_data[id(node.data)] for node in order
             if node.op is None and isinstance(node, Tensor) and id(node.data) in by_data}
-
-
-def _topological(outputs, owners=None):
-    """Every node the outputs depend on, leaves included, parents first (an explicit stack);
-    `owners` adds an edge from a node to the leaf that detach() made of it."""
-    order, seen = [], set()
-    for start in outputs:
-        stack = [(start, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
-                continue
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            stack.append((node, True))
-            parents = node.parents
-            if owners and id(node) in owners:
-                parents = (owners[id(node)],)
-            for parent in reversed(parents):
-                if isinstance(parent, Node) and id(parent) not in seen:
-                    stack.append((parent, False))
-    return order
 
 
 def _reference(value, raw_positions):
